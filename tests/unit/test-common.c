@@ -1,0 +1,154 @@
+/* Unit tests for common/: value parsers and the configuration loader. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common/cwconfig.h"
+#include "common/parse.h"
+
+static void test_parse_size(void **state)
+{
+	uint64_t v;
+	assert_int_equal(cw_parse_size("1024", &v), 0);
+	assert_int_equal(v, 1024);
+	assert_int_equal(cw_parse_size("64K", &v), 0);
+	assert_int_equal(v, 65536);
+	assert_int_equal(cw_parse_size("1.5G", &v), 0);
+	assert_int_equal(v, 1610612736ULL);
+	assert_int_equal(cw_parse_size("infinity", &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_true(cw_parse_size("12Q", &v) < 0);
+	assert_true(cw_parse_size("-1", &v) < 0);
+	assert_true(cw_parse_size("", &v) < 0);
+	assert_true(cw_parse_size("99999999999T", &v) < 0);
+}
+
+static void test_parse_timespan(void **state)
+{
+	uint64_t v;
+	assert_int_equal(cw_parse_timespan("30", &v), 0);
+	assert_int_equal(v, 30);
+	assert_int_equal(cw_parse_timespan("5min", &v), 0);
+	assert_int_equal(v, 300);
+	assert_int_equal(cw_parse_timespan("7d", &v), 0);
+	assert_int_equal(v, 7 * 86400);
+	assert_true(cw_parse_timespan("soon", &v) < 0);
+}
+
+static void test_parse_bool_int(void **state)
+{
+	bool b;
+	int i;
+	uint64_t u;
+	assert_int_equal(cw_parse_bool("yes", &b), 0);
+	assert_true(b);
+	assert_int_equal(cw_parse_bool("off", &b), 0);
+	assert_false(b);
+	assert_true(cw_parse_bool("maybe", &b) < 0);
+	assert_int_equal(cw_parse_int("-3", -7, 19, &i), 0);
+	assert_int_equal(i, -3);
+	assert_true(cw_parse_int("20", -7, 19, &i) < 0);
+	assert_true(cw_parse_u64("1x", 0, 10, &u) < 0);
+	assert_true(cw_parse_u64("18446744073709551616", 0, UINT64_MAX, &u) < 0);
+}
+
+static void test_parse_time(void **state)
+{
+	int64_t t;
+	assert_int_equal(cw_parse_time("1700000000", 0, &t), 0);
+	assert_int_equal(t, 1700000000);
+	assert_int_equal(cw_parse_time("-1h", 10000, &t), 0);
+	assert_int_equal(t, 10000 - 3600);
+	assert_int_equal(cw_parse_time("2024-01-02", 0, &t), 0);
+	assert_true(cw_parse_time("someday", 0, &t) < 0);
+}
+
+static char *write_tmp(const char *dir, const char *name, const char *text)
+{
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void test_config_load(void **state)
+{
+	char dir[] = "/tmp/cwtest.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *path = write_tmp(dir, "crashwatch.conf",
+			       "[Storage]\nDirectory=/srv/cw\n[Collect]\nProcessSizeMax=1G\nRateLimitBurst=3\n"
+			       "[Upload hook]\nURL=http://127.0.0.1:9/x\nFormat=slack\nEvents=new-fingerprint\n");
+	char dropdir[512];
+	snprintf(dropdir, sizeof(dropdir), "%s.d", path);
+	assert_int_equal(mkdir(dropdir, 0755), 0);
+	char *drop = write_tmp(dropdir, "10-size.conf", "[Collect]\nProcessSizeMax=2G\n");
+
+	struct cw_config cfg;
+	char err[512];
+	assert_int_equal(cw_config_load(path, true, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.storage_dir, "/srv/cw");
+	assert_int_equal(cfg.process_size_max, 2ULL << 30);
+	assert_int_equal(cfg.rate_limit_burst, 3);
+	assert_int_equal(cfg.n_uploads, 1);
+	assert_int_equal(cfg.uploads[0].format, CW_UPLOAD_SLACK);
+	assert_int_equal(cfg.uploads[0].events, CW_EVENTS_NEW_FINGERPRINT);
+	char *db = cw_config_db_path(&cfg);
+	assert_string_equal(db, "/srv/cw/crashwatch.db");
+	free(db);
+	cw_config_free(&cfg);
+
+	/* a bad value names file, line, section and key */
+	char *bad = write_tmp(dir, "bad.conf", "[Collect]\n\nMaxUse=lots\n");
+	assert_int_equal(cw_config_load(bad, true, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "bad.conf:3: [Collect] MaxUse=:"));
+	cw_config_free(&cfg);
+
+	char *unk = write_tmp(dir, "unknown.conf", "[Collect]\nCompres=yes\n");
+	assert_int_equal(cw_config_load(unk, true, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unknown key"));
+	cw_config_free(&cfg);
+
+	/* missing explicit file is an error, missing default is not */
+	char missing[600];
+	snprintf(missing, sizeof(missing), "%s/none.conf", dir);
+	assert_int_equal(cw_config_load(missing, true, &cfg, err, sizeof(err)), -ENOENT);
+	cw_config_free(&cfg);
+	assert_int_equal(cw_config_load(missing, false, &cfg, err, sizeof(err)), 0);
+	cw_config_free(&cfg);
+
+	unlink(drop);
+	rmdir(dropdir);
+	unlink(path);
+	unlink(bad);
+	unlink(unk);
+	rmdir(dir);
+	free(path);
+	free(drop);
+	free(bad);
+	free(unk);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_parse_timespan),
+		cmocka_unit_test(test_parse_bool_int),
+		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_config_load),
+	};
+	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
+}
