@@ -1,0 +1,47 @@
+/* The analyzer's one public door: the CLI (`crashwatch analyze`, `info`),
+ * the daemon's sandboxed child and the fuzz harnesses all enter here. */
+#ifndef CW_ANALYZER_ANALYSIS_H
+#define CW_ANALYZER_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "analyzer/model.h"
+
+struct json_object;
+
+#define CW_ANALYSIS_SCHEMA "crashwatch.analysis.v1"
+
+struct cw_analyze_opts {
+	bool native_unwind;          /* libdwfl frames for non-Go threads and cgo (default on) */
+	size_t max_goroutines;       /* 0 = no limit */
+	size_t max_frames;           /* per goroutine, 0 = the runtime's own limit (100) */
+	void (*progress)(void *userdata, const char *stage, size_t done, size_t total);
+	void *userdata;
+};
+
+void cw_analyze_opts_default(struct cw_analyze_opts *o);
+
+/* Analyses CORE (raw or zstd) against executable EXE (may be NULL: then
+ * only threads, signal and native frames). On failure returns a negative
+ * errno and a one-line reason in err that names the file. */
+int cw_analyze_files(const char *exe, const char *core, const struct cw_analyze_opts *o,
+		     struct cw_analysis **out, char *err, size_t errlen);
+
+/* The crashwatch.analysis.v1 JSON object (caller puts it). */
+struct json_object *cw_analysis_to_json(const struct cw_analysis *a);
+
+struct cw_text_opts {
+	bool color;
+	bool all_goroutines;         /* print every group in full (default: collapse large groups) */
+};
+
+/* The text report for people, rendered from the JSON (so stored analyses
+ * render the same as fresh ones). */
+int cw_report_text(struct json_object *analysis, FILE *out, const struct cw_text_opts *o);
+
+/* SHA-256 fingerprint of a finished analysis (see docs/fingerprint.md). */
+int cw_fingerprint(const struct cw_analysis *a, char out_hex[65]);
+
+#endif

@@ -1,0 +1,39 @@
+#!/bin/sh
+# go-toolchain.sh VERSION: prints the path of a `go` binary of that release,
+# fetching it through the Go module proxy when needed (GOTOOLCHAIN with a
+# go >= 1.21 on PATH, else the golang.org/toolchain zip by hand).
+# VERSION is a full release (1.22.12) or "1.19" for Debian's golang-1.19-go.
+#   scripts/go-toolchain.sh --list   prints the test matrix
+set -eu
+MATRIX="1.18.10 1.19 1.20.14 1.21.13 1.22.12 1.23.12 1.24.11 1.25.5 1.26"
+if [ "${1:-}" = "--list" ]; then echo "$MATRIX"; exit 0; fi
+v=${1:?usage: go-toolchain.sh VERSION | --list}
+cache=${CRASHWATCH_GO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/crashwatch-go}
+
+if [ "$v" = "1.19" ] && [ -x /usr/lib/go-1.19/bin/go ]; then
+	echo /usr/lib/go-1.19/bin/go; exit 0
+fi
+# The newest minor: the installed go if it is that minor.
+if command -v go >/dev/null 2>&1; then
+	have=$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null || true)
+	case "$have" in go"$v"|go"$v".*) command -v go; exit 0;; esac
+fi
+case "$v" in *.*.*) full=$v;; 1.19) full=1.19.13;; *) full=$v.0;; esac
+if [ -x "$cache/go$full/bin/go" ]; then echo "$cache/go$full/bin/go"; exit 0; fi
+if command -v go >/dev/null 2>&1; then
+	case "$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null)" in
+	go1.1[0-9]*|go1.20*) ;;
+	*) root=$(GOTOOLCHAIN=go$full go env GOROOT 2>/dev/null) && [ -x "$root/bin/go" ] && { echo "$root/bin/go"; exit 0; } ;;
+	esac
+fi
+proxy=${GOPROXY:-https://proxy.golang.org}
+proxy=${proxy%%,*}
+mkdir -p "$cache"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+curl -fsSL -o "$tmp/go.zip" "$proxy/golang.org/toolchain/@v/v0.0.1-go$full.linux-amd64.zip" >&2
+(cd "$tmp" && python3 -c 'import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' go.zip x)
+d=$(ls -d "$tmp"/x/golang.org/toolchain@*)
+chmod -R u+w "$d"; chmod +x "$d"/bin/* "$d"/pkg/tool/*/* 2>/dev/null || true
+rm -rf "$cache/go$full"; mv "$d" "$cache/go$full"
+echo "$cache/go$full/bin/go"
