@@ -1,0 +1,297 @@
+/* The write half of common/zstd_seekable.h: a zstd seekable-format writer.
+ *
+ * Input is cut into frames of frame_size bytes; each frame is compressed in
+ * one shot (so it records its content size) and written to the fd, and its
+ * sizes are remembered for the seek table written by cw_zsw_finish().
+ * Memory: one input frame, one output bound, the zstd context, 8 bytes per
+ * frame for the table. All-zero frames are detected with a cheap scan and
+ * cost one cached compressed frame instead of a compression. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "common/zstd_seekable.h"
+
+/* The seekable format limits the number of frames (ZSTD_SEEKABLE_MAXFRAMES). */
+#define CW_ZSW_MAX_FRAMES 0x8000000U
+#define CW_ZSW_TABLE_ENTRY 8U      /* compressed u32, decompressed u32 (no checksum) */
+#define CW_ZSW_FOOTER 9U           /* frames u32, descriptor u8, magic u32 */
+
+struct cw_zsw {
+	int fd;
+	uint32_t frame_size;
+	ZSTD_CCtx *cctx;
+	unsigned char *in;          /* pending input, < frame_size bytes */
+	size_t in_len;
+	unsigned char *out;         /* ZSTD_compressBound(frame_size) */
+	size_t out_cap;
+	unsigned char *zero_frame;  /* compressed all-zero frame of frame_size, lazily */
+	size_t zero_frame_len;
+	uint32_t *table;            /* pairs: compressed, decompressed */
+	size_t n_frames;
+	size_t table_cap;           /* in frames */
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	int error;                  /* sticky negative errno */
+	bool finished;
+};
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* True when every byte is zero. Stops at the first non-zero word, so data
+ * that is not zero costs almost nothing to check. */
+static bool all_zero(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	for (; i < len && ((uintptr_t)(p + i) & 7U); i++)
+		if (p[i])
+			return false;
+	for (; i + 64 <= len; i += 64) {
+		const uint64_t *w = (const uint64_t *)(const void *)(p + i);
+		if (w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7])
+			return false;
+	}
+	for (; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+int cw_zsw_new(int fd, int level, uint32_t frame_size, struct cw_zsw **out)
+{
+	struct cw_zsw *w;
+
+	if (fd < 0 || !out || frame_size == 0 || frame_size > CW_ZSTD_SEEKABLE_MAX_FRAME)
+		return -EINVAL;
+	if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel())
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->fd = fd;
+	w->frame_size = frame_size;
+	w->out_cap = ZSTD_compressBound(frame_size);
+	w->cctx = ZSTD_createCCtx();
+	w->in = malloc(frame_size);
+	w->out = malloc(w->out_cap);
+	if (!w->cctx || !w->in || !w->out) {
+		cw_zsw_free(w);
+		return -ENOMEM;
+	}
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 0))) {
+		cw_zsw_free(w);
+		return -EINVAL;
+	}
+	*out = w;
+	return 0;
+}
+
+static int table_add(struct cw_zsw *w, size_t compressed, size_t decompressed)
+{
+	if (w->n_frames >= CW_ZSW_MAX_FRAMES || compressed > UINT32_MAX || decompressed > UINT32_MAX)
+		return -EFBIG;
+	if (w->n_frames == w->table_cap) {
+		size_t cap = w->table_cap ? w->table_cap * 2 : 256;
+		uint32_t *t;
+		if (cap > CW_ZSW_MAX_FRAMES)
+			cap = CW_ZSW_MAX_FRAMES;
+		t = realloc(w->table, cap * 2 * sizeof(uint32_t));
+		if (!t)
+			return -ENOMEM;
+		w->table = t;
+		w->table_cap = cap;
+	}
+	w->table[2 * w->n_frames] = (uint32_t)compressed;
+	w->table[2 * w->n_frames + 1] = (uint32_t)decompressed;
+	w->n_frames++;
+	return 0;
+}
+
+static int compress_frame(struct cw_zsw *w, const unsigned char *src, size_t len,
+			  unsigned char *dst, size_t dst_cap, size_t *out_len)
+{
+	size_t n = ZSTD_compress2(w->cctx, dst, dst_cap, src, len);
+	if (ZSTD_isError(n))
+		return -EIO;
+	*out_len = n;
+	return 0;
+}
+
+/* Compresses and writes one frame of len (<= frame_size) bytes. */
+static int emit_frame(struct cw_zsw *w, const unsigned char *src, size_t len)
+{
+	const unsigned char *frame;
+	size_t frame_len;
+	int r;
+
+	if (len == w->frame_size && all_zero(src, len)) {
+		if (!w->zero_frame) {
+			r = compress_frame(w, src, len, w->out, w->out_cap, &frame_len);
+			if (r < 0)
+				return r;
+			w->zero_frame = malloc(frame_len);
+			if (!w->zero_frame)
+				return -ENOMEM;
+			memcpy(w->zero_frame, w->out, frame_len);
+			w->zero_frame_len = frame_len;
+		}
+		frame = w->zero_frame;
+		frame_len = w->zero_frame_len;
+	} else {
+		r = compress_frame(w, src, len, w->out, w->out_cap, &frame_len);
+		if (r < 0)
+			return r;
+		frame = w->out;
+	}
+	r = table_add(w, frame_len, len);
+	if (r < 0)
+		return r;
+	r = write_all(w->fd, frame, frame_len);
+	if (r < 0)
+		return r;
+	w->bytes_out += frame_len;
+	return 0;
+}
+
+int cw_zsw_write(struct cw_zsw *w, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	int r = 0;
+
+	if (!w || (!buf && len))
+		return -EINVAL;
+	if (w->error)
+		return w->error;
+	if (w->finished)
+		return -EINVAL;
+	while (len > 0) {
+		if (w->in_len == 0 && len >= w->frame_size) {
+			/* Whole frame straight from the caller's buffer: no copy. */
+			r = emit_frame(w, p, w->frame_size);
+			if (r < 0)
+				break;
+			p += w->frame_size;
+			len -= w->frame_size;
+			w->bytes_in += w->frame_size;
+			continue;
+		}
+		size_t take = w->frame_size - w->in_len;
+		if (take > len)
+			take = len;
+		memcpy(w->in + w->in_len, p, take);
+		w->in_len += take;
+		p += take;
+		len -= take;
+		w->bytes_in += take;
+		if (w->in_len == w->frame_size) {
+			r = emit_frame(w, w->in, w->in_len);
+			w->in_len = 0;
+			if (r < 0)
+				break;
+		}
+	}
+	if (r < 0)
+		w->error = r;
+	return r;
+}
+
+int cw_zsw_finish(struct cw_zsw *w)
+{
+	unsigned char head[8], footer[CW_ZSW_FOOTER];
+	uint64_t table_len;
+	int r;
+
+	if (!w)
+		return -EINVAL;
+	if (w->error)
+		return w->error;
+	if (w->finished)
+		return 0;
+	if (w->in_len > 0) {
+		r = emit_frame(w, w->in, w->in_len);
+		w->in_len = 0;
+		if (r < 0)
+			return (w->error = r);
+	}
+	table_len = (uint64_t)w->n_frames * CW_ZSW_TABLE_ENTRY + CW_ZSW_FOOTER;
+	if (table_len > UINT32_MAX)
+		return (w->error = -EFBIG);
+	put_le32(head, CW_ZSTD_SKIPPABLE_SEEKTABLE);
+	put_le32(head + 4, (uint32_t)table_len);
+	r = write_all(w->fd, head, sizeof(head));
+	if (r < 0)
+		return (w->error = r);
+	/* Serialise the table through the output buffer in bounded chunks. */
+	size_t i = 0;
+	while (i < w->n_frames) {
+		size_t chunk = w->out_cap / CW_ZSW_TABLE_ENTRY;
+		size_t n;
+		if (chunk > w->n_frames - i)
+			chunk = w->n_frames - i;
+		for (n = 0; n < chunk; n++) {
+			put_le32(w->out + n * 8, w->table[2 * (i + n)]);
+			put_le32(w->out + n * 8 + 4, w->table[2 * (i + n) + 1]);
+		}
+		r = write_all(w->fd, w->out, chunk * CW_ZSW_TABLE_ENTRY);
+		if (r < 0)
+			return (w->error = r);
+		i += chunk;
+	}
+	put_le32(footer, (uint32_t)w->n_frames);
+	footer[4] = 0; /* descriptor: no checksums */
+	put_le32(footer + 5, CW_ZSTD_SEEKABLE_MAGIC);
+	r = write_all(w->fd, footer, sizeof(footer));
+	if (r < 0)
+		return (w->error = r);
+	w->bytes_out += sizeof(head) + table_len;
+	w->finished = true;
+	return 0;
+}
+
+uint64_t cw_zsw_bytes_in(const struct cw_zsw *w) { return w ? w->bytes_in : 0; }
+uint64_t cw_zsw_bytes_out(const struct cw_zsw *w) { return w ? w->bytes_out : 0; }
+
+void cw_zsw_free(struct cw_zsw *w)
+{
+	if (!w)
+		return;
+	ZSTD_freeCCtx(w->cctx);
+	free(w->in);
+	free(w->out);
+	free(w->zero_frame);
+	free(w->table);
+	free(w);
+}
