@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #define CW_CLEANUP(fn) __attribute__((cleanup(fn)))
+#define _cleanup_(fn) CW_CLEANUP(fn)
 
 static inline void cw_freep(void *p) { free(*(void **)p); }
 static inline void cw_closep(int *fd)
