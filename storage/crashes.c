@@ -1,0 +1,387 @@
+/* Crash records: insert (one transaction with the group count and the
+ * outbox) and the filtered queries behind list/info/dump and retention. */
+#include "config.h"
+#include "storage/storage.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+
+static inline void finalizep(sqlite3_stmt **st)
+{
+	if (*st)
+		sqlite3_finalize(*st);
+}
+#define _cleanup_stmt_ CW_CLEANUP(finalizep)
+
+static const char *const core_state_names[] = {
+	[CW_CORE_STORED] = "stored",
+	[CW_CORE_TRUNCATED] = "truncated",
+	[CW_CORE_METADATA_ONLY] = "metadata-only",
+	[CW_CORE_REMOVED] = "removed",
+};
+static const char *const analysis_status_names[] = {
+	[CW_ANALYSIS_PENDING] = "pending",
+	[CW_ANALYSIS_OK] = "ok",
+	[CW_ANALYSIS_FAILED] = "failed",
+};
+
+const char *cw_core_state_name(enum cw_core_state s)
+{
+	return (unsigned)s < CW_ARRAY_SIZE(core_state_names) ? core_state_names[s] : "?";
+}
+
+int cw_core_state_from_name(const char *s, enum cw_core_state *out)
+{
+	for (size_t i = 0; s && i < CW_ARRAY_SIZE(core_state_names); i++)
+		if (strcmp(s, core_state_names[i]) == 0) {
+			*out = (enum cw_core_state)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *cw_analysis_status_name(enum cw_analysis_status s)
+{
+	return (unsigned)s < CW_ARRAY_SIZE(analysis_status_names) ? analysis_status_names[s] : "?";
+}
+
+static enum cw_analysis_status analysis_status_from_name(const char *s)
+{
+	for (size_t i = 0; s && i < CW_ARRAY_SIZE(analysis_status_names); i++)
+		if (strcmp(s, analysis_status_names[i]) == 0)
+			return (enum cw_analysis_status)i;
+	return CW_ANALYSIS_PENDING;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int cw_crash_exists(struct cw_db *db, const char *spool_id, int64_t *id_out)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(cw_db_handle(db), "SELECT id FROM crashes WHERE spool_id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	bind_text(st, 1, spool_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return -EIO;
+	if (id_out)
+		*id_out = sqlite3_column_int64(st, 0);
+	return 1;
+}
+
+static int insert_row(struct cw_db *db, const struct cw_crash *c, int64_t *id_out)
+{
+	static const char sql[] =
+		"INSERT INTO crashes (spool_id, time_usec, host, boot_id, pid, tid, uid, gid, signal,"
+		" restricted, exe, build_id, comm, cmdline, unit, container, go_version, go_module,"
+		" message, crashed_goroutine, goroutine_count, fault_location, fingerprint, core_state,"
+		" core_size, core_disk_size, core_path, exe_copy, analysis_status, analysis_error)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	sqlite3 *h = cw_db_handle(db);
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	int i = 1;
+	bind_text(st, i++, c->spool_id);
+	sqlite3_bind_int64(st, i++, c->time_usec);
+	bind_text(st, i++, c->host);
+	bind_text(st, i++, c->boot_id);
+	sqlite3_bind_int64(st, i++, c->pid);
+	sqlite3_bind_int64(st, i++, c->tid);
+	sqlite3_bind_int64(st, i++, c->uid);
+	sqlite3_bind_int64(st, i++, c->gid);
+	sqlite3_bind_int(st, i++, c->signal);
+	sqlite3_bind_int(st, i++, c->restricted);
+	bind_text(st, i++, c->exe);
+	bind_text(st, i++, c->build_id);
+	bind_text(st, i++, c->comm);
+	bind_text(st, i++, c->cmdline);
+	bind_text(st, i++, c->unit);
+	bind_text(st, i++, c->container);
+	bind_text(st, i++, c->go_version);
+	bind_text(st, i++, c->go_module);
+	bind_text(st, i++, c->message);
+	sqlite3_bind_int64(st, i++, c->crashed_goroutine);
+	sqlite3_bind_int64(st, i++, c->goroutine_count);
+	bind_text(st, i++, c->fault_location);
+	bind_text(st, i++, c->fingerprint);
+	bind_text(st, i++, cw_core_state_name(c->core_state));
+	sqlite3_bind_int64(st, i++, c->core_size);
+	sqlite3_bind_int64(st, i++, c->core_disk_size);
+	bind_text(st, i++, c->core_path);
+	bind_text(st, i++, c->exe_copy);
+	bind_text(st, i++, cw_analysis_status_name(c->analysis_status));
+	bind_text(st, i++, c->analysis_error);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return -EIO;
+	*id_out = sqlite3_last_insert_rowid(h);
+	return 0;
+}
+
+static int insert_analysis(struct cw_db *db, int64_t id, const char *json)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(cw_db_handle(db), "INSERT INTO analyses (crash_id, json) VALUES (?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, json);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+}
+
+int cw_crash_insert(struct cw_db *db, const struct cw_crash *c, int64_t *id_out)
+{
+	if (!c->spool_id)
+		return -EINVAL;
+	int r = cw_db_begin(db);
+	if (r < 0)
+		return r;
+	int64_t id = 0;
+	r = cw_crash_exists(db, c->spool_id, &id);
+	if (r != 0) {
+		cw_db_rollback(db);
+		if (r > 0 && id_out)
+			*id_out = id;
+		return r > 0 ? -EEXIST : r;
+	}
+	r = insert_row(db, c, &id);
+	if (r == 0 && c->analysis_json)
+		r = insert_analysis(db, id, c->analysis_json);
+	bool new_group = false;
+	if (r == 0 && c->fingerprint)
+		r = cw_group_add(db, c->fingerprint, id, c->time_usec, &new_group);
+	/* Outbox (uploads): enqueue the notification for crash id in this
+	 * same transaction, e.g. r = cw_outbox_enqueue(db, id, new_group); */
+	(void)new_group;
+	if (r == 0)
+		r = cw_db_commit(db);
+	if (r < 0) {
+		cw_db_rollback(db);
+		return r;
+	}
+	if (id_out)
+		*id_out = id;
+	return 0;
+}
+
+#define CRASH_COLUMNS \
+	"c.id, c.spool_id, c.time_usec, c.host, c.boot_id, c.pid, c.tid, c.uid, c.gid, c.signal," \
+	" c.restricted, c.exe, c.build_id, c.comm, c.cmdline, c.unit, c.container, c.go_version," \
+	" c.go_module, c.message, c.crashed_goroutine, c.goroutine_count, c.fault_location," \
+	" c.fingerprint, c.core_state, c.core_size, c.core_disk_size, c.core_path, c.exe_copy," \
+	" c.analysis_status, c.analysis_error"
+#define CRASH_NCOLUMNS 31
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static void row_to_crash(sqlite3_stmt *st, struct cw_crash *c, bool with_analysis)
+{
+	int i = 0;
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(st, i++);
+	c->spool_id = col_text(st, i++);
+	c->time_usec = sqlite3_column_int64(st, i++);
+	c->host = col_text(st, i++);
+	c->boot_id = col_text(st, i++);
+	c->pid = sqlite3_column_int64(st, i++);
+	c->tid = sqlite3_column_int64(st, i++);
+	c->uid = sqlite3_column_int64(st, i++);
+	c->gid = sqlite3_column_int64(st, i++);
+	c->signal = sqlite3_column_int(st, i++);
+	c->restricted = sqlite3_column_int(st, i++) != 0;
+	c->exe = col_text(st, i++);
+	c->build_id = col_text(st, i++);
+	c->comm = col_text(st, i++);
+	c->cmdline = col_text(st, i++);
+	c->unit = col_text(st, i++);
+	c->container = col_text(st, i++);
+	c->go_version = col_text(st, i++);
+	c->go_module = col_text(st, i++);
+	c->message = col_text(st, i++);
+	c->crashed_goroutine = sqlite3_column_int64(st, i++);
+	c->goroutine_count = sqlite3_column_int64(st, i++);
+	c->fault_location = col_text(st, i++);
+	c->fingerprint = col_text(st, i++);
+	enum cw_core_state cs = CW_CORE_METADATA_ONLY;
+	(void)cw_core_state_from_name(col_text(st, i++), &cs);
+	c->core_state = cs;
+	c->core_size = sqlite3_column_int64(st, i++);
+	c->core_disk_size = sqlite3_column_int64(st, i++);
+	c->core_path = col_text(st, i++);
+	c->exe_copy = col_text(st, i++);
+	c->analysis_status = analysis_status_from_name(col_text(st, i++));
+	c->analysis_error = col_text(st, i++);
+	if (with_analysis)
+		c->analysis_json = col_text(st, i++);
+}
+
+/* Builds the WHERE clause; binds in the same order in bind_filter(). */
+static int build_query(const struct cw_crash_filter *f, char **out)
+{
+	char where[512] = "1";
+	size_t n = strlen(where);
+#define ADD(s) do { n += (size_t)snprintf(where + n, sizeof(where) - n, " AND %s", (s)); } while (0)
+	if (f->id > 0)
+		ADD("c.id = ?");
+	if (f->pid > 0)
+		ADD("c.pid = ?");
+	if (f->match && strchr(f->match, '/'))
+		ADD("c.exe = ?");
+	else if (f->match)
+		ADD("(c.comm = ? OR c.exe LIKE '%/' || ? ESCAPE '\\')");
+	if (f->fingerprint)
+		ADD("c.fingerprint LIKE ? || '%' ESCAPE '\\'");
+	if (f->since_usec)
+		ADD("c.time_usec >= ?");
+	if (f->until_usec)
+		ADD("c.time_usec <= ?");
+	if (f->restrict_uid)
+		ADD("c.uid = ? AND c.restricted = 0");
+#undef ADD
+	const char *inner_order = f->newest ? " ORDER BY c.time_usec DESC, c.id DESC LIMIT ?" : "";
+	int r;
+	if (f->with_analysis)
+		r = asprintf(out, "SELECT * FROM (SELECT " CRASH_COLUMNS ", a.json FROM crashes c"
+			     " LEFT JOIN analyses a ON a.crash_id = c.id WHERE %s%s)"
+			     " ORDER BY time_usec, id", where, inner_order);
+	else
+		r = asprintf(out, "SELECT * FROM (SELECT " CRASH_COLUMNS " FROM crashes c WHERE %s%s)"
+			     " ORDER BY time_usec, id", where, inner_order);
+	return r < 0 ? -ENOMEM : 0;
+}
+
+/* LIKE patterns get their wildcards escaped. */
+static char *like_escape(const char *s)
+{
+	char *out = malloc(strlen(s) * 2 + 1);
+	if (!out)
+		return NULL;
+	char *p = out;
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			*p++ = '\\';
+		*p++ = *s;
+	}
+	*p = '\0';
+	return out;
+}
+
+int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_crash_cb cb, void *userdata)
+{
+	_cleanup_free_ char *sql = NULL;
+	_cleanup_free_ char *match_esc = NULL, *fp_esc = NULL;
+	int r = build_query(f, &sql);
+	if (r < 0)
+		return r;
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(cw_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	int i = 1;
+	if (f->id > 0)
+		sqlite3_bind_int64(st, i++, f->id);
+	if (f->pid > 0)
+		sqlite3_bind_int64(st, i++, f->pid);
+	if (f->match && strchr(f->match, '/'))
+		bind_text(st, i++, f->match);
+	else if (f->match) {
+		match_esc = like_escape(f->match);
+		if (!match_esc)
+			return -ENOMEM;
+		bind_text(st, i++, f->match);
+		bind_text(st, i++, match_esc);
+	}
+	if (f->fingerprint) {
+		fp_esc = like_escape(f->fingerprint);
+		if (!fp_esc)
+			return -ENOMEM;
+		bind_text(st, i++, fp_esc);
+	}
+	if (f->since_usec)
+		sqlite3_bind_int64(st, i++, f->since_usec);
+	if (f->until_usec)
+		sqlite3_bind_int64(st, i++, f->until_usec);
+	if (f->restrict_uid)
+		sqlite3_bind_int64(st, i++, f->uid);
+	if (f->newest)
+		sqlite3_bind_int64(st, i++, (sqlite3_int64)f->newest);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct cw_crash c;
+		row_to_crash(st, &c, f->with_analysis);
+		r = cb(&c, userdata);
+		if (r != 0)
+			return r;
+	}
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int cw_crashes_foreach_stored_core(struct cw_db *db, cw_crash_cb cb, void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(cw_db_handle(db),
+			       "SELECT " CRASH_COLUMNS " FROM crashes c WHERE c.core_path IS NOT NULL"
+			       " ORDER BY c.time_usec, c.id", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct cw_crash c;
+		row_to_crash(st, &c, false);
+		int r = cb(&c, userdata);
+		if (r != 0)
+			return r;
+	}
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int cw_crash_mark_core_removed(struct cw_db *db, int64_t id)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(cw_db_handle(db),
+			       "UPDATE crashes SET core_state = 'removed', core_path = NULL,"
+			       " core_disk_size = 0 WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return -EIO;
+	return sqlite3_changes(cw_db_handle(db)) == 1 ? 0 : -ENOENT;
+}
+
+int cw_store_stats(struct cw_db *db, bool restrict_uid, int64_t uid, struct cw_store_stats *out)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	const char *sql = restrict_uid ?
+		"SELECT count(*), count(DISTINCT fingerprint), count(core_path), total(core_disk_size),"
+		" total(analysis_status = 'failed'), max(time_usec) FROM crashes WHERE uid = ? AND restricted = 0" :
+		"SELECT count(*), count(DISTINCT fingerprint), count(core_path), total(core_disk_size),"
+		" total(analysis_status = 'failed'), max(time_usec) FROM crashes";
+	if (sqlite3_prepare_v2(cw_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (restrict_uid)
+		sqlite3_bind_int64(st, 1, uid);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return -EIO;
+	out->crashes = sqlite3_column_int64(st, 0);
+	out->groups = sqlite3_column_int64(st, 1);
+	out->cores_stored = sqlite3_column_int64(st, 2);
+	out->cores_disk_bytes = sqlite3_column_int64(st, 3);
+	out->analyses_failed = sqlite3_column_int64(st, 4);
+	out->newest_usec = sqlite3_column_int64(st, 5);
+	return 0;
+}

@@ -1,0 +1,101 @@
+/* The schema, as an ordered list of migrations. Migration N brings the
+ * database from user_version N-1 to N inside one transaction. Never edit a
+ * released migration: append a new one. */
+#include "config.h"
+#include "storage/storage.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "common/cleanup.h"
+
+struct cw_migration {
+	int version;
+	const char *sql;
+};
+
+static const struct cw_migration migrations[] = {
+	{ 1,
+	  "CREATE TABLE crashes ("
+	  " id INTEGER PRIMARY KEY,"
+	  " spool_id TEXT NOT NULL UNIQUE,"
+	  " time_usec INTEGER NOT NULL,"
+	  " host TEXT, boot_id TEXT,"
+	  " pid INTEGER NOT NULL, tid INTEGER NOT NULL,"
+	  " uid INTEGER NOT NULL, gid INTEGER NOT NULL,"
+	  " signal INTEGER NOT NULL,"
+	  " restricted INTEGER NOT NULL DEFAULT 0,"
+	  " exe TEXT, build_id TEXT, comm TEXT, cmdline TEXT, unit TEXT, container TEXT,"
+	  " go_version TEXT, go_module TEXT, message TEXT,"
+	  " crashed_goroutine INTEGER NOT NULL DEFAULT 0,"
+	  " goroutine_count INTEGER NOT NULL DEFAULT 0,"
+	  " fault_location TEXT, fingerprint TEXT,"
+	  " core_state TEXT NOT NULL CHECK (core_state IN ('stored','truncated','metadata-only','removed')),"
+	  " core_size INTEGER NOT NULL DEFAULT 0,"
+	  " core_disk_size INTEGER NOT NULL DEFAULT 0,"
+	  " core_path TEXT, exe_copy TEXT,"
+	  " analysis_status TEXT NOT NULL CHECK (analysis_status IN ('pending','ok','failed')),"
+	  " analysis_error TEXT"
+	  ");"
+	  "CREATE INDEX crashes_time ON crashes(time_usec);"
+	  "CREATE INDEX crashes_uid_time ON crashes(uid, time_usec);"
+	  "CREATE INDEX crashes_pid ON crashes(pid);"
+	  "CREATE INDEX crashes_exe ON crashes(exe);"
+	  "CREATE INDEX crashes_comm ON crashes(comm);"
+	  "CREATE INDEX crashes_fingerprint ON crashes(fingerprint);"
+	  "CREATE INDEX crashes_core ON crashes(time_usec) WHERE core_path IS NOT NULL;"
+	  /* the analysis JSON is large: kept apart so listings never page through it */
+	  "CREATE TABLE analyses ("
+	  " crash_id INTEGER PRIMARY KEY REFERENCES crashes(id) ON DELETE CASCADE,"
+	  " json TEXT NOT NULL"
+	  ");"
+	  "CREATE TABLE groups ("
+	  " fingerprint TEXT PRIMARY KEY,"
+	  " count INTEGER NOT NULL,"
+	  " first_usec INTEGER NOT NULL,"
+	  " last_usec INTEGER NOT NULL,"
+	  " example_id INTEGER REFERENCES crashes(id) ON DELETE SET NULL"
+	  ");"
+	  "CREATE INDEX groups_last ON groups(last_usec);" },
+	/* append new migrations here (keep versions consecutive) */
+};
+
+int cw_db_latest_version(void)
+{
+	return migrations[CW_ARRAY_SIZE(migrations) - 1].version;
+}
+
+int cw_db_migrate(struct cw_db *db)
+{
+	sqlite3 *h = cw_db_handle(db);
+	int current = 0;
+	int r = cw_db_schema_version(db, &current);
+	if (r < 0)
+		return r;
+	if (current > cw_db_latest_version())
+		return -EPROTO;
+	for (size_t i = 0; i < CW_ARRAY_SIZE(migrations); i++) {
+		const struct cw_migration *m = &migrations[i];
+		if (m->version <= current)
+			continue;
+		r = cw_db_begin(db);
+		if (r < 0)
+			return r;
+		char set_version[64];
+		snprintf(set_version, sizeof(set_version), "PRAGMA user_version=%d", m->version);
+		if (sqlite3_exec(h, m->sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(h, set_version, NULL, NULL, NULL) != SQLITE_OK) {
+			cw_db_rollback(db);
+			return -EIO;
+		}
+		r = cw_db_commit(db);
+		if (r < 0) {
+			cw_db_rollback(db);
+			return r;
+		}
+		current = m->version;
+	}
+	return 0;
+}

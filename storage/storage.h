@@ -1,0 +1,122 @@
+/* The crash history in SQLite: one writer (crashwatchd), readers (the CLI,
+ * the daemon's query socket). Everything returns 0 or a negative errno;
+ * SQLite's message for the last failure is available from cw_db_errmsg(). */
+#ifndef CW_STORAGE_STORAGE_H
+#define CW_STORAGE_STORAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cw_db;
+
+enum cw_db_mode { CW_DB_READONLY, CW_DB_READWRITE };
+
+/* Opens (READWRITE: creates and migrates) the database at path: WAL,
+ * foreign keys, a busy timeout. */
+int cw_db_open(const char *path, enum cw_db_mode mode, struct cw_db **out);
+void cw_db_close(struct cw_db *db);
+const char *cw_db_errmsg(struct cw_db *db);
+/* Schema version after migrations (PRAGMA user_version). */
+int cw_db_schema_version(struct cw_db *db, int *out);
+/* The newest schema version this build knows. */
+int cw_db_latest_version(void);
+/* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). */
+int cw_db_begin(struct cw_db *db);
+int cw_db_commit(struct cw_db *db);
+void cw_db_rollback(struct cw_db *db);
+/* Raw handle for the storage files (outbox) that add their own queries. */
+struct sqlite3 *cw_db_handle(struct cw_db *db);
+
+enum cw_core_state { CW_CORE_STORED, CW_CORE_TRUNCATED, CW_CORE_METADATA_ONLY, CW_CORE_REMOVED };
+enum cw_analysis_status { CW_ANALYSIS_PENDING, CW_ANALYSIS_OK, CW_ANALYSIS_FAILED };
+
+const char *cw_core_state_name(enum cw_core_state s);
+int cw_core_state_from_name(const char *s, enum cw_core_state *out);
+const char *cw_analysis_status_name(enum cw_analysis_status s);
+
+/* One crash. Strings may be NULL (unknown). For cw_crash_insert the
+ * caller owns them; in query callbacks they are borrowed for the call. */
+struct cw_crash {
+	int64_t id;                  /* assigned by insert */
+	const char *spool_id;        /* the collector's ID: unique, makes ingestion idempotent */
+	int64_t time_usec;
+	const char *host, *boot_id;
+	int64_t pid, tid, uid, gid;
+	int signal;
+	bool restricted;             /* setuid/non-dumpable: root only */
+	const char *exe, *build_id, *comm, *cmdline, *unit, *container;
+	const char *go_version, *go_module;
+	const char *message;         /* panic message or "fatal error: ..." */
+	int64_t crashed_goroutine;   /* 0: none */
+	int64_t goroutine_count;
+	const char *fault_location;  /* "main.f /src/main.go:14" */
+	const char *fingerprint;
+	enum cw_core_state core_state;
+	int64_t core_size;           /* bytes of the (decompressed) core */
+	int64_t core_disk_size;      /* bytes on disk (compressed) */
+	const char *core_path;       /* stored core file, absolute; NULL when none */
+	const char *exe_copy;        /* kept executable, absolute, or NULL */
+	enum cw_analysis_status analysis_status;
+	const char *analysis_error;
+	const char *analysis_json;   /* only filled by queries that ask for it */
+};
+
+/* Inserts c (and its analysis JSON) in one transaction and counts it in
+ * its fingerprint group. -EEXIST when a crash with that spool_id exists
+ * (*id_out is then the existing id). */
+int cw_crash_insert(struct cw_db *db, const struct cw_crash *c, int64_t *id_out);
+/* 1 when a crash with that spool id is stored, 0 if not, <0 on error. */
+int cw_crash_exists(struct cw_db *db, const char *spool_id, int64_t *id_out);
+
+struct cw_crash_filter {
+	int64_t id;                  /* > 0: only this crash */
+	int64_t pid;                 /* > 0 */
+	const char *match;           /* exe path (contains '/') or comm / exe basename */
+	const char *fingerprint;     /* full or a prefix of at least 4 hex digits */
+	int64_t since_usec, until_usec; /* 0: unbounded */
+	bool restrict_uid;           /* unprivileged reader: only uid, never restricted crashes */
+	int64_t uid;
+	size_t newest;               /* > 0: only the N newest (still printed oldest first) */
+	bool with_analysis;          /* fill analysis_json */
+};
+
+/* Calls cb for every matching crash, oldest first. A non-zero return from
+ * cb stops the walk and is returned. */
+typedef int (*cw_crash_cb)(const struct cw_crash *c, void *userdata);
+int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_crash_cb cb, void *userdata);
+
+/* Retention support: crashes with a core on disk, oldest first. */
+int cw_crashes_foreach_stored_core(struct cw_db *db, cw_crash_cb cb, void *userdata);
+/* Marks the core of crash id removed (the record stays). */
+int cw_crash_mark_core_removed(struct cw_db *db, int64_t id);
+
+struct cw_store_stats {
+	int64_t crashes;
+	int64_t groups;
+	int64_t cores_stored;
+	int64_t cores_disk_bytes;
+	int64_t analyses_failed;
+	int64_t newest_usec;
+};
+int cw_store_stats(struct cw_db *db, bool restrict_uid, int64_t uid, struct cw_store_stats *out);
+
+struct cw_group {
+	const char *fingerprint;
+	int64_t count;
+	int64_t first_usec, last_usec;
+	int64_t example_id;
+	const char *exe, *message;
+};
+typedef int (*cw_group_cb)(const struct cw_group *g, void *userdata);
+/* Groups, most recently seen last. With restrict_uid, counts only that uid's crashes. */
+int cw_groups_foreach(struct cw_db *db, bool restrict_uid, int64_t uid, cw_group_cb cb, void *userdata);
+
+/* Internal to storage/: counts crash id in its group (inside the insert
+ * transaction); *is_new says the fingerprint was seen for the first time. */
+int cw_group_add(struct cw_db *db, const char *fingerprint, int64_t crash_id, int64_t time_usec,
+		 bool *is_new);
+/* Internal to storage/: applies every migration newer than the schema. */
+int cw_db_migrate(struct cw_db *db);
+
+#endif

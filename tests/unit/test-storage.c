@@ -1,0 +1,282 @@
+/* Unit tests for storage/: migrations, insert (idempotent), filters,
+ * per-uid restriction, groups, retention helpers. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "storage/storage.h"
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	struct cw_db *db;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	if (!fx)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/cw-test-storage-XXXXXX");
+	if (!mkdtemp(fx->dir))
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/crashwatch.db", fx->dir);
+	if (cw_db_open(fx->path, CW_DB_READWRITE, &fx->db) < 0)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char p[160];
+	cw_db_close(fx->db);
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", fx->path, suffix[i]);
+		unlink(p);
+	}
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static struct cw_crash make_crash(const char *spool_id, int64_t t, int64_t pid, int64_t uid,
+				  const char *exe, const char *comm, const char *fp)
+{
+	return (struct cw_crash){
+		.spool_id = spool_id, .time_usec = t, .pid = pid, .tid = pid, .uid = uid, .gid = uid,
+		.signal = 6, .exe = exe, .comm = comm, .fingerprint = fp, .message = "boom",
+		.core_state = CW_CORE_STORED, .core_size = 1000, .core_disk_size = 100,
+		.core_path = "/x/core.zst", .analysis_status = CW_ANALYSIS_OK,
+		.analysis_json = "{\"schema\":\"crashwatch.analysis.v1\"}",
+	};
+}
+
+struct collect {
+	int64_t ids[16];
+	size_t n;
+	char json[128];
+};
+
+static int collect_cb(const struct cw_crash *c, void *userdata)
+{
+	struct collect *col = userdata;
+	if (col->n < 16)
+		col->ids[col->n++] = c->id;
+	if (c->analysis_json)
+		snprintf(col->json, sizeof(col->json), "%s", c->analysis_json);
+	return 0;
+}
+
+static void test_migrate_and_reopen(void **state)
+{
+	struct fixture *fx = *state;
+	int v = 0;
+	assert_int_equal(cw_db_schema_version(fx->db, &v), 0);
+	assert_int_equal(v, cw_db_latest_version());
+	struct cw_db *ro = NULL;
+	assert_int_equal(cw_db_open(fx->path, CW_DB_READONLY, &ro), 0);
+	cw_db_close(ro);
+	/* reopening read-write migrates nothing and keeps the version */
+	struct cw_db *rw = NULL;
+	assert_int_equal(cw_db_open(fx->path, CW_DB_READWRITE, &rw), 0);
+	assert_int_equal(cw_db_schema_version(rw, &v), 0);
+	assert_int_equal(v, cw_db_latest_version());
+	cw_db_close(rw);
+	assert_int_equal(cw_db_open("/nonexistent/dir/x.db", CW_DB_READONLY, &ro), -ENOENT);
+}
+
+static void test_insert_idempotent(void **state)
+{
+	struct fixture *fx = *state;
+	struct cw_crash c = make_crash("0000000000000001-1-aaaaaaaa", 1000, 1, 0, "/bin/a", "a", "f1");
+	int64_t id = 0, id2 = 0;
+	assert_int_equal(cw_crash_insert(fx->db, &c, &id), 0);
+	assert_true(id > 0);
+	assert_int_equal(cw_crash_insert(fx->db, &c, &id2), -EEXIST);
+	assert_int_equal(id2, id);
+	assert_int_equal(cw_crash_exists(fx->db, c.spool_id, &id2), 1);
+	assert_int_equal(cw_crash_exists(fx->db, "nope", NULL), 0);
+	struct cw_store_stats s;
+	assert_int_equal(cw_store_stats(fx->db, false, 0, &s), 0);
+	assert_int_equal(s.crashes, 1);
+	assert_int_equal(s.groups, 1);
+}
+
+static void test_filters(void **state)
+{
+	struct fixture *fx = *state;
+	struct cw_crash cs[] = {
+		make_crash("s1", 1000, 10, 0, "/usr/bin/api", "api", "aaaa1111"),
+		make_crash("s2", 2000, 11, 1000, "/usr/bin/api", "api", "aaaa1111"),
+		make_crash("s3", 3000, 12, 1000, "/opt/worker", "work%er", "bbbb2222"),
+		make_crash("s4", 4000, 13, 0, "/opt/other", "other", NULL),
+	};
+	cs[3].restricted = true;
+	cs[3].uid = 1000;
+	for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++)
+		assert_int_equal(cw_crash_insert(fx->db, &cs[i], NULL), 0);
+
+	struct collect col = { 0 };
+	struct cw_crash_filter f = { 0 };
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, collect_cb, &col), 0);
+	assert_int_equal(col.n, 4);
+	assert_true(col.ids[0] < col.ids[3]); /* oldest first */
+	assert_string_equal(col.json, "");    /* not asked for */
+
+	memset(&col, 0, sizeof(col));
+	f = (struct cw_crash_filter){ .match = "api" };
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, collect_cb, &col), 0);
+	assert_int_equal(col.n, 2);
+
+	memset(&col, 0, sizeof(col));
+	f = (struct cw_crash_filter){ .match = "/opt/worker", .with_analysis = true };
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, collect_cb, &col), 0);
+	assert_int_equal(col.n, 1);
+	assert_string_equal(col.json, "{\"schema\":\"crashwatch.analysis.v1\"}");
+
+	/* LIKE wildcards in a name are literal */
+	memset(&col, 0, sizeof(col));
+	f = (struct cw_crash_filter){ .match = "w%r" };
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, collect_cb, &col), 0);
+	assert_int_equal(col.n, 0);
+
+	memset(&col, 0, sizeof(col));
+	f = (struct cw_crash_filter){ .pid = 12 };
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, collect_cb, &col), 0);
+	assert_int_equal(col.n, 1);
+
+	memset(&col, 0, sizeof(col));
+	f = (struct cw_crash_filter){ .since_usec = 2000, .until_usec = 3000 };
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, collect_cb, &col), 0);
+	assert_int_equal(col.n, 2);
+
+	memset(&col, 0, sizeof(col));
+	f = (struct cw_crash_filter){ .fingerprint = "aaaa" };
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, collect_cb, &col), 0);
+	assert_int_equal(col.n, 2);
+
+	/* -1: the newest only */
+	memset(&col, 0, sizeof(col));
+	f = (struct cw_crash_filter){ .newest = 2 };
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, collect_cb, &col), 0);
+	assert_int_equal(col.n, 2);
+	assert_true(col.ids[0] < col.ids[1]);
+
+	/* uid 1000 sees its two crashes, not the restricted one */
+	memset(&col, 0, sizeof(col));
+	f = (struct cw_crash_filter){ .restrict_uid = true, .uid = 1000 };
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, collect_cb, &col), 0);
+	assert_int_equal(col.n, 2);
+
+	struct cw_store_stats s;
+	assert_int_equal(cw_store_stats(fx->db, true, 1000, &s), 0);
+	assert_int_equal(s.crashes, 2);
+	assert_int_equal(s.groups, 2);
+}
+
+struct group_seen {
+	int64_t counts[8];
+	size_t n;
+};
+
+static int group_cb(const struct cw_group *g, void *userdata)
+{
+	struct group_seen *gs = userdata;
+	if (gs->n < 8)
+		gs->counts[gs->n++] = g->count;
+	assert_non_null(g->exe);
+	return 0;
+}
+
+static void test_groups(void **state)
+{
+	struct fixture *fx = *state;
+	struct cw_crash a = make_crash("g1", 100, 1, 0, "/bin/a", "a", "ffff");
+	struct cw_crash b = make_crash("g2", 300, 2, 1000, "/bin/a", "a", "ffff");
+	struct cw_crash c = make_crash("g3", 200, 3, 0, "/bin/c", "c", "eeee");
+	assert_int_equal(cw_crash_insert(fx->db, &a, NULL), 0);
+	assert_int_equal(cw_crash_insert(fx->db, &b, NULL), 0);
+	assert_int_equal(cw_crash_insert(fx->db, &c, NULL), 0);
+	struct group_seen gs = { 0 };
+	assert_int_equal(cw_groups_foreach(fx->db, false, 0, group_cb, &gs), 0);
+	assert_int_equal(gs.n, 2);
+	assert_int_equal(gs.counts[0], 1); /* eeee last seen 200 */
+	assert_int_equal(gs.counts[1], 2); /* ffff last seen 300 */
+	memset(&gs, 0, sizeof(gs));
+	assert_int_equal(cw_groups_foreach(fx->db, true, 1000, group_cb, &gs), 0);
+	assert_int_equal(gs.n, 1);
+	assert_int_equal(gs.counts[0], 1);
+}
+
+static int count_cb(const struct cw_crash *c, void *userdata)
+{
+	(*(int *)userdata)++;
+	return 0;
+}
+
+static void test_core_removed(void **state)
+{
+	struct fixture *fx = *state;
+	struct cw_crash a = make_crash("r1", 100, 1, 0, "/bin/a", "a", "ffff");
+	struct cw_crash b = make_crash("r2", 50, 2, 0, "/bin/a", "a", "ffff");
+	int64_t ida, idb;
+	assert_int_equal(cw_crash_insert(fx->db, &a, &ida), 0);
+	assert_int_equal(cw_crash_insert(fx->db, &b, &idb), 0);
+	struct collect col = { 0 };
+	assert_int_equal(cw_crashes_foreach_stored_core(fx->db, collect_cb, &col), 0);
+	assert_int_equal(col.n, 2);
+	assert_int_equal(col.ids[0], idb); /* oldest first */
+	assert_int_equal(cw_crash_mark_core_removed(fx->db, idb), 0);
+	int n = 0;
+	assert_int_equal(cw_crashes_foreach_stored_core(fx->db, count_cb, &n), 0);
+	assert_int_equal(n, 1);
+	memset(&col, 0, sizeof(col));
+	struct cw_crash_filter f = { .id = idb };
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, collect_cb, &col), 0);
+	assert_int_equal(col.n, 1); /* the record stays */
+	assert_int_equal(cw_crash_mark_core_removed(fx->db, 9999), -ENOENT);
+}
+
+static int stop_cb(const struct cw_crash *c, void *userdata)
+{
+	(*(int *)userdata)++;
+	return 7;
+}
+
+static void test_callback_stops(void **state)
+{
+	struct fixture *fx = *state;
+	struct cw_crash a = make_crash("x1", 100, 1, 0, "/bin/a", "a", NULL);
+	struct cw_crash b = make_crash("x2", 200, 1, 0, "/bin/a", "a", NULL);
+	assert_int_equal(cw_crash_insert(fx->db, &a, NULL), 0);
+	assert_int_equal(cw_crash_insert(fx->db, &b, NULL), 0);
+	struct cw_crash_filter f = { 0 };
+	int n = 0;
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, stop_cb, &n), 7);
+	assert_int_equal(n, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrate_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_insert_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_core_removed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callback_stops, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
