@@ -1,0 +1,3 @@
+module crashwatch/layoutgen
+
+go 1.18

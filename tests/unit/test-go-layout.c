@@ -1,0 +1,158 @@
+/* Go runtime layout tables (selection, sanity of generated offsets) and the
+ * goroutine header status formatting. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "analyzer/go_layout.h"
+#include "analyzer/go_runtime.h"
+
+static void test_parse_minor(void **state)
+{
+	int m = 0;
+	assert_int_equal(cw_go_parse_minor("go1.22.3", &m), 0);
+	assert_int_equal(m, 22);
+	assert_int_equal(cw_go_parse_minor("go1.26rc1", &m), 0);
+	assert_int_equal(m, 26);
+	assert_int_equal(cw_go_parse_minor("devel go1.27-abcdef Tue", &m), 0);
+	assert_int_equal(m, 27);
+	assert_int_equal(cw_go_parse_minor("go1.18", &m), 0);
+	assert_int_equal(m, 18);
+	assert_int_equal(cw_go_parse_minor("go2", &m), -EINVAL);
+	assert_int_equal(cw_go_parse_minor("go1.x", &m), -EINVAL);
+	assert_int_equal(cw_go_parse_minor("go1.123456", &m), -EINVAL);
+	assert_int_equal(cw_go_parse_minor(NULL, &m), -EINVAL);
+}
+
+static void test_selection(void **state)
+{
+	bool approx = true;
+	assert_int_equal(cw_go_layout_count(), 9);
+	for (int minor = 18; minor <= 26; minor++) {
+		const struct cw_go_layout *l = cw_go_layout_for(minor, &approx);
+		assert_non_null(l);
+		assert_false(approx);
+		assert_int_equal(l->go_minor, minor);
+		assert_ptr_equal(l, cw_go_layout_exact(minor));
+		char want[16];
+		snprintf(want, sizeof(want), "go1.%d", minor);
+		assert_true(strncmp(l->probe_version, want, strlen(want)) == 0);
+	}
+	const struct cw_go_layout *newer = cw_go_layout_for(30, &approx);
+	assert_non_null(newer);
+	assert_true(approx);
+	assert_int_equal(newer->go_minor, 26);
+	assert_null(cw_go_layout_for(17, &approx));
+	assert_null(cw_go_layout_exact(27));
+	assert_null(cw_go_layout_at(cw_go_layout_count()));
+}
+
+/* Facts every release shares, checked against the generated tables. */
+static void test_generated_offsets(void **state)
+{
+	for (size_t i = 0; i < cw_go_layout_count(); i++) {
+		const struct cw_go_layout *l = cw_go_layout_at(i);
+		assert_int_equal(l->g_stack_lo.off, 0);
+		assert_int_equal(l->g_stack_hi.off, 8);
+		assert_int_equal(l->g_goid.size, 8);
+		assert_int_equal(l->g_atomicstatus.size, 4);
+		assert_int_equal(l->g_waitreason.size, 1);
+		assert_int_equal(l->g_sched_sp.off, l->g_sched.off + l->gobuf_sp.off);
+		assert_int_equal(l->g_sched_pc.off, l->g_sched.off + l->gobuf_pc.off);
+		assert_int_equal(l->g_sched.size, l->gobuf_sizeof.size);
+		assert_true(l->g_sizeof.size > l->g_startpc.off);
+		assert_true(cw_go_has(l->m_procid) && cw_go_has(l->m_curg) && cw_go_has(l->m_alllink));
+		assert_true(cw_go_has(l->panic_link) && cw_go_has(l->panic_arg) && cw_go_has(l->panic_recovered));
+		assert_int_equal(l->eface_data.off, 8);
+		assert_int_equal(l->itab_type.off, 8);
+		assert_int_equal(l->type_kind.size, 1);
+		assert_int_equal(l->type_str.size, 4);
+		/* parentGoid appeared in 1.21; _panic.aborted went away in 1.22,
+		 * _panic.argp in 1.26 */
+		assert_int_equal(cw_go_has(l->g_parent_goid), l->go_minor >= 21);
+		assert_int_equal(cw_go_has(l->panic_aborted), l->go_minor <= 21);
+		assert_int_equal(cw_go_has(l->panic_argp), l->go_minor <= 25);
+		assert_int_equal(l->g_sched_ret.off >= 0, l->go_minor <= 24);
+	}
+}
+
+static void test_field_names(void **state)
+{
+	const struct cw_go_layout *l = cw_go_layout_exact(22);
+	struct cw_go_field f;
+	const char *st = NULL, *fld = NULL;
+	assert_int_equal(cw_go_layout_field(l, CW_GOF_g_goid, &f, &st, &fld), 0);
+	assert_string_equal(st, "runtime.g");
+	assert_string_equal(fld, "goid");
+	assert_int_equal(f.off, l->g_goid.off);
+	assert_int_equal(cw_go_layout_field(l, CW_GOF_itab_type, &f, &st, &fld), 0);
+	assert_string_equal(fld, "_type|Type");
+	assert_int_equal(cw_go_layout_field(l, CW_GOF_panic_aborted, &f, NULL, NULL), 0);
+	assert_int_equal(f.off, -1);
+	assert_false(cw_go_has(f));
+	assert_int_equal(cw_go_layout_field(l, CW_GOF_COUNT, &f, NULL, NULL), -EINVAL);
+}
+
+static void check_status(int minor, uint32_t st, uint8_t wr, int64_t since, int64_t now,
+			 const char *want, int64_t want_min)
+{
+	char buf[64];
+	int64_t min = -1;
+	assert_int_equal(cw_go_format_status(cw_go_strings_for(minor), st, wr, since, now, buf, sizeof(buf), &min), 0);
+	assert_string_equal(buf, want);
+	assert_int_equal(min, want_min);
+}
+
+static void test_status(void **state)
+{
+	for (int minor = 18; minor <= 26; minor++) {
+		check_status(minor, CW_G_RUNNING, 0, 0, 0, "running", 0);
+		check_status(minor, CW_G_RUNNABLE, 0, 0, 0, "runnable", 0);
+		check_status(minor, CW_G_WAITING, 0, 0, 0, "waiting", 0);
+		check_status(minor, CW_G_SYSCALL, 0, 5, 120000000005LL, "syscall", 2);
+		check_status(minor, CW_G_SYSCALL, 0, 5, 120000000004LL, "syscall", 1);
+		check_status(minor, CW_G_SCAN | CW_G_WAITING, 0, 0, 0, "waiting (scan)", 0);
+		check_status(minor, 0x77, 0, 0, 0, "???", 0);
+		check_status(minor, CW_G_WAITING, 250, 0, 0, "unknown wait reason", 0);
+		/* minutes only for waiting and syscall, and only when waitsince != 0 */
+		check_status(minor, CW_G_RUNNABLE, 0, 1, 600000000000LL, "runnable", 0);
+		check_status(minor, CW_G_WAITING, 0, 0, 600000000000LL, "waiting", 0);
+	}
+	/* waitReason values moved between releases: check a few against each
+	 * release's runtime2.go */
+	check_status(18, CW_G_WAITING, 14, 1, 120000000001LL, "chan receive", 2);
+	check_status(20, CW_G_WAITING, 2, 0, 0, "IO wait", 0);
+	check_status(22, CW_G_WAITING, 2, 0, 0, "IO wait", 0);
+	check_status(26, CW_G_WAITING, 19, 0, 0, "chan receive", 0);
+	check_status(26, CW_G_WAITING, 22, 0, 0, "sync.Mutex.Lock", 0);
+	check_status(26, CW_G_LEAKED, 19, 0, 0, "chan receive (leaked)", 0);
+	check_status(25, CW_G_LEAKED, 19, 0, 0, "???", 0);
+	check_status(26, 11, 0, 0, 0, "waiting for cgo callback", 0);
+
+	const struct cw_go_strings *s = cw_go_strings_for(30);
+	assert_non_null(s);
+	assert_int_equal(s->go_minor, 26);
+	assert_null(cw_go_strings_for(17));
+	char buf[4];
+	assert_int_equal(cw_go_format_status(NULL, 0, 0, 0, 0, buf, sizeof(buf), NULL), -EINVAL);
+	/* truncation keeps the string terminated */
+	assert_int_equal(cw_go_format_status(cw_go_strings_for(22), CW_G_RUNNABLE, 0, 0, 0, buf, sizeof(buf), NULL), 0);
+	assert_string_equal(buf, "run");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_minor),
+		cmocka_unit_test(test_selection),
+		cmocka_unit_test(test_generated_offsets),
+		cmocka_unit_test(test_field_names),
+		cmocka_unit_test(test_status),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
