@@ -67,4 +67,24 @@ bool cw_core_truncated(const struct cw_core *core);
 /* Reads len bytes at offset of the (decompressed) core file: 0 or -EIO/-EFAULT. */
 int cw_core_pread(struct cw_core *core, void *buf, size_t len, uint64_t offset);
 
+/* Like cw_core_open on an open descriptor (which is duplicated, the caller
+ * keeps its own). max_size bounds the decompressed size of a zstd core
+ * without a seek table (0: no bound); -EFBIG beyond it. */
+int cw_core_open_fd(int fd, uint64_t max_size, struct cw_core **out);
+/* Size of the (decompressed) core file. */
+uint64_t cw_core_size(const struct cw_core *core);
+/* The whole (decompressed) core when it is mapped in memory (raw cores and
+ * zstd cores without a seek table), else NULL. */
+const uint8_t *cw_core_data(const struct cw_core *core, uint64_t *size);
+/* Threads are in note order: the first one is the thread that received
+ * the fatal signal. */
+/* A descriptor of the uncompressed core (for libdwfl), owned by the core:
+ * the file itself when raw; zstd cores are materialised into an unlinked
+ * temporary file on the first call. */
+int cw_core_raw_fd(struct cw_core *core, int *fd);
+/* GNU build id (lowercase hex, malloc'd) of the ELF image whose first page
+ * the kernel dumped at mapping_start (the start of a file mapping at file
+ * offset 0): -ENOENT when that page or its build-id note is not in the core. */
+int cw_core_build_id_at(struct cw_core *core, uint64_t mapping_start, char **hex);
+
 #endif

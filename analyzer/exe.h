@@ -67,4 +67,17 @@ struct cw_go_buildinfo {
 int cw_exe_go_buildinfo(const struct cw_exe *exe, struct cw_go_buildinfo **out);
 void cw_go_buildinfo_free(struct cw_go_buildinfo *bi);
 
+/* Like cw_exe_open on a copy of an in-memory image (fuzzing, tests);
+ * the path reported is "<memory>". */
+int cw_exe_open_mem(const void *data, size_t size, struct cw_exe **out);
+/* The symbol (from .symtab) containing link-time address addr:
+ * its name (owned by exe) and start; -ENOENT when none. */
+int cw_exe_symbol_at(const struct cw_exe *exe, uint64_t addr, const char **name, uint64_t *start);
+
+struct cw_core;
+/* Runtime minus link-time address of exe in the process of core: 0 for
+ * ET_EXEC; for PIE AT_ENTRY - e_entry, else the NT_FILE mapping of the
+ * executable at file offset 0. -ENOENT when it cannot be determined. */
+int cw_exe_load_bias(const struct cw_exe *exe, struct cw_core *core, uint64_t *bias);
+
 #endif
