@@ -12,8 +12,10 @@
 
 #include "analyzer/exe.h"
 
-/* internal/abi funcID values used by tracebacks (stable 1.21+; older releases
- * number them differently and cw_pcln_func normalises them to these). */
+/* funcID values used by tracebacks. Releases number them differently
+ * (1.18-1.21: no corostart; 1.22-1.24: this order, CORO_EXIT being
+ * abi.FuncID_corostart; 1.25+: runFinalizers (RUNFINQ here) and
+ * runCleanups after runtime_main); cw_pcln_func normalises them to these. */
 enum cw_funcid {
 	CW_FUNCID_NORMAL = 0,
 	CW_FUNCID_ABORT,
@@ -38,6 +40,7 @@ enum cw_funcid {
 	CW_FUNCID_SYSTEMSTACK,
 	CW_FUNCID_SYSTEMSTACK_SWITCH,
 	CW_FUNCID_WRAPPER,
+	CW_FUNCID_RUN_CLEANUPS,  /* 1.25+ */
 	CW_FUNCID_UNKNOWN = 255,
 };
 
@@ -107,6 +110,32 @@ int cw_pcln_funcdata(const struct cw_pcln *p, const struct cw_func *f, uint32_t 
 int cw_pcln_frames(const struct cw_pcln *p, const struct cw_exe *exe, uint64_t pc,
 		   struct cw_pcframe *frames, size_t max, size_t *n);
 void cw_pcframes_free(struct cw_pcframe *frames, size_t n);
+/* Extensions (pcln): */
+/* The PC arguments of this API are link-time pcs the caller wants
+ * described: for a return address (every frame but the innermost one, and
+ * not after a sigpanic) callers pass pc-1, as the runtime's tracepc does;
+ * cw_pcln_frames does no adjustment of its own.
+ * cw_pcln_frames reads the inline tree from go:func.* through the view set
+ * by cw_pcln_set_gofunc (cw_pcln_open sets it from the executable; exe may
+ * be NULL). Frames are expanded like runtime's inlineUnwinder (1.21+) and
+ * gentraceback (1.18-1.20): each frame's file:line is funcline(f, tracepc)
+ * with tracepc = entry + inlinedCall.parentPc for the callers. It returns
+ * -ENOBUFS with *n = max when the frames do not fit (the frames filled
+ * must still be freed). Not thread-safe: lookups share a cache. */
+/* Link-time address of go:func.* (moduledata.gofunc), 0 when unknown. */
+uint64_t cw_pcln_gofunc(const struct cw_pcln *p);
+/* data (not copied, must outlive p) holds len bytes at link-time addr. */
+int cw_pcln_set_gofunc(struct cw_pcln *p, uint64_t addr, const uint8_t *data, size_t len);
+unsigned cw_pcln_ptr_size(const struct cw_pcln *p);
+/* Link-time address of runtime.firstmoduledata when cw_pcln_open found it
+ * (see go_moduledata.h), else 0. */
+uint64_t cw_pcln_moduledata_addr(const struct cw_pcln *p);
+unsigned cw_pcln_quantum(const struct cw_pcln *p);
+/* The i-th function of the table (0 <= i < cw_pcln_nfuncs), in pc order. */
+int cw_pcln_func_at(const struct cw_pcln *p, size_t i, struct cw_func *f);
+/* funcdata slot as stored (offset from go:func.*): 0 or -ENOENT. */
+int cw_pcln_funcdata_off(const struct cw_pcln *p, const struct cw_func *f, uint32_t index, uint32_t *off);
+
 /* The runtime's funcNameForPrint: replaces generic type arguments with "[...]". malloc'd. */
 char *cw_go_func_name_for_print(const char *raw);
 

@@ -1,0 +1,3 @@
+module example.com/pclnprobe
+
+go 1.18
