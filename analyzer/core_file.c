@@ -566,6 +566,17 @@ int cw_core_build_id_at(struct cw_core *core, uint64_t mapping_start, char **hex
 			}
 		}
 	}
+	/* Go's linker leaves .note.gnu.build-id outside PT_NOTE: look for the
+	 * note's header (namesz 4, descsz, NT_GNU_BUILD_ID, "GNU") in the page. */
+	for (size_t pos = 0; pos + 16 <= len; pos += 4) {
+		uint32_t namesz = rd32(buf + pos), descsz = rd32(buf + pos + 4), type = rd32(buf + pos + 8);
+		if (namesz != 4 || type != NT_GNU_BUILD_ID || memcmp(buf + pos + 12, "GNU", 4) != 0)
+			continue;
+		if (descsz == 0 || descsz > CORE_MAX_BUILD_ID || descsz > len - pos - 16)
+			continue;
+		*hex = hex_encode(buf + pos + 16, descsz);
+		return *hex ? 0 : -ENOMEM;
+	}
 	return -ENOENT;
 }
 

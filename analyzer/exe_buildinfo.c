@@ -81,7 +81,7 @@ static int search_magic(const struct cw_exe *exe, uint64_t start, uint64_t size,
 }
 
 /* uvarint-prefixed string at addr; *next is the address after it. */
-static int read_inline_string(const struct cw_exe *exe, uint64_t addr, char **out, uint64_t *next)
+static int read_inline_string(const struct cw_exe *exe, uint64_t addr, char **out, size_t *out_len, uint64_t *next)
 {
 	uint64_t len = 0;
 	unsigned shift = 0;
@@ -107,6 +107,7 @@ static int read_inline_string(const struct cw_exe *exe, uint64_t addr, char **ou
 	}
 	s[len] = 0;
 	*out = s;
+	*out_len = (size_t)len;
 	*next = addr + len;
 	return 0;
 }
@@ -120,7 +121,8 @@ static uint64_t read_ptr(const uint8_t *p, unsigned ptr_size, bool big)
 }
 
 /* A Go string header {ptr, len} at addr (older pointer format). */
-static int read_go_string(const struct cw_exe *exe, uint64_t addr, unsigned ptr_size, bool big, char **out)
+static int read_go_string(const struct cw_exe *exe, uint64_t addr, unsigned ptr_size, bool big,
+			  char **out, size_t *out_len)
 {
 	uint8_t hdr[16];
 	if (cw_exe_read_vaddr(exe, addr, hdr, 2 * ptr_size) < 0)
@@ -137,6 +139,7 @@ static int read_go_string(const struct cw_exe *exe, uint64_t addr, unsigned ptr_
 	}
 	s[len] = 0;
 	*out = s;
+	*out_len = (size_t)len;
 	return 0;
 }
 
@@ -305,9 +308,9 @@ nomem:
 	return -ENOMEM;
 }
 
-static int parse_modinfo(struct cw_go_buildinfo *bi, const char *mod)
+/* mod is len bytes (the sentinels may hold NUL bytes) */
+static int parse_modinfo(struct cw_go_buildinfo *bi, const char *mod, size_t len)
 {
-	size_t len = strlen(mod);
 	/* sentinels of 16 bytes around the text (cmd/go modload.infoStart/infoEnd) */
 	if (len >= 33 && mod[len - 17] == '\n') {
 		mod += 16;
@@ -350,27 +353,28 @@ int cw_exe_go_buildinfo(const struct cw_exe *exe, struct cw_go_buildinfo **out)
 	if (!bi)
 		return -ENOMEM;
 	_cleanup_free_ char *mod = NULL;
+	size_t vlen = 0, mlen = 0;
 	int ret;
 	uint8_t flags = hdr[15];
 	if (flags & 0x2) {
 		uint64_t next;
-		ret = read_inline_string(exe, addr + BI_HEADER, &bi->go_version, &next);
+		ret = read_inline_string(exe, addr + BI_HEADER, &bi->go_version, &vlen, &next);
 		if (ret == 0)
-			ret = read_inline_string(exe, next, &mod, &next);
+			ret = read_inline_string(exe, next, &mod, &mlen, &next);
 	} else {
 		unsigned ptr_size = hdr[14];
 		bool big = flags & 0x1;
 		if (ptr_size != 4 && ptr_size != 8)
 			return -EBADMSG;
-		ret = read_go_string(exe, read_ptr(hdr + 16, ptr_size, big), ptr_size, big, &bi->go_version);
+		ret = read_go_string(exe, read_ptr(hdr + 16, ptr_size, big), ptr_size, big, &bi->go_version, &vlen);
 		if (ret == 0)
-			ret = read_go_string(exe, read_ptr(hdr + 16 + ptr_size, ptr_size, big), ptr_size, big, &mod);
+			ret = read_go_string(exe, read_ptr(hdr + 16 + ptr_size, ptr_size, big), ptr_size, big, &mod, &mlen);
 	}
 	if (ret < 0)
 		return ret == -ENOMEM ? ret : -EBADMSG;
 	if (!bi->go_version[0])
 		return -ENOENT;
-	ret = parse_modinfo(bi, mod);
+	ret = parse_modinfo(bi, mod, mlen);
 	if (ret < 0)
 		return ret;
 	*out = CW_TAKE_PTR(bi);
