@@ -1,0 +1,72 @@
+/* The GNU build id of an executable, from its PT_NOTE segments (ELF64,
+ * little endian). The file is hostile: every size is bounded. */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector/elfnote.h"
+#include "collector/procinfo.h"
+#include "common/cleanup.h"
+
+#define MAX_PHDRS 512
+#define MAX_NOTE_SEGMENT (256U << 10)
+
+static int pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n = pread(fd, buf, len, (off_t)off);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EBADMSG;
+}
+
+static int hex_dup(const uint8_t *p, size_t len, char **out)
+{
+	char *s = malloc(len * 2 + 1);
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++)
+		snprintf(s + 2 * i, 3, "%02x", p[i]);
+	s[len * 2] = 0;
+	*out = s;
+	return 0;
+}
+
+int cw_elf_build_id(int fd, char **out)
+{
+	Elf64_Ehdr eh;
+	int r;
+
+	r = pread_all(fd, &eh, sizeof(eh), 0);
+	if (r < 0)
+		return r;
+	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_phentsize != sizeof(Elf64_Phdr))
+		return -EBADMSG;
+	if (eh.e_phnum == 0 || eh.e_phnum > MAX_PHDRS)
+		return -ENOENT;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		r = pread_all(fd, &ph, sizeof(ph), eh.e_phoff + (uint64_t)i * sizeof(ph));
+		if (r < 0)
+			return r;
+		if (ph.p_type != PT_NOTE || ph.p_filesz == 0 || ph.p_filesz > MAX_NOTE_SEGMENT)
+			continue;
+		_cleanup_free_ uint8_t *notes = malloc(ph.p_filesz);
+		if (!notes)
+			return -ENOMEM;
+		r = pread_all(fd, notes, ph.p_filesz, ph.p_offset);
+		if (r < 0)
+			continue;
+		struct cw_note n;
+		size_t off = 0;
+		for (unsigned guard = 0; guard < 4096 && cw_note_next(notes, ph.p_filesz, &off, &n) > 0; guard++)
+			if (n.type == NT_GNU_BUILD_ID && cw_note_name_is(&n, "GNU") && n.descsz > 0 && n.descsz <= 64)
+				return hex_dup(n.desc, n.descsz, out);
+	}
+	return -ENOENT;
+}

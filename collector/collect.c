@@ -1,0 +1,394 @@
+/* One crash in, one spool entry out: metadata first (while the process is
+ * held), then the core streamed from its fd through zstd into an anonymous
+ * file in the spool, the fd closed as soon as it is drained (which releases
+ * the crashing process), then the kept executable and the record, last. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/collect.h"
+#include "collector/corenotes.h"
+#include "collector/limits.h"
+#include "collector/procinfo.h"
+#include "collector/readfile.h"
+#include "collector/record.h"
+#include "collector/spool.h"
+#include "common/cleanup.h"
+#include "common/zstd_seekable.h"
+
+#define CHUNK CW_ZSTD_SEEKABLE_FRAME_SIZE
+#define LIMIT_CHECK_EVERY (64ULL << 20)   /* re-check MaxUse/KeepFree per 64 MiB written */
+#define OWN_COMM "crashwatch-coll"        /* our name as the kernel's 15-char comm */
+
+
+struct stream {
+	const struct cw_config *cfg;
+	const struct cw_store_limits *limits;
+	int storage_fd;
+	int spool_fd;
+	struct cw_spool_file file;   /* fd -1 once the core is dropped */
+	struct cw_zsw *zsw;
+	uint64_t next_check;
+	unsigned char *prefix;       /* the core's first bytes, for the notes */
+	size_t prefix_len;
+	struct cw_collect_result *res;
+};
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static ssize_t read_full(int fd, unsigned char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return got ? (ssize_t)got : -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static void drop_core(struct stream *s, const char *reason)
+{
+	cw_spool_file_abort(s->spool_fd, &s->file);
+	cw_zsw_free(s->zsw);
+	s->zsw = NULL;
+	s->res->core_stored = false;
+	s->res->truncated = false;
+	if (!s->res->reason)
+		s->res->reason = reason;
+}
+
+static const char *write_error_reason(int r)
+{
+	return r == -ENOSPC || r == -EDQUOT ? "disk-full" : "io-error";
+}
+
+static void store_chunk(struct stream *s, const unsigned char *buf, size_t n)
+{
+	struct cw_collect_result *res = s->res;
+	int r;
+
+	if (!s->zsw || res->truncated)
+		return;
+	if (res->size > s->cfg->process_size_max) {
+		drop_core(s, "process-size-max");
+		return;
+	}
+	uint64_t room = s->cfg->external_size_max - res->stored_size;
+	if (n > room) {
+		n = (size_t)room;
+		res->truncated = true;
+		res->reason = "external-size-max";
+	}
+	if (n && (r = cw_zsw_write(s->zsw, buf, n)) < 0) {
+		drop_core(s, write_error_reason(r));
+		return;
+	}
+	res->stored_size += n;
+	uint64_t out = cw_zsw_bytes_out(s->zsw);
+	if (out >= s->next_check) {
+		s->next_check = out + LIMIT_CHECK_EVERY;
+		r = cw_store_limits_check(s->limits, s->storage_fd, out);
+		if (r < 0)
+			drop_core(s, r == -EDQUOT ? "max-use" : "keep-free");
+	}
+}
+
+/* Reads core_fd to EOF (always: the kernel holds the process until then),
+ * storing what the limits allow, then closes it. */
+static int stream_core(struct stream *s, int core_fd)
+{
+	_cleanup_free_ unsigned char *buf = malloc(CHUNK);
+	int r = 0;
+
+	if (!buf)
+		r = -ENOMEM;
+	/* A bigger pipe: fewer wake-ups for the kernel's writer and for us. */
+	(void)fcntl(core_fd, F_SETPIPE_SZ, (int)CHUNK);
+	for (;;) {
+		ssize_t n = buf ? read_full(core_fd, buf, CHUNK) : 0;
+		if (!buf) {
+			/* No memory: still drain with a small stack buffer. */
+			unsigned char small[4096];
+			n = read(core_fd, small, sizeof(small));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			s->res->size += (uint64_t)n;
+			continue;
+		}
+		if (n < 0) {
+			r = (int)n;
+			drop_core(s, "io-error");
+			break;
+		}
+		if (n == 0)
+			break;
+		s->res->size += (uint64_t)n;
+		if (s->prefix && s->prefix_len < CW_CORENOTES_PREFIX_MAX) {
+			size_t take = CW_CORENOTES_PREFIX_MAX - s->prefix_len;
+			if (take > (size_t)n)
+				take = (size_t)n;
+			memcpy(s->prefix + s->prefix_len, buf, take);
+			s->prefix_len += take;
+		}
+		store_chunk(s, buf, (size_t)n);
+	}
+	close(core_fd);
+	if (s->zsw && s->res->size > s->cfg->process_size_max)
+		drop_core(s, "process-size-max");
+	if (s->zsw && s->res->size == 0)
+		drop_core(s, "empty");
+	if (s->zsw) {
+		int f = cw_zsw_finish(s->zsw);
+		if (f < 0)
+			drop_core(s, write_error_reason(f));
+		else
+			s->res->compressed_size = cw_zsw_bytes_out(s->zsw);
+	}
+	return r;
+}
+
+static void drain_and_close(int core_fd, struct cw_collect_result *res)
+{
+	unsigned char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(core_fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		res->size += (uint64_t)n;
+	}
+	close(core_fd);
+}
+
+static bool is_own_crash(const struct cw_crash *c)
+{
+	char self[4096], path[64], exe[4096];
+	ssize_t a, b;
+
+	if (c->core_rlimit == 1)
+		return true; /* the kernel gives its core helpers RLIMIT_CORE=1 */
+	if (!strncmp(c->comm, OWN_COMM, strlen(OWN_COMM)))
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)c->pid);
+	a = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	b = readlink(path, exe, sizeof(exe) - 1);
+	return a > 0 && a == b && !memcmp(self, exe, (size_t)a);
+}
+
+/* Copies the executable into STORAGE/executables/BUILDID once. */
+static int keep_executable(const struct cw_config *cfg, int storage_fd, const struct cw_store_limits *limits,
+			   const struct cw_procinfo *p, char **rel)
+{
+	_cleanup_close_ int dir_fd = -1;
+	struct cw_spool_file f = { .fd = -1 };
+	struct stat st;
+	int r;
+
+	if (!cfg->keep_executable || p->exe_fd < 0 || !p->build_id)
+		return 0;
+	if (fstat(p->exe_fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return -EBADF;
+	dir_fd = cw_spool_open_dir(storage_fd, "executables", 0711);
+	if (dir_fd < 0)
+		return dir_fd;
+	if (asprintf(rel, "executables/%s", p->build_id) < 0) {
+		*rel = NULL;
+		return -ENOMEM;
+	}
+	if (faccessat(dir_fd, p->build_id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if ((uint64_t)st.st_size > cfg->external_size_max ||
+	    (r = cw_store_limits_check(limits, storage_fd, (uint64_t)st.st_size)) < 0) {
+		free(*rel), *rel = NULL;
+		return -EFBIG;
+	}
+	r = cw_spool_file_begin(dir_fd, &f);
+	if (r < 0)
+		goto fail;
+	off_t in_off = 0;
+	for (unsigned guard = 0; in_off < st.st_size && guard < 1U << 20; guard++) {
+		ssize_t n = copy_file_range(p->exe_fd, &in_off, f.fd, NULL, (size_t)(st.st_size - in_off), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			goto fail;
+		}
+	}
+	r = cw_spool_file_commit(dir_fd, &f, p->build_id, 0, 0, st.st_mode & S_IROTH ? 0444 : 0400);
+	if (r == -EEXIST)
+		r = 0; /* another crash kept it first */
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	cw_spool_file_abort(dir_fd, &f);
+	free(*rel), *rel = NULL;
+	return r;
+}
+
+static int write_record(int spool_fd, const struct cw_record *rec, uid_t uid, gid_t gid)
+{
+	_cleanup_free_ char *json = NULL;
+	struct cw_spool_file f = { .fd = -1 };
+	char name[96];
+	int r;
+
+	r = cw_record_to_json(rec, &json);
+	if (r < 0)
+		return r;
+	r = cw_spool_file_begin(spool_fd, &f);
+	if (r < 0)
+		return r;
+	size_t len = strlen(json), off = 0;
+	while (off < len) {
+		ssize_t n = write(f.fd, json + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			cw_spool_file_abort(spool_fd, &f);
+			return r;
+		}
+		off += (size_t)n;
+	}
+	snprintf(name, sizeof(name), "%s.meta", rec->id);
+	return cw_spool_file_commit(spool_fd, &f, name, uid, gid, 0400);
+}
+
+int cw_collect(const struct cw_config *cfg, const struct cw_crash *c, enum cw_collect_entry entry,
+	       int core_fd, struct cw_collect_result *res)
+{
+	_cleanup_close_ int storage_fd = -1, spool_fd = -1;
+	_cleanup_free_ unsigned char *prefix = NULL;
+	_cleanup_free_ char *boot_id = NULL, *exe_copy = NULL;
+	struct cw_procinfo p;
+	struct cw_store_limits limits = { 0 };
+	struct stream s = { 0 };
+	char core_name[96];
+	size_t len;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (is_own_crash(c)) {
+		drain_and_close(core_fd, res);
+		res->dropped = true;
+		res->reason = "recursion";
+		return 0;
+	}
+	uint64_t started = now_usec();
+	cw_procinfo_init(&p);
+	(void)cw_procinfo_read(c, &p); /* on failure p.note says why; the core's notes fill in */
+
+	storage_fd = cw_spool_open_dir(AT_FDCWD, cfg->storage_dir, 0755);
+	if (storage_fd >= 0)
+		spool_fd = cw_spool_open_dir(storage_fd, "spool", 0711);
+	if (storage_fd < 0 || spool_fd < 0) {
+		r = storage_fd < 0 ? storage_fd : spool_fd;
+		drain_and_close(core_fd, res);
+		cw_procinfo_free(&p);
+		return r;
+	}
+	r = cw_spool_new_id(started, c->pid, res->id, sizeof(res->id));
+	if (r >= 0)
+		r = cw_store_limits_init(cfg, storage_fd, &limits);
+	if (r < 0) {
+		drain_and_close(core_fd, res);
+		cw_procinfo_free(&p);
+		return r;
+	}
+
+	s.cfg = cfg;
+	s.limits = &limits;
+	s.storage_fd = storage_fd;
+	s.spool_fd = spool_fd;
+	s.file.fd = -1;
+	s.res = res;
+	s.next_check = LIMIT_CHECK_EVERY;
+	if (!p.from_proc)
+		s.prefix = prefix = malloc(CW_CORENOTES_PREFIX_MAX);
+
+	const char *rate_key = p.exe ? p.exe : c->comm;
+	if (cw_rate_limit_hit(cfg, storage_fd, rate_key, started / 1000000) == -EBUSY) {
+		res->reason = "rate-limited";
+	} else if ((r = cw_store_limits_check(&limits, storage_fd, 0)) < 0) {
+		res->reason = r == -EDQUOT ? "max-use" : "keep-free";
+	} else if ((r = cw_spool_file_begin(spool_fd, &s.file)) < 0) {
+		res->reason = write_error_reason(r);
+	} else if ((r = cw_zsw_new(s.file.fd, cfg->compression_level, CHUNK, &s.zsw)) < 0) {
+		cw_spool_file_abort(spool_fd, &s.file);
+		res->reason = "io-error";
+	} else {
+		res->core_stored = true;
+	}
+	r = stream_core(&s, core_fd);
+	if (prefix && s.prefix_len)
+		(void)cw_core_notes_parse(prefix, s.prefix_len, &p);
+
+	bool restricted = (c->dump_mode >= 0 && c->dump_mode != 1) ||
+			  (p.from_proc && (p.uid != p.euid || p.gid != p.egid));
+	int64_t crash_uid = c->uid >= 0 ? c->uid : p.uid;
+	uid_t owner = restricted || crash_uid < 0 ? 0 : (uid_t)crash_uid;
+
+	snprintf(core_name, sizeof(core_name), "%s.core.zst", res->id);
+	if (s.zsw) {
+		cw_zsw_free(s.zsw);
+		s.zsw = NULL;
+		r = cw_spool_file_commit(spool_fd, &s.file, core_name, owner, 0, 0400);
+		if (r < 0) {
+			res->core_stored = false;
+			res->truncated = false;
+			res->reason = write_error_reason(r);
+		}
+	}
+	if (!restricted)
+		(void)keep_executable(cfg, storage_fd, &limits, &p, &exe_copy);
+	if (cw_read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, &boot_id, &len) >= 0)
+		boot_id[strcspn(boot_id, "\n")] = 0;
+
+	struct cw_record rec = {
+		.id = res->id,
+		.entry = entry,
+		.time_usec = started,
+		.crash = c,
+		.proc = &p,
+		.result = res,
+		.restricted = restricted,
+		.boot_id = boot_id,
+		.executable_copy = exe_copy,
+		.core_file = res->core_stored ? core_name : NULL,
+	};
+	r = write_record(spool_fd, &rec, owner, 0);
+	if (r < 0 && res->core_stored) {
+		/* No record, no crash: never leave a core without its record. */
+		(void)unlinkat(spool_fd, core_name, 0);
+		res->core_stored = false;
+	}
+	res->record_written = r >= 0;
+	cw_procinfo_free(&p);
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,27 @@
+/* The collector's limits: store-wide MaxUse/KeepFree and the per-executable
+ * rate limit (state under STORAGE/collect-state, see docs/spool.md). */
+#ifndef CW_COLLECTOR_LIMITS_H
+#define CW_COLLECTOR_LIMITS_H
+
+#include <stdint.h>
+
+#include "common/cwconfig.h"
+
+struct cw_store_limits {
+	uint64_t max_use;     /* resolved, bytes */
+	uint64_t keep_free;   /* resolved, bytes */
+	uint64_t used;        /* bytes used by the store when measured */
+};
+
+/* Resolves automatic values (MaxUse 10%, KeepFree 15% of the file system,
+ * each at most 4 GiB) and measures the store (spool/, cores/, executables/). */
+int cw_store_limits_init(const struct cw_config *cfg, int storage_fd, struct cw_store_limits *l);
+
+/* May `more` bytes be added now? 0, or -EDQUOT (MaxUse) / -ENOSPC (KeepFree). */
+int cw_store_limits_check(const struct cw_store_limits *l, int storage_fd, uint64_t more);
+
+/* Counts one crash of `key` (the executable) at `now`; 0 when within
+ * RateLimitBurst per RateLimitIntervalSec, -EBUSY past it. */
+int cw_rate_limit_hit(const struct cw_config *cfg, int storage_fd, const char *key, int64_t now);
+
+#endif

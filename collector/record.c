@@ -1,0 +1,210 @@
+/* The .meta record as JSON. Strings from the crashing process are hostile:
+ * invalid UTF-8 is replaced by U+FFFD so the record is always valid JSON. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "collector/record.h"
+#include "common/cleanup.h"
+
+CW_DEFINE_CLEANUP(json_object *, json_object_put)
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static json_object *jstr(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s), i = 0, o = 0;
+	_cleanup_free_ char *clean = malloc(n * 3 + 1);
+	if (!clean)
+		return NULL;
+	while (i < n) {
+		size_t l = utf8_seq((const unsigned char *)s + i, n - i);
+		if (l == 0) {
+			memcpy(clean + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(clean + o, s + i, l);
+			o += l;
+			i += l;
+		}
+	}
+	clean[o] = 0;
+	return json_object_new_string_len(clean, (int)o);
+}
+
+static json_object *jint_or_null(int64_t v) { return v < 0 ? NULL : json_object_new_int64(v); }
+
+static json_object *jhex(uint64_t v)
+{
+	char b[24];
+	snprintf(b, sizeof(b), "0x%" PRIx64, v);
+	return json_object_new_string(b);
+}
+
+static const char *signal_name(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sig > 0 ? sigabbrev_np(sig) : NULL;
+	if (!abbrev)
+		return NULL;
+	snprintf(buf, len, "SIG%s", abbrev);
+	return buf;
+}
+
+static int add(json_object *o, const char *key, json_object *v)
+{
+	return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
+}
+
+static json_object *mappings_json(const struct cw_procinfo *p)
+{
+	json_object *arr = json_object_new_array();
+	if (!arr)
+		return NULL;
+	for (size_t i = 0; i < p->n_maps; i++) {
+		const struct cw_mapping *m = &p->maps[i];
+		json_object *e = json_object_new_object();
+		if (!e)
+			break;
+		add(e, "start", jhex(m->start));
+		add(e, "end", jhex(m->end));
+		add(e, "perms", m->perms[0] ? json_object_new_string(m->perms) : NULL);
+		add(e, "offset", jhex(m->offset));
+		add(e, "path", jstr(m->path));
+		json_object_array_add(arr, e);
+	}
+	return arr;
+}
+
+static json_object *proc_json_into(json_object *o, const struct cw_procinfo *p)
+{
+	json_object *cmd = NULL, *ns = NULL, *env = NULL;
+
+	add(o, "exe", jstr(p->exe));
+	add(o, "build_id", jstr(p->build_id));
+	if (p->cmdline) {
+		cmd = json_object_new_array();
+		for (size_t i = 0; cmd && i < p->n_cmdline; i++)
+			json_object_array_add(cmd, jstr(p->cmdline[i]));
+	}
+	add(o, "cmdline", cmd);
+	add(o, "cwd", jstr(p->cwd));
+	add(o, "cgroup", jstr(p->cgroup));
+	add(o, "unit", jstr(p->unit));
+	add(o, "user_unit", jstr(p->user_unit));
+	if (p->from_proc) {
+		ns = json_object_new_object();
+		for (size_t i = 0; ns && i < CW_PROCINFO_NS_COUNT; i++)
+			if (p->ns[i])
+				add(ns, cw_procinfo_ns_names[i], jstr(p->ns[i]));
+		env = json_object_new_object();
+		for (size_t i = 0; env && i < 3; i++)
+			if (p->env[i])
+				add(env, cw_procinfo_env_names[i], jstr(p->env[i]));
+	}
+	add(o, "namespaces", ns);
+	add(o, "container", p->container_known ? json_object_new_boolean(p->container) : NULL);
+	add(o, "environment", env);
+	add(o, "core_dumping", p->from_proc ? json_object_new_boolean(p->core_dumping) : NULL);
+	add(o, "mappings", p->n_maps || p->from_proc ? mappings_json(p) : NULL);
+	add(o, "mappings_truncated", json_object_new_boolean(p->maps_truncated));
+	return o;
+}
+
+static json_object *core_json(const struct cw_record *rec)
+{
+	const struct cw_collect_result *r = rec->result;
+	json_object *c = json_object_new_object();
+	if (!c)
+		return NULL;
+	add(c, "file", rec->core_file ? json_object_new_string(rec->core_file) : NULL);
+	add(c, "stored", json_object_new_boolean(r->core_stored));
+	add(c, "size", json_object_new_int64((int64_t)r->size));
+	add(c, "stored_size", r->core_stored ? json_object_new_int64((int64_t)r->stored_size) : NULL);
+	add(c, "compressed_size", r->core_stored ? json_object_new_int64((int64_t)r->compressed_size) : NULL);
+	add(c, "truncated", json_object_new_boolean(r->truncated));
+	add(c, "dropped_reason", r->reason ? json_object_new_string(r->reason) : NULL);
+	return c;
+}
+
+int cw_record_to_json(const struct cw_record *rec, char **out)
+{
+	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	const struct cw_crash *c = rec->crash;
+	const struct cw_procinfo *p = rec->proc;
+	json_object *col;
+	char sigbuf[32];
+	int sig = c->signal >= 0 ? c->signal : p->signal;
+
+	if (!o)
+		return -ENOMEM;
+	add(o, "schema", json_object_new_string(CW_RECORD_SCHEMA));
+	add(o, "id", json_object_new_string(rec->id));
+	col = json_object_new_object();
+	if (col) {
+		add(col, "version", json_object_new_string(PACKAGE_VERSION));
+		add(col, "entry", json_object_new_string(rec->entry == CW_COLLECT_SOCKET ? "socket" : "pipe"));
+	}
+	add(o, "collector", col);
+	add(o, "time_usec", json_object_new_int64((int64_t)rec->time_usec));
+	add(o, "crash_time", jint_or_null(c->crash_time));
+	add(o, "pid", jint_or_null(c->pid));
+	add(o, "tid", jint_or_null(c->tid));
+	add(o, "uid", jint_or_null(c->uid >= 0 ? c->uid : p->uid));
+	add(o, "gid", jint_or_null(c->gid >= 0 ? c->gid : p->gid));
+	add(o, "signal", jint_or_null(sig));
+	add(o, "signal_name", jstr(signal_name(sig, sigbuf, sizeof(sigbuf))));
+	add(o, "comm", jstr(c->comm[0] ? c->comm : p->comm));
+	add(o, "hostname", c->hostname[0] ? jstr(c->hostname) : NULL);
+	add(o, "boot_id", jstr(rec->boot_id));
+	add(o, "core_rlimit", c->core_rlimit == UINT64_MAX && c->pid < 0 ? NULL :
+				      json_object_new_uint64(c->core_rlimit));
+	add(o, "dump_mode", jint_or_null(c->dump_mode));
+	add(o, "restricted", json_object_new_boolean(rec->restricted));
+	add(o, "metadata_source", json_object_new_string(p->from_proc ? "proc" : p->exe || p->comm || p->n_maps ? "core" : "none"));
+	add(o, "metadata_note", p->note[0] ? jstr(p->note) : NULL);
+	proc_json_into(o, p);
+	add(o, "executable_copy", jstr(rec->executable_copy));
+	add(o, "core", core_json(rec));
+
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text)
+		return -ENOMEM;
+	*out = strdup(text);
+	return *out ? 0 : -ENOMEM;
+}

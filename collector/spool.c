@@ -1,0 +1,110 @@
+/* Safe file creation in the spool. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collector/spool.h"
+#include "common/cleanup.h"
+
+int cw_spool_open_dir(int dirfd, const char *name, mode_t mode)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOTDIR || errno == ELOOP ? -ELOOP : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	return CW_TAKE_FD(fd);
+}
+
+int cw_spool_new_id(uint64_t time_usec, pid_t pid, char *id, size_t len)
+{
+	uint32_t rnd;
+
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+		rnd = (uint32_t)(time_usec ^ ((uint64_t)getpid() << 16));
+	int n = snprintf(id, len, "%016" PRIu64 "-%d-%08" PRIx32, time_usec, (int)pid, rnd);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int cw_spool_file_begin(int dirfd, struct cw_spool_file *f)
+{
+	f->tmp_name[0] = 0;
+	f->fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (f->fd >= 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	for (int attempt = 0; attempt < 16; attempt++) {
+		uint64_t rnd = 0;
+		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+			rnd = (uint64_t)getpid() * 2654435761U + (uint64_t)attempt;
+		snprintf(f->tmp_name, sizeof(f->tmp_name), ".#tmp-%016" PRIx64, rnd);
+		f->fd = openat(dirfd, f->tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (f->fd >= 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	int r = -errno;
+	f->tmp_name[0] = 0;
+	return r;
+}
+
+int cw_spool_file_commit(int dirfd, struct cw_spool_file *f, const char *name, uid_t uid, gid_t gid, mode_t mode)
+{
+	int r = 0;
+
+	if (f->fd < 0)
+		return -EBADF;
+	if (fchown(f->fd, uid, gid) < 0 || fchmod(f->fd, mode) < 0) {
+		r = -errno;
+		cw_spool_file_abort(dirfd, f);
+		return r;
+	}
+	if (f->tmp_name[0]) {
+		if (renameat2(dirfd, f->tmp_name, dirfd, name, RENAME_NOREPLACE) < 0)
+			r = -errno;
+	} else if (linkat(f->fd, "", dirfd, name, AT_EMPTY_PATH) < 0) {
+		char proc[64];
+		r = -errno;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+		if (r != -EEXIST && linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) == 0)
+			r = 0;
+	}
+	if (r < 0) {
+		cw_spool_file_abort(dirfd, f);
+		return r;
+	}
+	f->tmp_name[0] = 0;
+	close(f->fd);
+	f->fd = -1;
+	return 0;
+}
+
+void cw_spool_file_abort(int dirfd, struct cw_spool_file *f)
+{
+	if (f->tmp_name[0]) {
+		(void)unlinkat(dirfd, f->tmp_name, 0);
+		f->tmp_name[0] = 0;
+	}
+	if (f->fd >= 0) {
+		close(f->fd);
+		f->fd = -1;
+	}
+}
