@@ -50,6 +50,7 @@ struct cw_panic {
 	char *message;                 /* as printed after "panic: " without " [recovered]" */
 	char *type;                    /* Go type of the value: "string", "*errors.errorString", "runtime.boundsError", ... */
 	bool recovered;
+	bool repanicked;            /* Go 1.25+: printed " [recovered, repanicked]" (go_panic.c) */
 	bool goexit;
 };
 

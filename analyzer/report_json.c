@@ -158,6 +158,7 @@ struct json_object *cw_analysis_to_json(const struct cw_analysis *a)
 		add(p, "message", json_object_new_string(a->panics[i].message ? a->panics[i].message : ""));
 		add(p, "recovered", json_object_new_boolean(a->panics[i].recovered));
 		add(p, "goexit", json_object_new_boolean(a->panics[i].goexit));
+		add(p, "repanicked", json_object_new_boolean(a->panics[i].repanicked));
 		add(p, "type", str_or_null(a->panics[i].type));
 		json_object_array_add(panics, p);
 	}

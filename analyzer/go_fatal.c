@@ -1,0 +1,204 @@
+/* The text after "fatal error: ". runtime.throw(s) and runtime.fatal(s)
+ * keep s nowhere but on the stack: their systemstack closure
+ * (runtime.throw.func1 / runtime.fatal.func1) captures it in their own
+ * frame, and the caller loaded it into the argument registers (AX = data,
+ * BX = length with ABIInternal) just before the CALL. Both are tried: the
+ * closure first (works for dynamic strings), then the call site. */
+#include "config.h"
+#include "analyzer/go_panic.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/disasm.h"
+#include "common/cleanup.h"
+
+#define CLOSURE_SCAN_BYTES 512u    /* of the throw frame searched for its closure */
+#define CALLSITE_LOOKBACK 12u      /* instructions before the CALL examined */
+
+CW_DEFINE_CLEANUP(struct cw_disasm *, cw_disasm_free)
+
+struct thrower {
+	const char *name;           /* runtime.throw */
+	const char *closure;        /* runtime.throw.func1 */
+};
+
+static const struct thrower throwers[] = {
+	{ "runtime.throw", "runtime.throw.func1" },
+	{ "runtime.fatal", "runtime.fatal.func1" },
+};
+
+static const struct thrower *thrower_of(const char *fn)
+{
+	for (size_t i = 0; fn && i < CW_ARRAY_SIZE(throwers); i++)
+		if (strcmp(fn, throwers[i].name) == 0)
+			return &throwers[i];
+	return NULL;
+}
+
+/* A plausible message: non-empty, no NUL or control bytes but tab/newline. */
+static bool plausible_text(const char *s, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == 0 || (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+static int read_message(struct cw_mem *mem, uint64_t ptr, uint64_t len, char **out)
+{
+	if (len == 0 || len > CW_GO_MESSAGE_MAX || !cw_mem_mapped(mem, ptr))
+		return -EBADMSG;
+	_cleanup_free_ char *s = NULL;
+	int r = cw_go_read_string(mem, ptr, len, &s);
+	if (r < 0)
+		return r;
+	if (!plausible_text(s, (size_t)len))
+		return -EBADMSG;
+	*out = CW_TAKE_PTR(s);
+	return 0;
+}
+
+/* The closure {fn, captured...} in the thrower's frame: a word equal to the
+ * closure's entry followed (within three words) by a string {ptr, len}. */
+static int from_closure(struct cw_go_ctx *ctx, const struct thrower *t, uint64_t sp, uint64_t limit, char **out)
+{
+	struct cw_func f;
+	if (cw_pcln_func_by_name(ctx->pcln, t->closure, &f) < 0)
+		return -ENOENT;
+	uint64_t entry = f.entry + ctx->load_bias;
+	uint64_t end = sp + CLOSURE_SCAN_BYTES;
+	if (limit > sp && limit + 4 * 8 < end)
+		end = limit + 4 * 8;    /* the closure lives below the caller's frame */
+	for (uint64_t a = sp; a + 8 <= end; a += 8) {
+		uint64_t w;
+		if (cw_mem_u64(ctx->mem, a, &w) < 0)
+			return -EFAULT;
+		if (w != entry)
+			continue;
+		for (unsigned k = 1; k <= 3; k++) {
+			uint64_t ptr, len;
+			if (cw_mem_u64(ctx->mem, a + 8 * k, &ptr) < 0 || cw_mem_u64(ctx->mem, a + 8 * k + 8, &len) < 0)
+				break;
+			if (read_message(ctx->mem, ptr, len, out) == 0)
+				return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Registers holding the string argument of throw (ABIInternal, amd64). */
+static bool is_reg(const struct cw_disasm *d, int reg, const char *const *names)
+{
+	const char *n = cw_disasm_reg_name(d, reg);
+	for (; n && *names; names++)
+		if (strcmp(n, *names) == 0)
+			return true;
+	return false;
+}
+
+/* The CALL that returns to ret_addr, in the function containing it:
+ * lea rax, [rip + S] and mov ebx, LEN before it. */
+static int from_call_site(struct cw_go_ctx *ctx, uint64_t ret_addr, char **out)
+{
+	static const char *const data_regs[] = { "rax", NULL };
+	static const char *const len_regs[] = { "ebx", "rbx", NULL };
+	struct cw_func f;
+	if (ret_addr == 0 || ret_addr < ctx->load_bias ||
+	    cw_pcln_func(ctx->pcln, ret_addr - ctx->load_bias - 1, &f) < 0)
+		return -ENOENT;
+	_cleanup_(cw_disasm_freep) struct cw_disasm *d = NULL;
+	int r = cw_disasm_new(ctx->arch, &d);
+	if (r < 0)
+		return r;
+	struct cw_insn insns[CALLSITE_LOOKBACK + 1];
+	size_t n = 0, at = 0;
+	r = cw_disasm_context(d, ctx->mem, f.entry + ctx->load_bias, ret_addr, CALLSITE_LOOKBACK, 0,
+			      insns, CW_ARRAY_SIZE(insns), &n, &at);
+	if (r < 0)
+		return r;
+	if (at == 0 || !insns[at - 1].is_call)
+		return -ENOENT;
+	bool have_ptr = false, have_len = false;
+	uint64_t ptr = 0, len = 0;
+	for (size_t i = at - 1; i-- > 0 && !(have_ptr && have_len);) {
+		const struct cw_insn *in = &insns[i];
+		if (in->is_call)
+			break;
+		if (!have_ptr && in->is_lea && in->has_rip_ref && is_reg(d, in->dest_reg, data_regs)) {
+			have_ptr = true;
+			ptr = in->rip_ref;
+		} else if (!have_len && in->has_imm && is_reg(d, in->dest_reg, len_regs)) {
+			have_len = true;
+			len = (uint64_t)in->imm;
+		}
+	}
+	if (!have_ptr || !have_len)
+		return -ENOENT;
+	return read_message(ctx->mem, ptr, len, out);
+}
+
+/* The physical caller of frame i: the first following frame that is not
+ * an inlined frame sharing its pc. */
+static const struct cw_frame *physical_caller(const struct cw_frame *frames, size_t n, size_t i)
+{
+	for (size_t j = i + 1; j < n; j++)
+		if (frames[j].pc != frames[i].pc || frames[j].sp != frames[i].sp)
+			return &frames[j];
+	return NULL;
+}
+
+static int from_stack(struct cw_go_ctx *ctx, const struct cw_frame *frames, size_t n, char **out)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct thrower *t = thrower_of(frames[i].function);
+		if (!t)
+			continue;
+		const struct cw_frame *caller = physical_caller(frames, n, i);
+		if (frames[i].sp && from_closure(ctx, t, frames[i].sp, caller ? caller->sp : 0, out) == 0)
+			return 0;
+		if (caller && from_call_site(ctx, caller->pc, out) == 0)
+			return 0;
+		return -EBADMSG;   /* a thrower, but its message is not recoverable */
+	}
+	return -ENOENT;
+}
+
+int cw_go_fatal_message(struct cw_go_ctx *ctx, const struct cw_analysis *a, char **out)
+{
+	*out = NULL;
+	int found_thrower = 0;
+	/* the crashed goroutine, then the crashed thread's system stack, then
+	 * every other thread (the crashing one may be unknown) */
+	const struct cw_goroutine *g = cw_go_crashed_goroutine(a);
+	_cleanup_free_ char *raw = NULL;
+	int r = -ENOENT;
+	if (g)
+		r = from_stack(ctx, g->frames, g->nframes, &raw);
+	for (int pass = 0; pass < 2 && r != 0; pass++) {
+		for (size_t i = 0; i < a->nthreads && r != 0; i++) {
+			const struct cw_thread *t = &a->threads[i];
+			bool crashed = t->tid == a->crashed_tid;
+			if ((pass == 0) != crashed)
+				continue;
+			int rr = from_stack(ctx, t->frames, t->nframes, &raw);
+			if (rr == -EBADMSG)
+				found_thrower = 1;
+			r = rr == 0 ? 0 : r;
+		}
+	}
+	if (r == -EBADMSG)
+		found_thrower = 1;
+	if (r != 0)
+		return found_thrower ? -EBADMSG : -ENOENT;
+	char *s = cw_go_printed_string(raw, strlen(raw), ctx->go_minor);
+	if (!s)
+		return -ENOMEM;
+	*out = s;
+	return 0;
+}

@@ -1,0 +1,60 @@
+/* Internals shared by the panic, fatal error and fault recovery
+ * (go_panic.c, go_panic_value.c, go_fatal.c, go_fault.c). The entry point
+ * is cw_go_collect_panics in analyzer/go_ctx.h. */
+#ifndef CW_ANALYZER_GO_PANIC_H
+#define CW_ANALYZER_GO_PANIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzer/go_ctx.h"
+#include "analyzer/go_types.h"
+
+/* Longest string value (panic message, fatal error) read from the core;
+ * longer ones are cut there. */
+#define CW_GO_MESSAGE_MAX (64u * 1024u)
+
+/* ---- go_panic_value.c: values printed like runtime.printpanicval ---- */
+
+/* The text the runtime of release go_minor prints for a float64 (or, when
+ * is32, a float32 widened to float64): "+1.500000e+000" before 1.26,
+ * strconv's shortest 'g' form ("1.5") from 1.26. buf of >= 32 bytes. */
+void cw_go_format_float(double v, bool is32, int go_minor, char *buf, size_t len);
+/* "(re+imi)" the same way; buf of >= 72 bytes. */
+void cw_go_format_complex(double re, double im, bool is64, int go_minor, char *buf, size_t len);
+/* The panic value eface {type_addr, data} as printpanicval prints it
+ * (printindented from 1.23: every "\n" followed by "\t"), and the
+ * type's name ("string", "main.statusCode", "nil"). Both malloc'd.
+ * 0, or a negative errno when the value or its type cannot be read. */
+int cw_go_panic_value(const struct cw_go_types *t, uint64_t type_addr, uint64_t data,
+		      char **message, char **type_name);
+/* s[0..len) as printindented prints it (go_minor >= 23) or as is: malloc'd. */
+char *cw_go_printed_string(const char *s, size_t len, int go_minor);
+/* Reads a Go string {ptr, len} of at most CW_GO_MESSAGE_MAX bytes (cut
+ * there when longer): malloc'd into *out. */
+int cw_go_read_string(struct cw_mem *mem, uint64_t ptr, uint64_t len, char **out);
+
+/* ---- go_panic.c ---- */
+
+/* The module's type descriptor range for t (moduledata.types, etypes). */
+int cw_go_types_init(struct cw_go_ctx *ctx, struct cw_go_types *t);
+/* The goroutine struct of the crashed goroutine, or NULL. */
+const struct cw_goroutine *cw_go_crashed_goroutine(const struct cw_analysis *a);
+
+/* ---- go_fatal.c ---- */
+
+/* The text after "fatal error: " recovered from the runtime.throw /
+ * runtime.fatal frame (the string captured by its systemstack closure) or
+ * from its call site (the string loaded into the argument registers
+ * before CALL). malloc'd into *out; -ENOENT when no throw is on a stack. */
+int cw_go_fatal_message(struct cw_go_ctx *ctx, const struct cw_analysis *a, char **out);
+
+/* ---- go_fault.c ---- */
+
+/* Fills a->fault from the crashed goroutine's sig/sigcode0/sigcode1/sigpc
+ * (the runtime's "[signal ...]" line), else from a synchronous NT_SIGINFO
+ * and the crashed thread's registers. 0 also when there was no fault. */
+int cw_go_collect_fault(struct cw_go_ctx *ctx, struct cw_analysis *a);
+
+#endif

@@ -1,0 +1,377 @@
+/* Panic values printed the way runtime.printpanicval (printany before
+ * 1.23) and printanycustomtype print them, per release. */
+#include "config.h"
+#include "analyzer/go_panic.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+
+/* runtime.printfloat before 1.26: sign, 7 significant digits, 3-digit
+ * exponent ("+1.500000e+000"), computed with the same float64 steps. */
+static void format_float_legacy(double v, char *buf, size_t len)
+{
+	if (isnan(v)) {
+		snprintf(buf, len, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	enum { N = 7 };
+	char out[N + 7];
+	out[0] = '+';
+	int e = 0;
+	if (v == 0) {
+		if (signbit(v))
+			out[0] = '-';
+	} else {
+		if (v < 0) {
+			v = -v;
+			out[0] = '-';
+		}
+		/* bounded: a finite double has |exponent| <= 324 */
+		for (int i = 0; i < 400 && v >= 10; i++) {
+			e++;
+			v /= 10;
+		}
+		for (int i = 0; i < 400 && v < 1; i++) {
+			e--;
+			v *= 10;
+		}
+		double h = 5.0;
+		for (int i = 0; i < N; i++)
+			h /= 10;
+		v += h;
+		if (v >= 10) {
+			e++;
+			v /= 10;
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		int s = (int)v;
+		out[i + 2] = (char)(s + '0');
+		v -= (double)s;
+		v *= 10;
+	}
+	out[1] = out[2];
+	out[2] = '.';
+	out[N + 2] = 'e';
+	out[N + 3] = '+';
+	if (e < 0) {
+		e = -e;
+		out[N + 3] = '-';
+	}
+	out[N + 4] = (char)(e / 100 + '0');
+	out[N + 5] = (char)((e / 10) % 10 + '0');
+	out[N + 6] = (char)(e % 10 + '0');
+	snprintf(buf, len, "%.*s", (int)sizeof(out), out);
+}
+
+/* Shortest decimal digits that read back as v (as float32 when is32):
+ * digits into d (no dot), decimal exponent so that v = 0.d * 10^dp. */
+static void shortest_digits(double v, bool is32, char *d, size_t dlen, int *nd, int *dp)
+{
+	char tmp[64];
+	for (int p = 1; p <= 17; p++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, v);
+		bool ok = is32 ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v;
+		if (ok || p == 17)
+			break;
+	}
+	/* tmp is "D.DDDDe+XX" or "De+XX" */
+	size_t n = 0;
+	const char *s = tmp;
+	for (; *s && *s != 'e' && n + 1 < dlen; s++)
+		if (*s >= '0' && *s <= '9')
+			d[n++] = *s;
+	d[n] = '\0';
+	int exp10 = *s == 'e' ? atoi(s + 1) : 0;
+	while (n > 1 && d[n - 1] == '0')   /* "%.*e" may pad; shortest has no trailing zeros */
+		d[--n] = '\0';
+	*nd = (int)n;
+	*dp = exp10 + 1;
+}
+
+/* strconv.FormatFloat(v, 'g', -1, 32|64), the runtime's print from 1.26. */
+static void format_float_shortest(double v, bool is32, char *buf, size_t len)
+{
+	if (isnan(v)) {
+		snprintf(buf, len, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	const char *sign = signbit(v) ? "-" : "";
+	if (v == 0) {
+		snprintf(buf, len, "%s0", sign);
+		return;
+	}
+	char d[32];
+	int nd, dp;
+	shortest_digits(fabs(v), is32, d, sizeof(d), &nd, &dp);
+	int exp = dp - 1;
+	char out[64];
+	size_t o = 0;
+	if (exp < -4 || exp >= 6) {
+		out[o++] = d[0];
+		if (nd > 1) {
+			out[o++] = '.';
+			for (int i = 1; i < nd; i++)
+				out[o++] = d[i];
+		}
+		int ae = exp < 0 ? -exp : exp;
+		snprintf(out + o, sizeof(out) - o, "e%c%s%d", exp < 0 ? '-' : '+', ae < 10 ? "0" : "", ae);
+	} else {
+		if (dp > 0) {
+			for (int i = 0; i < dp; i++)
+				out[o++] = i < nd ? d[i] : '0';
+		} else {
+			out[o++] = '0';
+		}
+		int frac = nd - dp > 0 ? nd - dp : 0;
+		if (frac > 0) {
+			out[o++] = '.';
+			for (int i = 0; i < frac; i++) {
+				int j = dp + i;
+				out[o++] = j >= 0 && j < nd ? d[j] : '0';
+			}
+		}
+		out[o] = '\0';
+	}
+	snprintf(buf, len, "%s%s", sign, out);
+}
+
+void cw_go_format_float(double v, bool is32, int go_minor, char *buf, size_t len)
+{
+	if (go_minor >= 26)
+		format_float_shortest(v, is32, buf, len);
+	else
+		format_float_legacy(v, buf, len);
+}
+
+void cw_go_format_complex(double re, double im, bool is64, int go_minor, char *buf, size_t len)
+{
+	char r[40], i[40];
+	cw_go_format_float(re, is64, go_minor, r, sizeof(r));
+	cw_go_format_float(im, is64, go_minor, i, sizeof(i));
+	bool signed_im = i[0] == '+' || i[0] == '-';
+	snprintf(buf, len, "(%s%s%si)", r, signed_im ? "" : "+", i);
+}
+
+char *cw_go_printed_string(const char *s, size_t len, int go_minor)
+{
+	size_t extra = 0;
+	if (go_minor >= 23)
+		for (size_t i = 0; i < len; i++)
+			extra += s[i] == '\n';
+	if (len > SIZE_MAX - extra - 1)
+		return NULL;
+	char *out = malloc(len + extra + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		out[o++] = s[i];
+		if (go_minor >= 23 && s[i] == '\n')
+			out[o++] = '\t';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int cw_go_read_string(struct cw_mem *mem, uint64_t ptr, uint64_t len, char **out)
+{
+	*out = NULL;
+	if (len > (uint64_t)1 << 40)
+		return -EBADMSG;
+	size_t n = len > CW_GO_MESSAGE_MAX ? CW_GO_MESSAGE_MAX : (size_t)len;
+	char *s = malloc(n + 1);
+	if (!s)
+		return -ENOMEM;
+	if (n && cw_mem_read(mem, ptr, s, n) < 0) {
+		free(s);
+		return -EFAULT;
+	}
+	s[n] = '\0';
+	*out = s;
+	return 0;
+}
+
+/* The value of a basic kind at data, as print() prints it, into buf. */
+static int format_basic(const struct cw_go_types *t, uint8_t kind, uint64_t data, char *buf, size_t len)
+{
+	struct cw_mem *m = t->mem;
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+	uint64_t u64;
+	switch (kind) {
+	case CW_GOKIND_BOOL:
+		if (cw_mem_u8(m, data, &u8) < 0)
+			return -EFAULT;
+		snprintf(buf, len, "%s", u8 ? "true" : "false");
+		return 0;
+	case CW_GOKIND_INT8:
+	case CW_GOKIND_UINT8:
+		if (cw_mem_u8(m, data, &u8) < 0)
+			return -EFAULT;
+		if (kind == CW_GOKIND_INT8)
+			snprintf(buf, len, "%d", (int)(int8_t)u8);
+		else
+			snprintf(buf, len, "%u", (unsigned)u8);
+		return 0;
+	case CW_GOKIND_INT16:
+	case CW_GOKIND_UINT16:
+		if (cw_mem_u16(m, data, &u16) < 0)
+			return -EFAULT;
+		if (kind == CW_GOKIND_INT16)
+			snprintf(buf, len, "%d", (int)(int16_t)u16);
+		else
+			snprintf(buf, len, "%u", (unsigned)u16);
+		return 0;
+	case CW_GOKIND_INT32:
+	case CW_GOKIND_UINT32:
+	case CW_GOKIND_FLOAT32:
+		if (cw_mem_u32(m, data, &u32) < 0)
+			return -EFAULT;
+		if (kind == CW_GOKIND_INT32) {
+			snprintf(buf, len, "%" PRId32, (int32_t)u32);
+		} else if (kind == CW_GOKIND_UINT32) {
+			snprintf(buf, len, "%" PRIu32, u32);
+		} else {
+			float f;
+			memcpy(&f, &u32, sizeof(f));
+			cw_go_format_float((double)f, true, t->go_minor, buf, len);
+		}
+		return 0;
+	case CW_GOKIND_INT:
+	case CW_GOKIND_INT64:
+	case CW_GOKIND_UINT:
+	case CW_GOKIND_UINT64:
+	case CW_GOKIND_UINTPTR:
+	case CW_GOKIND_FLOAT64:
+		if (cw_mem_u64(m, data, &u64) < 0)
+			return -EFAULT;
+		if (kind == CW_GOKIND_INT || kind == CW_GOKIND_INT64) {
+			snprintf(buf, len, "%" PRId64, (int64_t)u64);
+		} else if (kind == CW_GOKIND_FLOAT64) {
+			double f;
+			memcpy(&f, &u64, sizeof(f));
+			cw_go_format_float(f, false, t->go_minor, buf, len);
+		} else {
+			snprintf(buf, len, "%" PRIu64, u64);
+		}
+		return 0;
+	case CW_GOKIND_COMPLEX64: {
+		uint32_t parts[2];
+		if (cw_mem_read(m, data, parts, sizeof(parts)) < 0)
+			return -EFAULT;
+		float re, im;
+		memcpy(&re, &parts[0], sizeof(re));
+		memcpy(&im, &parts[1], sizeof(im));
+		cw_go_format_complex((double)re, (double)im, true, t->go_minor, buf, len);
+		return 0;
+	}
+	case CW_GOKIND_COMPLEX128: {
+		double parts[2];
+		if (cw_mem_read(m, data, parts, sizeof(parts)) < 0)
+			return -EFAULT;
+		cw_go_format_complex(parts[0], parts[1], false, t->go_minor, buf, len);
+		return 0;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+/* A string value {ptr, len} stored at data. */
+static int read_string_value(const struct cw_go_types *t, uint64_t data, char **out)
+{
+	uint64_t sp, sl;
+	if (cw_mem_u64(t->mem, data, &sp) < 0 || cw_mem_u64(t->mem, data + 8, &sl) < 0)
+		return -EFAULT;
+	_cleanup_free_ char *raw = NULL;
+	int r = cw_go_read_string(t->mem, sp, sl, &raw);
+	if (r < 0)
+		return r;
+	char *s = cw_go_printed_string(raw, strlen(raw), t->go_minor);
+	if (!s)
+		return -ENOMEM;
+	*out = s;
+	return 0;
+}
+
+int cw_go_panic_value(const struct cw_go_types *t, uint64_t type_addr, uint64_t data,
+		      char **message, char **type_name)
+{
+	*message = NULL;
+	*type_name = NULL;
+	if (type_addr == 0) {
+		*message = strdup("nil");
+		*type_name = strdup("nil");
+		if (!*message || !*type_name) {
+			free(*message);
+			free(*type_name);
+			*message = *type_name = NULL;
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	struct cw_go_type ty;
+	int r = cw_go_type_read(t, type_addr, &ty);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *name = NULL;
+	r = cw_go_type_name(t, type_addr, &name);
+	if (r < 0)
+		return r;
+	/* printanycustomtype switches on Kind_ as stored up to 1.22, on
+	 * Kind() (flag bits masked) after */
+	uint8_t kind = t->go_minor <= 22 ? ty.kind_raw : ty.kind;
+	const char *basic = cw_go_kind_basic_name(kind);
+	bool predeclared = basic && strcmp(basic, name) == 0;
+	_cleanup_free_ char *msg = NULL;
+	char num[96];
+
+	if (kind == CW_GOKIND_STRING) {
+		_cleanup_free_ char *s = NULL;
+		r = read_string_value(t, data, &s);
+		if (r < 0)
+			return r;
+		if (predeclared) {
+			msg = CW_TAKE_PTR(s);
+		} else {
+			/* named string types: T("...") (printindented from 1.23) */
+			if (asprintf(&msg, "%s(\"%s\")", name, s) < 0)
+				return -ENOMEM;
+		}
+	} else if (basic) {
+		r = format_basic(t, kind, data, num, sizeof(num));
+		if (r < 0)
+			return r;
+		bool is_complex = kind == CW_GOKIND_COMPLEX64 || kind == CW_GOKIND_COMPLEX128;
+		if (predeclared)
+			msg = strdup(num);
+		else if (is_complex)   /* print(typestring, c): the complex brings its own parens */
+			r = asprintf(&msg, "%s%s", name, num);
+		else
+			r = asprintf(&msg, "%s(%s)", name, num);
+		if (r < 0 || !msg)
+			return -ENOMEM;
+	} else {
+		if (asprintf(&msg, "(%s) 0x%" PRIx64, name, data) < 0)
+			return -ENOMEM;
+	}
+	*message = CW_TAKE_PTR(msg);
+	*type_name = CW_TAKE_PTR(name);
+	return 0;
+}
