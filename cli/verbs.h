@@ -6,4 +6,8 @@
 
 int cw_verb_analyze(int argc, char **argv);
 
+/* registering the collector (cli/install.c) */
+int cw_verb_install(int argc, char **argv);
+int cw_verb_uninstall(int argc, char **argv);
+
 #endif

@@ -28,7 +28,7 @@ static int number(const char *s, uint64_t max, int64_t *out)
 	return 0;
 }
 
-int cw_crash_from_args(int argc, char *const *argv, struct cw_crash *c)
+int cw_crash_from_args(int argc, char *const *argv, struct cw_crash_info *c)
 {
 	int64_t v[A_PIDFD + 1];
 	size_t used = 0;

@@ -184,7 +184,7 @@ static void drain_and_close(int core_fd, struct cw_collect_result *res)
 	close(core_fd);
 }
 
-static bool is_own_crash(const struct cw_crash *c)
+static bool is_own_crash(const struct cw_crash_info *c)
 {
 	char self[4096], path[64], exe[4096];
 	ssize_t a, b;
@@ -280,7 +280,7 @@ static int write_record(int spool_fd, const struct cw_record *rec, uid_t uid, gi
 	return cw_spool_file_commit(spool_fd, &f, name, uid, gid, 0400);
 }
 
-int cw_collect(const struct cw_config *cfg, const struct cw_crash *c, enum cw_collect_entry entry,
+int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum cw_collect_entry entry,
 	       int core_fd, struct cw_collect_result *res)
 {
 	_cleanup_close_ int storage_fd = -1, spool_fd = -1;

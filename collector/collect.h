@@ -19,7 +19,7 @@
 #define CW_CORE_PATTERN_MAX 128
 
 /* What the kernel tells about one crash. Unknown numbers are -1. */
-struct cw_crash {
+struct cw_crash_info {
 	pid_t pid;            /* %P, initial pid namespace */
 	pid_t tid;            /* %i */
 	int64_t uid;          /* %u */
@@ -50,18 +50,18 @@ struct cw_collect_result {
 
 /* Parses the core_pattern arguments (argv after the options, in
  * CW_COLLECT_PATTERN_ARGS order). Returns 0 or -EINVAL. */
-int cw_crash_from_args(int argc, char *const *argv, struct cw_crash *c);
+int cw_crash_from_args(int argc, char *const *argv, struct cw_crash_info *c);
 
 /* Socket mode: fills pid/uid/gid/comm from a pidfd (SO_PEERPIDFD) through
  * /proc; signal and the rest stay unknown (-1) and come from the core. */
-int cw_crash_from_pidfd(int pidfd, struct cw_crash *c);
+int cw_crash_from_pidfd(int pidfd, struct cw_crash_info *c);
 
 /* Collects one crash: reads its metadata (pidfd-verified /proc, else the
  * core's notes), drains core_fd to EOF into the spool under cfg's storage
  * directory, writes the record last. Never waits for anyone. Returns 0 when
  * the crash was handled (including "metadata only" and "dropped"), a
  * negative errno when nothing could be written (the core is still drained). */
-int cw_collect(const struct cw_config *cfg, const struct cw_crash *c, enum cw_collect_entry entry,
+int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum cw_collect_entry entry,
 	       int core_fd, struct cw_collect_result *res);
 
 #endif

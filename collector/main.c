@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 	};
 	const char *config_arg = NULL;
 	struct cw_config cfg;
-	struct cw_crash crash;
+	struct cw_crash_info crash;
 	struct cw_collect_result res;
 	char err[512];
 	int opt, r;

@@ -315,7 +315,7 @@ static int read_namespaces(struct cw_procinfo *p, int proc_fd)
 	return 0;
 }
 
-static int get_verified_pidfd(const struct cw_crash *c, struct cw_procinfo *p, int *owned)
+static int get_verified_pidfd(const struct cw_crash_info *c, struct cw_procinfo *p, int *owned)
 {
 	pid_t named;
 	int pidfd = c->pidfd, r;
@@ -346,7 +346,7 @@ static int get_verified_pidfd(const struct cw_crash *c, struct cw_procinfo *p, i
 	return pidfd;
 }
 
-int cw_procinfo_read(const struct cw_crash *c, struct cw_procinfo *p)
+int cw_procinfo_read(const struct cw_crash_info *c, struct cw_procinfo *p)
 {
 	_cleanup_close_ int owned_pidfd = -1, proc_fd = -1;
 	_cleanup_free_ char *buf = NULL;
@@ -425,7 +425,7 @@ fail:
 	return r;
 }
 
-int cw_crash_from_pidfd(int pidfd, struct cw_crash *c)
+int cw_crash_from_pidfd(int pidfd, struct cw_crash_info *c)
 {
 	_cleanup_free_ char *status = NULL, *comm = NULL;
 	_cleanup_close_ int proc_fd = -1;

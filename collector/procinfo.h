@@ -53,7 +53,7 @@ void cw_procinfo_free(struct cw_procinfo *p);
 /* Opens (or checks c->pidfd) and verifies a pidfd for c->pid, then reads
  * /proc/PID. Returns 0 with p->from_proc set, or a negative errno with
  * p->note saying why /proc could not be trusted (p is then empty). */
-int cw_procinfo_read(const struct cw_crash *c, struct cw_procinfo *p);
+int cw_procinfo_read(const struct cw_crash_info *c, struct cw_procinfo *p);
 
 /* Adds a mapping (takes path, may be NULL); -E2BIG past CW_MAX_MAPPINGS
  * (sets maps_truncated). */

@@ -165,7 +165,7 @@ static json_object *core_json(const struct cw_record *rec)
 int cw_record_to_json(const struct cw_record *rec, char **out)
 {
 	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
-	const struct cw_crash *c = rec->crash;
+	const struct cw_crash_info *c = rec->crash;
 	const struct cw_procinfo *p = rec->proc;
 	json_object *col;
 	char sigbuf[32];

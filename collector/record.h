@@ -14,7 +14,7 @@ struct cw_record {
 	const char *id;
 	enum cw_collect_entry entry;
 	uint64_t time_usec;
-	const struct cw_crash *crash;
+	const struct cw_crash_info *crash;
 	const struct cw_procinfo *proc;
 	const struct cw_collect_result *result;
 	bool restricted;

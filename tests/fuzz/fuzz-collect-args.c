@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *copy = malloc(size + 1), *argv[64];
-	struct cw_crash c;
+	struct cw_crash_info c;
 	int argc = 0;
 
 	if (!copy)
