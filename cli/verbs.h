@@ -6,6 +6,15 @@
 
 int cw_verb_analyze(int argc, char **argv);
 
+/* the history (cli/list.c, info.c, dump.c, debug.c, groups.c, status.c, config_check.c) */
+int cw_verb_list(int argc, char **argv);
+int cw_verb_info(int argc, char **argv);
+int cw_verb_dump(int argc, char **argv);
+int cw_verb_debug(int argc, char **argv);
+int cw_verb_groups(int argc, char **argv);
+int cw_verb_status(int argc, char **argv);
+int cw_verb_config(int argc, char **argv);
+
 /* registering the collector (cli/install.c) */
 int cw_verb_install(int argc, char **argv);
 int cw_verb_uninstall(int argc, char **argv);

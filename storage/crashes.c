@@ -83,7 +83,7 @@ int cw_crash_exists(struct cw_db *db, const char *spool_id, int64_t *id_out)
 	return 1;
 }
 
-static int insert_row(struct cw_db *db, const struct cw_crash *c, int64_t *id_out)
+static int insert_row(struct cw_db *db, const struct cw_crash_record *c, int64_t *id_out)
 {
 	static const char sql[] =
 		"INSERT INTO crashes (spool_id, time_usec, host, boot_id, pid, tid, uid, gid, signal,"
@@ -143,7 +143,13 @@ static int insert_analysis(struct cw_db *db, int64_t id, const char *json)
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 }
 
-int cw_crash_insert(struct cw_db *db, const struct cw_crash *c, int64_t *id_out)
+int cw_crash_insert(struct cw_db *db, const struct cw_crash_record *c, int64_t *id_out)
+{
+	return cw_crash_insert_hooked(db, c, NULL, NULL, id_out);
+}
+
+int cw_crash_insert_hooked(struct cw_db *db, const struct cw_crash_record *c, cw_crash_insert_hook hook,
+			   void *userdata, int64_t *id_out)
 {
 	if (!c->spool_id)
 		return -EINVAL;
@@ -164,9 +170,10 @@ int cw_crash_insert(struct cw_db *db, const struct cw_crash *c, int64_t *id_out)
 	bool new_group = false;
 	if (r == 0 && c->fingerprint)
 		r = cw_group_add(db, c->fingerprint, id, c->time_usec, &new_group);
-	/* Outbox (uploads): enqueue the notification for crash id in this
-	 * same transaction, e.g. r = cw_outbox_enqueue(db, id, new_group); */
 	(void)new_group;
+	/* uploads: the outbox rows for this crash, in this same transaction */
+	if (r == 0 && hook)
+		r = hook(db, c, id, userdata);
 	if (r == 0)
 		r = cw_db_commit(db);
 	if (r < 0) {
@@ -191,7 +198,7 @@ static const char *col_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-static void row_to_crash(sqlite3_stmt *st, struct cw_crash *c, bool with_analysis)
+static void row_to_crash(sqlite3_stmt *st, struct cw_crash_record *c, bool with_analysis)
 {
 	int i = 0;
 	memset(c, 0, sizeof(*c));
@@ -323,7 +330,7 @@ int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_cra
 		sqlite3_bind_int64(st, i++, (sqlite3_int64)f->newest);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cw_crash c;
+		struct cw_crash_record c;
 		row_to_crash(st, &c, f->with_analysis);
 		r = cb(&c, userdata);
 		if (r != 0)
@@ -341,7 +348,7 @@ int cw_crashes_foreach_stored_core(struct cw_db *db, cw_crash_cb cb, void *userd
 		return -EIO;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cw_crash c;
+		struct cw_crash_record c;
 		row_to_crash(st, &c, false);
 		int r = cb(&c, userdata);
 		if (r != 0)

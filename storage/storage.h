@@ -37,7 +37,7 @@ const char *cw_analysis_status_name(enum cw_analysis_status s);
 
 /* One crash. Strings may be NULL (unknown). For cw_crash_insert the
  * caller owns them; in query callbacks they are borrowed for the call. */
-struct cw_crash {
+struct cw_crash_record {
 	int64_t id;                  /* assigned by insert */
 	const char *spool_id;        /* the collector's ID: unique, makes ingestion idempotent */
 	int64_t time_usec;
@@ -65,7 +65,14 @@ struct cw_crash {
 /* Inserts c (and its analysis JSON) in one transaction and counts it in
  * its fingerprint group. -EEXIST when a crash with that spool_id exists
  * (*id_out is then the existing id). */
-int cw_crash_insert(struct cw_db *db, const struct cw_crash *c, int64_t *id_out);
+int cw_crash_insert(struct cw_db *db, const struct cw_crash_record *c, int64_t *id_out);
+/* The same, calling hook inside the transaction once the crash and its
+ * group are stored (uploads queue the crash there: daemon/upload.h); a
+ * negative return from hook rolls everything back. */
+typedef int (*cw_crash_insert_hook)(struct cw_db *db, const struct cw_crash_record *c, int64_t id,
+				    void *userdata);
+int cw_crash_insert_hooked(struct cw_db *db, const struct cw_crash_record *c, cw_crash_insert_hook hook,
+			   void *userdata, int64_t *id_out);
 /* 1 when a crash with that spool id is stored, 0 if not, <0 on error. */
 int cw_crash_exists(struct cw_db *db, const char *spool_id, int64_t *id_out);
 
@@ -83,7 +90,7 @@ struct cw_crash_filter {
 
 /* Calls cb for every matching crash, oldest first. A non-zero return from
  * cb stops the walk and is returned. */
-typedef int (*cw_crash_cb)(const struct cw_crash *c, void *userdata);
+typedef int (*cw_crash_cb)(const struct cw_crash_record *c, void *userdata);
 int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_crash_cb cb, void *userdata);
 
 /* Retention support: crashes with a core on disk, oldest first. */

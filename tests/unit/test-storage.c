@@ -51,10 +51,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct cw_crash make_crash(const char *spool_id, int64_t t, int64_t pid, int64_t uid,
+static struct cw_crash_record make_crash(const char *spool_id, int64_t t, int64_t pid, int64_t uid,
 				  const char *exe, const char *comm, const char *fp)
 {
-	return (struct cw_crash){
+	return (struct cw_crash_record){
 		.spool_id = spool_id, .time_usec = t, .pid = pid, .tid = pid, .uid = uid, .gid = uid,
 		.signal = 6, .exe = exe, .comm = comm, .fingerprint = fp, .message = "boom",
 		.core_state = CW_CORE_STORED, .core_size = 1000, .core_disk_size = 100,
@@ -69,7 +69,7 @@ struct collect {
 	char json[128];
 };
 
-static int collect_cb(const struct cw_crash *c, void *userdata)
+static int collect_cb(const struct cw_crash_record *c, void *userdata)
 {
 	struct collect *col = userdata;
 	if (col->n < 16)
@@ -100,7 +100,7 @@ static void test_migrate_and_reopen(void **state)
 static void test_insert_idempotent(void **state)
 {
 	struct fixture *fx = *state;
-	struct cw_crash c = make_crash("0000000000000001-1-aaaaaaaa", 1000, 1, 0, "/bin/a", "a", "f1");
+	struct cw_crash_record c = make_crash("0000000000000001-1-aaaaaaaa", 1000, 1, 0, "/bin/a", "a", "f1");
 	int64_t id = 0, id2 = 0;
 	assert_int_equal(cw_crash_insert(fx->db, &c, &id), 0);
 	assert_true(id > 0);
@@ -117,7 +117,7 @@ static void test_insert_idempotent(void **state)
 static void test_filters(void **state)
 {
 	struct fixture *fx = *state;
-	struct cw_crash cs[] = {
+	struct cw_crash_record cs[] = {
 		make_crash("s1", 1000, 10, 0, "/usr/bin/api", "api", "aaaa1111"),
 		make_crash("s2", 2000, 11, 1000, "/usr/bin/api", "api", "aaaa1111"),
 		make_crash("s3", 3000, 12, 1000, "/opt/worker", "work%er", "bbbb2222"),
@@ -203,9 +203,9 @@ static int group_cb(const struct cw_group *g, void *userdata)
 static void test_groups(void **state)
 {
 	struct fixture *fx = *state;
-	struct cw_crash a = make_crash("g1", 100, 1, 0, "/bin/a", "a", "ffff");
-	struct cw_crash b = make_crash("g2", 300, 2, 1000, "/bin/a", "a", "ffff");
-	struct cw_crash c = make_crash("g3", 200, 3, 0, "/bin/c", "c", "eeee");
+	struct cw_crash_record a = make_crash("g1", 100, 1, 0, "/bin/a", "a", "ffff");
+	struct cw_crash_record b = make_crash("g2", 300, 2, 1000, "/bin/a", "a", "ffff");
+	struct cw_crash_record c = make_crash("g3", 200, 3, 0, "/bin/c", "c", "eeee");
 	assert_int_equal(cw_crash_insert(fx->db, &a, NULL), 0);
 	assert_int_equal(cw_crash_insert(fx->db, &b, NULL), 0);
 	assert_int_equal(cw_crash_insert(fx->db, &c, NULL), 0);
@@ -220,7 +220,7 @@ static void test_groups(void **state)
 	assert_int_equal(gs.counts[0], 1);
 }
 
-static int count_cb(const struct cw_crash *c, void *userdata)
+static int count_cb(const struct cw_crash_record *c, void *userdata)
 {
 	(*(int *)userdata)++;
 	return 0;
@@ -229,8 +229,8 @@ static int count_cb(const struct cw_crash *c, void *userdata)
 static void test_core_removed(void **state)
 {
 	struct fixture *fx = *state;
-	struct cw_crash a = make_crash("r1", 100, 1, 0, "/bin/a", "a", "ffff");
-	struct cw_crash b = make_crash("r2", 50, 2, 0, "/bin/a", "a", "ffff");
+	struct cw_crash_record a = make_crash("r1", 100, 1, 0, "/bin/a", "a", "ffff");
+	struct cw_crash_record b = make_crash("r2", 50, 2, 0, "/bin/a", "a", "ffff");
 	int64_t ida, idb;
 	assert_int_equal(cw_crash_insert(fx->db, &a, &ida), 0);
 	assert_int_equal(cw_crash_insert(fx->db, &b, &idb), 0);
@@ -249,7 +249,7 @@ static void test_core_removed(void **state)
 	assert_int_equal(cw_crash_mark_core_removed(fx->db, 9999), -ENOENT);
 }
 
-static int stop_cb(const struct cw_crash *c, void *userdata)
+static int stop_cb(const struct cw_crash_record *c, void *userdata)
 {
 	(*(int *)userdata)++;
 	return 7;
@@ -258,8 +258,8 @@ static int stop_cb(const struct cw_crash *c, void *userdata)
 static void test_callback_stops(void **state)
 {
 	struct fixture *fx = *state;
-	struct cw_crash a = make_crash("x1", 100, 1, 0, "/bin/a", "a", NULL);
-	struct cw_crash b = make_crash("x2", 200, 1, 0, "/bin/a", "a", NULL);
+	struct cw_crash_record a = make_crash("x1", 100, 1, 0, "/bin/a", "a", NULL);
+	struct cw_crash_record b = make_crash("x2", 200, 1, 0, "/bin/a", "a", NULL);
 	assert_int_equal(cw_crash_insert(fx->db, &a, NULL), 0);
 	assert_int_equal(cw_crash_insert(fx->db, &b, NULL), 0);
 	struct cw_crash_filter f = { 0 };

@@ -1,0 +1,23 @@
+/* Helpers shared by crashwatch's verbs (the files in cli/). */
+#ifndef CW_CLI_CLI_H
+#define CW_CLI_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli/crash_source.h"
+#include "storage/storage.h"
+
+/* "2026-11-25 01:02:03" local time. */
+void cw_format_time(int64_t usec, char *buf, size_t len);
+/* "SIGSEGV" or the number. */
+const char *cw_cli_signal_name(int sig, char *buf, size_t len);
+/* Exit code for a negative errno from the crash source. */
+int cw_exit_for_errno(int r);
+/* Prints "crashwatch VERB: what: reason" (the daemon's message when it sent one). */
+int cw_report_error(struct cw_source *s, const char *verb, int r);
+/* --config on any verb: same effect as $CRASHWATCH_CONFIG. */
+void cw_set_config_path(const char *path);
+const char *cw_config_arg(void);
+
+#endif

@@ -1,0 +1,262 @@
+/* The CLI's two ways to the history: direct SQLite (root) or the daemon. */
+#include "config.h"
+#include "cli/crash_source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cli/exit_codes.h"
+#include "common/cleanup.h"
+#include "daemon/query.h"
+#include "storage/crash_json.h"
+
+#define RESPONSE_MAX (512U << 20)
+
+struct cw_source {
+	struct cw_config cfg;
+	struct cw_db *db;      /* direct mode */
+	char error[512];
+};
+
+const struct cw_config *cw_source_config(struct cw_source *s) { return &s->cfg; }
+bool cw_source_is_direct(struct cw_source *s) { return s->db != NULL; }
+const char *cw_source_error(struct cw_source *s) { return s->error[0] ? s->error : NULL; }
+
+int cw_source_open(const char *config_path, struct cw_source **out)
+{
+	struct cw_source *s = calloc(1, sizeof(*s));
+	if (!s)
+		return CW_EXIT_FAILURE;
+	char err[512];
+	const char *path = cw_config_path(config_path);
+	if (cw_config_load(path, config_path != NULL || getenv(CW_CONFIG_ENV), &s->cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "crashwatch: %s\n", err);
+		cw_source_close(s);
+		return CW_EXIT_CONFIG;
+	}
+	if (geteuid() == 0) {
+		_cleanup_free_ char *db = cw_config_db_path(&s->cfg);
+		int r = db ? cw_db_open(db, CW_DB_READONLY, &s->db) : -ENOMEM;
+		if (r < 0) {
+			fprintf(stderr, "crashwatch: cannot open the crash history %s: %s%s\n", db ? db : "",
+				strerror(-r), r == -ENOENT ? " (has crashwatchd run yet?)" : "");
+			cw_source_close(s);
+			return CW_EXIT_UNAVAILABLE;
+		}
+	}
+	*out = s;
+	return CW_EXIT_OK;
+}
+
+void cw_source_close(struct cw_source *s)
+{
+	if (!s)
+		return;
+	cw_db_close(s->db);
+	cw_config_free(&s->cfg);
+	free(s);
+}
+
+/* One request to the daemon: returns the parsed response (ok checked). */
+static int daemon_query(struct cw_source *s, enum cw_query_verb verb, const struct cw_crash_filter *f,
+			struct json_object **resp, int *fd_out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (!s->cfg.socket_path || strlen(s->cfg.socket_path) >= sizeof(sa.sun_path))
+		return -EINVAL;
+	strcpy(sa.sun_path, s->cfg.socket_path);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+		snprintf(s->error, sizeof(s->error), "cannot reach crashwatchd at %s: %s (is it running?)",
+			 s->cfg.socket_path, strerror(-r));
+		return r;
+	}
+	_cleanup_free_ char *req = NULL;
+	int r = cw_query_request_format(verb, f, &req);
+	if (r < 0)
+		return r;
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		return -EIO;
+	shutdown(fd, SHUT_WR);
+	struct json_tokener *tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	struct json_object *obj = NULL;
+	size_t total = 0;
+	char buf[65536];
+	for (;;) {
+		union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } ctl;
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+				     .msg_controllen = sizeof(ctl.b) };
+		ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+				int got;
+				memcpy(&got, CMSG_DATA(cm), sizeof(int));
+				if (fd_out && *fd_out < 0)
+					*fd_out = got;
+				else
+					close(got);
+			}
+		total += (size_t)n;
+		if (total > RESPONSE_MAX)
+			break;
+		obj = json_tokener_parse_ex(tok, buf, (int)n);
+		if (obj || json_tokener_get_error(tok) != json_tokener_continue)
+			break;
+	}
+	json_tokener_free(tok);
+	if (!obj) {
+		snprintf(s->error, sizeof(s->error), "crashwatchd sent no valid answer");
+		return -EBADMSG;
+	}
+	struct json_object *ok;
+	if (!json_object_object_get_ex(obj, "ok", &ok) || !json_object_get_boolean(ok)) {
+		struct json_object *e, *msg;
+		int err = json_object_object_get_ex(obj, "errno", &e) ? json_object_get_int(e) : EIO;
+		snprintf(s->error, sizeof(s->error), "%s",
+			 json_object_object_get_ex(obj, "error", &msg) ? json_object_get_string(msg) : "failed");
+		json_object_put(obj);
+		if (fd_out && *fd_out >= 0) {
+			close(*fd_out);
+			*fd_out = -1;
+		}
+		return err > 0 ? -err : -EIO;
+	}
+	*resp = obj;
+	return 0;
+}
+
+int cw_source_crashes(struct cw_source *s, const struct cw_crash_filter *f, cw_crash_cb cb, void *ud)
+{
+	if (s->db)
+		return cw_crashes_foreach(s->db, f, cb, ud);
+	struct json_object *resp = NULL, *arr;
+	int r = daemon_query(s, f->with_analysis ? CW_QUERY_INFO : CW_QUERY_LIST, f, &resp, NULL);
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(resp, "crashes", &arr) || !json_object_is_type(arr, json_type_array)) {
+		json_object_put(resp);
+		return -EBADMSG;
+	}
+	for (size_t i = 0; i < json_object_array_length(arr) && r == 0; i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i), *a;
+		struct cw_crash_record c;
+		if (cw_crash_from_json(o, &c) < 0)
+			continue;
+		if (json_object_object_get_ex(o, "analysis", &a) && a)
+			c.analysis_json = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
+		r = cb(&c, ud);
+	}
+	json_object_put(resp);
+	return r;
+}
+
+int cw_source_groups(struct cw_source *s, cw_group_cb cb, void *ud)
+{
+	if (s->db)
+		return cw_groups_foreach(s->db, false, 0, cb, ud);
+	struct json_object *resp = NULL, *arr;
+	struct cw_crash_filter f = { 0 };
+	int r = daemon_query(s, CW_QUERY_GROUPS, &f, &resp, NULL);
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(resp, "groups", &arr) || !json_object_is_type(arr, json_type_array)) {
+		json_object_put(resp);
+		return -EBADMSG;
+	}
+	for (size_t i = 0; i < json_object_array_length(arr) && r == 0; i++) {
+		struct cw_group g;
+		if (cw_group_from_json(json_object_array_get_idx(arr, i), &g) == 0)
+			r = cb(&g, ud);
+	}
+	json_object_put(resp);
+	return r;
+}
+
+int cw_source_status(struct cw_source *s, struct json_object **out)
+{
+	struct cw_crash_filter f = { 0 };
+	struct json_object *resp = NULL, *st;
+	int r = daemon_query(s, CW_QUERY_STATUS, &f, &resp, NULL);
+	if (r == 0 && json_object_object_get_ex(resp, "status", &st)) {
+		*out = json_object_get(st);
+		json_object_object_add(*out, "daemon", json_object_new_boolean(true));
+		json_object_put(resp);
+		return 0;
+	}
+	json_object_put(resp);
+	if (!s->db)
+		return r < 0 ? r : -EBADMSG;
+	/* daemon down: what the database alone says */
+	struct cw_store_stats ss;
+	r = cw_store_stats(s->db, false, 0, &ss);
+	if (r < 0)
+		return r;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "daemon", json_object_new_boolean(false));
+	json_object_object_add(o, "crashes", json_object_new_int64(ss.crashes));
+	json_object_object_add(o, "groups", json_object_new_int64(ss.groups));
+	json_object_object_add(o, "cores_stored", json_object_new_int64(ss.cores_stored));
+	json_object_object_add(o, "cores_disk_bytes", json_object_new_int64(ss.cores_disk_bytes));
+	json_object_object_add(o, "analyses_failed", json_object_new_int64(ss.analyses_failed));
+	json_object_object_add(o, "newest_usec", json_object_new_int64(ss.newest_usec));
+	*out = o;
+	return 0;
+}
+
+struct core_lookup {
+	char path[4096];
+	bool found;
+};
+
+static int find_core(const struct cw_crash_record *c, void *ud)
+{
+	struct core_lookup *l = ud;
+	l->found = true;
+	if (c->core_path)
+		snprintf(l->path, sizeof(l->path), "%s", c->core_path);
+	return 0;
+}
+
+int cw_source_open_core(struct cw_source *s, int64_t id, int *fd_out)
+{
+	struct cw_crash_filter f = { .id = id };
+	if (s->db) {
+		struct core_lookup l = { .found = false };
+		int r = cw_crashes_foreach(s->db, &f, find_core, &l);
+		if (r < 0)
+			return r;
+		if (!l.found)
+			return -ENOENT;
+		if (!l.path[0])
+			return -ENODATA;
+		int fd = open(l.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		*fd_out = fd;
+		return 0;
+	}
+	struct json_object *resp = NULL;
+	*fd_out = -1;
+	int r = daemon_query(s, CW_QUERY_DUMP, &f, &resp, fd_out);
+	json_object_put(resp);
+	if (r == 0 && *fd_out < 0)
+		r = -EBADMSG;
+	return r;
+}

@@ -1,0 +1,32 @@
+/* Where the CLI reads crashes from: the database directly (root), or the
+ * daemon's query socket (everyone else: the daemon applies SO_PEERCRED). */
+#ifndef CW_CLI_CRASH_SOURCE_H
+#define CW_CLI_CRASH_SOURCE_H
+
+#include <stdbool.h>
+
+#include "common/cwconfig.h"
+#include "storage/storage.h"
+
+struct json_object;
+struct cw_source;
+
+/* Loads the configuration (--config, $CRASHWATCH_CONFIG, default) and
+ * opens the source. Prints the reason and returns an exit code on failure. */
+int cw_source_open(const char *config_path, struct cw_source **out);
+void cw_source_close(struct cw_source *s);
+const struct cw_config *cw_source_config(struct cw_source *s);
+bool cw_source_is_direct(struct cw_source *s);
+
+/* Crashes matching f, oldest first; with_analysis fills analysis_json. */
+int cw_source_crashes(struct cw_source *s, const struct cw_crash_filter *f, cw_crash_cb cb, void *ud);
+int cw_source_groups(struct cw_source *s, cw_group_cb cb, void *ud);
+/* {"crashes":N,...} plus "daemon":true/false */
+int cw_source_status(struct cw_source *s, struct json_object **out);
+/* Opens the stored (compressed) core of crash id. */
+int cw_source_open_core(struct cw_source *s, int64_t id, int *fd_out);
+
+/* An error message for the last failure, if the daemon sent one. */
+const char *cw_source_error(struct cw_source *s);
+
+#endif

@@ -1,0 +1,38 @@
+/* The query protocol between crashwatch (unprivileged users) and
+ * crashwatchd: one JSON request line, one JSON response, then EOF.
+ *   {"verb":"list"|"info"|"groups"|"status"|"dump",
+ *    "filter":{"id":N,"pid":N,"match":"...","fingerprint":"...",
+ *              "since_usec":N,"until_usec":N,"newest":N}}
+ * Responses: {"ok":true,"crashes":[...]} / {"ok":true,"groups":[...]} /
+ * {"ok":true,"status":{...}} / dump: {"ok":true,"crash":{...}} with the
+ * stored core's fd attached (SCM_RIGHTS); errors: {"ok":false,"errno":N,"error":"..."}.
+ * The daemon answers with the peer's SO_PEERCRED uid applied: a user
+ * sees only their own, non-restricted crashes; root sees all. */
+#ifndef CW_DAEMON_QUERY_H
+#define CW_DAEMON_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "storage/storage.h"
+
+#define CW_QUERY_REQUEST_MAX 65536
+#define CW_QUERY_STRING_MAX 4096
+
+enum cw_query_verb { CW_QUERY_LIST, CW_QUERY_INFO, CW_QUERY_GROUPS, CW_QUERY_STATUS, CW_QUERY_DUMP };
+
+struct cw_query_request {
+	enum cw_query_verb verb;
+	struct cw_crash_filter filter;   /* strings point into strbuf */
+	char match[CW_QUERY_STRING_MAX];
+	char fingerprint[80];
+};
+
+/* Parses a request (hostile input); -EBADMSG when malformed. */
+int cw_query_request_parse(const char *buf, size_t len, struct cw_query_request *out);
+/* Writes a request for the CLI (malloc'd JSON text with a final newline). */
+int cw_query_request_format(enum cw_query_verb verb, const struct cw_crash_filter *f, char **out);
+const char *cw_query_verb_name(enum cw_query_verb v);
+
+#endif

@@ -1,0 +1,19 @@
+/* A crash record as a JSON object: what `list --json` and `info --json`
+ * print and what the daemon's query socket sends. */
+#ifndef CW_STORAGE_CRASH_JSON_H
+#define CW_STORAGE_CRASH_JSON_H
+
+#include "storage/storage.h"
+
+struct json_object;
+
+/* New object with every field of c; with_analysis adds "analysis" (parsed
+ * from c->analysis_json, null when absent). NULL on out of memory. */
+struct json_object *cw_crash_to_json(const struct cw_crash_record *c, bool with_analysis);
+/* Fills c from obj (strings borrowed from obj); -EINVAL on a malformed object. */
+int cw_crash_from_json(struct json_object *obj, struct cw_crash_record *c);
+
+struct json_object *cw_group_to_json(const struct cw_group *g);
+int cw_group_from_json(struct json_object *obj, struct cw_group *g);
+
+#endif
