@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyzer/go_ctx.h"
+
 /* One release's gStatusStrings and waitReasonStrings, indexed by value;
  * NULL entries are values without a string. */
 struct cw_go_strings {
@@ -36,5 +38,21 @@ const struct cw_go_strings *cw_go_strings_for(int go_minor);
  * status is written to buf (always NUL-terminated). 0 or -EINVAL. */
 int cw_go_format_status(const struct cw_go_strings *s, uint32_t atomicstatus, uint8_t waitreason,
 			int64_t waitsince, int64_t now_ns, char *buf, size_t len, int64_t *wait_minutes);
+
+/* go_globals.c: runtime addresses of the globals (0 when not found). */
+struct cw_go_globals {
+	uint64_t allgs;          /* the []*g slice header */
+	uint64_t allm;           /* the *m variable */
+	uint64_t sched;          /* runtime.sched (symtab only) */
+	uint64_t memstats;       /* runtime.memstats (symtab only) */
+	bool allgs_from_code;    /* found by disassembly (stripped binary) */
+	bool allm_from_code;
+};
+/* Needs ctx->layout. 0, or -ENOENT when allgs cannot be found. */
+int cw_go_find_globals(const struct cw_go_ctx *ctx, struct cw_go_globals *out);
+/* Candidate checks: allgs is a slice of distinct plausible g pointers; allm
+ * points to an m whose procid is a thread of the core. 0 or -EINVAL/-EFAULT. */
+int cw_go_validate_allgs(const struct cw_go_ctx *ctx, uint64_t addr);
+int cw_go_validate_allm(const struct cw_go_ctx *ctx, uint64_t addr);
 
 #endif
