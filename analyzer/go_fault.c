@@ -11,11 +11,11 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/analysis.h"
 #include "analyzer/disasm.h"
 #include "analyzer/go_layout.h"
 #include "common/cleanup.h"
@@ -143,6 +143,17 @@ static int disassemble(struct cw_go_ctx *ctx, struct cw_fault *f)
 	return 0;
 }
 
+/* "SIGSEGV": the name dopanic_m prints (signame) before the ':'. */
+static char *signal_name(int signo)
+{
+	const char *abbrev = sigabbrev_np(signo);
+	char *s = NULL;
+	int r = abbrev ? asprintf(&s, "SIG%s", abbrev) : asprintf(&s, "signal %d", signo);
+	if (r < 0)
+		return NULL;
+	return s;
+}
+
 int cw_go_collect_fault(struct cw_go_ctx *ctx, struct cw_analysis *a)
 {
 	const struct cw_go_layout *l = ctx->layout ? ctx->layout : cw_go_layout_for(ctx->go_minor, NULL);
@@ -158,7 +169,7 @@ int cw_go_collect_fault(struct cw_go_ctx *ctx, struct cw_analysis *a)
 	struct cw_fault *f = &a->fault;
 	f->present = true;
 	f->signo = src.signo;
-	f->signal = cw_signal_name(src.signo);
+	f->signal = signal_name(src.signo);
 	if (!f->signal)
 		return -ENOMEM;
 	f->code = (int64_t)src.code;

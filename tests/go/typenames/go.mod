@@ -1,0 +1,3 @@
+module crashwatch.test/typenames
+
+go 1.18
