@@ -59,6 +59,26 @@ static const struct cw_migration migrations[] = {
 	  " example_id INTEGER REFERENCES crashes(id) ON DELETE SET NULL"
 	  ");"
 	  "CREATE INDEX groups_last ON groups(last_usec);" },
+	/* uploads: the durable outbox (storage/outbox.h), one row per (crash, endpoint) */
+	{ 2,
+	  "CREATE TABLE outbox ("
+	  " id INTEGER PRIMARY KEY,"
+	  " delivery_id TEXT NOT NULL UNIQUE,"
+	  " crash_id TEXT NOT NULL,"
+	  " endpoint TEXT NOT NULL,"
+	  " format TEXT NOT NULL,"
+	  " payload TEXT NOT NULL,"
+	  " state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','sending','delivered','dead')),"
+	  " attempts INTEGER NOT NULL DEFAULT 0,"
+	  " created_at INTEGER NOT NULL,"
+	  " next_attempt_at INTEGER NOT NULL,"
+	  " last_attempt_at INTEGER NOT NULL DEFAULT 0,"
+	  " delivered_at INTEGER NOT NULL DEFAULT 0,"
+	  " last_status INTEGER NOT NULL DEFAULT 0,"
+	  " last_error TEXT,"
+	  " UNIQUE (crash_id, endpoint)"
+	  ");"
+	  "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);" },
 	/* append new migrations here (keep versions consecutive) */
 };
 

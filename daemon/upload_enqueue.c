@@ -1,0 +1,100 @@
+/* Queueing a stored crash for every [Upload] endpoint that wants it. */
+#include "config.h"
+#include "daemon/upload.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/cleanup.h"
+#include "common/cwconfig.h"
+#include "daemon/payload.h"
+#include "storage/outbox.h"
+#include "storage/storage.h"
+
+int cw_upload_enqueue(struct sqlite3 *db, const struct cw_config *cfg,
+		      const struct cw_crash_report *c, int64_t now)
+{
+	for (unsigned i = 0; i < cfg->n_uploads; i++) {
+		const struct cw_upload_config *u = &cfg->uploads[i];
+		if (!cw_payload_wanted(c, u))
+			continue;
+		struct json_object *data = NULL;
+		int r = cw_payload_data_new(c, u, &data);
+		if (r < 0)
+			return r;
+		const char *text = json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		r = text ? cw_outbox_insert(db, c->crash_id, u->name, cw_upload_format_name(u->format),
+					    text, now, NULL)
+			 : -ENOMEM;
+		json_object_put(data);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+CW_DEFINE_CLEANUP(struct json_object *, json_object_put)
+
+/* What the record alone says, for a crash whose analysis failed. */
+static struct json_object *analysis_from_record(const struct cw_crash_record *c)
+{
+	struct json_object *a = json_object_new_object();
+	struct json_object *exe = json_object_new_object();
+	struct json_object *sig = json_object_new_object();
+	if (!a || !exe || !sig) {
+		json_object_put(a);
+		json_object_put(exe);
+		json_object_put(sig);
+		return NULL;
+	}
+	json_object_object_add(exe, "path", c->exe ? json_object_new_string(c->exe) : NULL);
+	json_object_object_add(exe, "build_id", c->build_id ? json_object_new_string(c->build_id) : NULL);
+	json_object_object_add(a, "executable", exe);
+	const char *name = c->signal > 0 ? sigabbrev_np(c->signal) : NULL;
+	char buf[32];
+	if (name)
+		snprintf(buf, sizeof(buf), "SIG%s", name);
+	json_object_object_add(sig, "number", json_object_new_int(c->signal));
+	json_object_object_add(sig, "name", name ? json_object_new_string(buf) : NULL);
+	json_object_object_add(a, "signal", sig);
+	json_object_object_add(a, "go", NULL);
+	if (c->fingerprint)
+		json_object_object_add(a, "fingerprint", json_object_new_string(c->fingerprint));
+	return a;
+}
+
+int cw_upload_crash_hook(struct cw_db *db, const struct cw_crash_record *c, int64_t id, void *userdata)
+{
+	const struct cw_config *cfg = userdata;
+	if (!cfg || cfg->n_uploads == 0)
+		return 0;
+	struct sqlite3 *h = cw_db_handle(db);
+	CW_CLEANUP(json_object_putp) struct json_object *analysis =
+		c->analysis_json ? json_tokener_parse(c->analysis_json) : NULL;
+	if (!analysis && !(analysis = analysis_from_record(c)))
+		return -ENOMEM;
+	char crash_id[32];
+	snprintf(crash_id, sizeof(crash_id), "%" PRId64, id);
+	int64_t count = 1, first_usec = c->time_usec;
+	if (c->fingerprint) {
+		int r = cw_outbox_fingerprint_seen(h, c->fingerprint, &count, &first_usec);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	const struct cw_crash_report report = {
+		.crash_id = crash_id,
+		.timestamp = c->time_usec / 1000000,
+		.hostname = c->host,
+		.pid = c->pid,
+		.uid = c->uid,
+		.cmdline = c->cmdline,
+		.fingerprint_count = count,
+		.first_seen = first_usec / 1000000,
+		.analysis = analysis,
+	};
+	return cw_upload_enqueue(h, cfg, &report, (int64_t)time(NULL));
+}

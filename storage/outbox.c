@@ -1,0 +1,422 @@
+#include "config.h"
+#include "storage/outbox.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "common/cleanup.h"
+
+static void stmt_finalizep(sqlite3_stmt **s)
+{
+	if (*s)
+		sqlite3_finalize(*s);
+}
+#define _cleanup_stmt_ CW_CLEANUP(stmt_finalizep)
+
+static int sql_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_NOMEM: return -ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return -EBUSY;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH: return -EACCES;
+	case SQLITE_CONSTRAINT: return -EEXIST;
+	case SQLITE_FULL: return -ENOSPC;
+	case SQLITE_CANTOPEN: return -ENOENT;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB: return -EBADMSG;
+	default: return -EIO;
+	}
+}
+
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out)
+{
+	return sql_errno(sqlite3_prepare_v2(db, sql, -1, out, NULL));
+}
+
+/* Runs a statement that returns no rows. */
+static int step_done(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	return rc == SQLITE_DONE ? 0 : sql_errno(rc) ? sql_errno(rc) : -EIO;
+}
+
+static const char *const state_names[] = {
+	[CW_OUTBOX_PENDING] = "pending",
+	[CW_OUTBOX_SENDING] = "sending",
+	[CW_OUTBOX_DELIVERED] = "delivered",
+	[CW_OUTBOX_DEAD] = "dead",
+};
+
+const char *cw_outbox_state_name(enum cw_outbox_state s)
+{
+	return (size_t)s < CW_ARRAY_SIZE(state_names) ? state_names[s] : "?";
+}
+
+int cw_outbox_state_from_name(const char *name, enum cw_outbox_state *out)
+{
+	for (size_t i = 0; i < CW_ARRAY_SIZE(state_names); i++)
+		if (name && strcmp(name, state_names[i]) == 0) {
+			*out = (enum cw_outbox_state)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int new_delivery_id(char out[33])
+{
+	uint8_t raw[16];
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return -EIO;
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+int cw_outbox_insert(sqlite3 *db, const char *crash_id, const char *endpoint,
+		     const char *format, const char *payload, int64_t now, int64_t *out_id)
+{
+	char delivery_id[33];
+	int r = new_delivery_id(delivery_id);
+	if (r < 0)
+		return r;
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	r = prepare(db,
+		    "INSERT INTO outbox (delivery_id, crash_id, endpoint, format, payload,"
+		    " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+		    " ON CONFLICT (crash_id, endpoint) DO NOTHING", &s);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(s, 1, delivery_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, crash_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, payload, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, now);
+	sqlite3_bind_int64(s, 7, now);
+	r = step_done(s);
+	if (r < 0 || !out_id)
+		return r;
+	_cleanup_stmt_ sqlite3_stmt *q = NULL;
+	r = prepare(db, "SELECT id FROM outbox WHERE crash_id = ? AND endpoint = ?", &q);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(q, 1, crash_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, endpoint, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_ROW)
+		return -EIO;
+	*out_id = sqlite3_column_int64(q, 0);
+	return 0;
+}
+
+int cw_outbox_recover(sqlite3 *db, int64_t now)
+{
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	int r = prepare(db, "UPDATE outbox SET state = 'pending', next_attempt_at = MIN(next_attempt_at, ?)"
+			" WHERE state = 'sending'", &s);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, now);
+	return step_done(s);
+}
+
+#define ENTRY_COLUMNS \
+	"id, delivery_id, crash_id, endpoint, format, payload, state, attempts, created_at," \
+	" next_attempt_at, last_attempt_at, delivered_at, last_status, last_error"
+
+static char *column_strdup(sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+static int entry_from_row(sqlite3_stmt *s, struct cw_outbox_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->id = sqlite3_column_int64(s, 0);
+	const unsigned char *did = sqlite3_column_text(s, 1);
+	snprintf(e->delivery_id, sizeof(e->delivery_id), "%s", did ? (const char *)did : "");
+	e->crash_id = column_strdup(s, 2);
+	e->endpoint = column_strdup(s, 3);
+	e->format = column_strdup(s, 4);
+	e->payload = column_strdup(s, 5);
+	const unsigned char *st = sqlite3_column_text(s, 6);
+	if (cw_outbox_state_from_name((const char *)st, &e->state) < 0)
+		e->state = CW_OUTBOX_PENDING;
+	e->attempts = sqlite3_column_int64(s, 7);
+	e->created_at = sqlite3_column_int64(s, 8);
+	e->next_attempt_at = sqlite3_column_int64(s, 9);
+	e->last_attempt_at = sqlite3_column_int64(s, 10);
+	e->delivered_at = sqlite3_column_int64(s, 11);
+	e->last_status = sqlite3_column_int(s, 12);
+	e->last_error = column_strdup(s, 13);
+	if (!e->crash_id || !e->endpoint || !e->format || !e->payload) {
+		cw_outbox_entry_clear(e);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Collects every row of a prepared SELECT of ENTRY_COLUMNS. */
+static int collect_rows(sqlite3_stmt *s, struct cw_outbox_entry **out, size_t *n)
+{
+	struct cw_outbox_entry *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc, r = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct cw_outbox_entry *nv = realloc(v, ncap * sizeof(*v));
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		r = entry_from_row(s, &v[len]);
+		if (r < 0)
+			break;
+		len++;
+	}
+	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = sql_errno(rc) ? sql_errno(rc) : -EIO;
+	if (r < 0) {
+		cw_outbox_entries_free(v, len);
+		return r;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int cw_outbox_claim_due(sqlite3 *db, const char *endpoint, int64_t now, size_t max,
+			struct cw_outbox_entry **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	int r = prepare(db,
+			"UPDATE outbox SET state = 'sending', attempts = attempts + 1, last_attempt_at = ?1"
+			" WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1"
+			" AND (?3 IS NULL OR endpoint = ?3) ORDER BY next_attempt_at, id LIMIT ?2)"
+			" RETURNING " ENTRY_COLUMNS, &s);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	if (endpoint)
+		sqlite3_bind_text(s, 3, endpoint, -1, SQLITE_STATIC);
+	return collect_rows(s, out, n);
+}
+
+int cw_outbox_next_due(sqlite3 *db, const char *endpoint, int64_t *out)
+{
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	int r = prepare(db, "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
+			" AND (?1 IS NULL OR endpoint = ?1)", &s);
+	if (r < 0)
+		return r;
+	if (endpoint)
+		sqlite3_bind_text(s, 1, endpoint, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW)
+		return sql_errno(rc) ? sql_errno(rc) : -EIO;
+	if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+		return -ENOENT;
+	*out = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
+static int changes_or_enoent(sqlite3 *db, int r)
+{
+	if (r < 0)
+		return r;
+	return sqlite3_changes(db) > 0 ? 0 : -ENOENT;
+}
+
+int cw_outbox_mark_delivered(sqlite3 *db, int64_t id, int status, int64_t now)
+{
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	int r = prepare(db, "UPDATE outbox SET state = 'delivered', delivered_at = ?, last_status = ?,"
+			" last_error = NULL WHERE id = ?", &s);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, status);
+	sqlite3_bind_int64(s, 3, id);
+	return changes_or_enoent(db, step_done(s));
+}
+
+static int mark_undelivered(sqlite3 *db, int64_t id, const char *state, int status,
+			    const char *error, int64_t next_attempt_at)
+{
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	int r = prepare(db, "UPDATE outbox SET state = ?, last_status = ?, last_error = ?,"
+			" next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ?", &s);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, status);
+	if (error)
+		sqlite3_bind_text(s, 3, error, (int)strnlen(error, CW_OUTBOX_ERROR_MAX), SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 3);
+	if (next_attempt_at >= 0)
+		sqlite3_bind_int64(s, 4, next_attempt_at);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_bind_int64(s, 5, id);
+	return changes_or_enoent(db, step_done(s));
+}
+
+int cw_outbox_mark_failed(sqlite3 *db, int64_t id, int status, const char *error,
+			  int64_t next_attempt_at)
+{
+	return mark_undelivered(db, id, "pending", status, error, next_attempt_at < 0 ? 0 : next_attempt_at);
+}
+
+int cw_outbox_mark_dead(sqlite3 *db, int64_t id, int status, const char *error)
+{
+	return mark_undelivered(db, id, "dead", status, error, -1);
+}
+
+int cw_outbox_defer_endpoint(sqlite3 *db, const char *endpoint, int64_t not_before)
+{
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	int r = prepare(db, "UPDATE outbox SET next_attempt_at = ? WHERE endpoint = ?"
+			" AND state = 'pending' AND next_attempt_at < ?", &s);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, not_before);
+	sqlite3_bind_text(s, 2, endpoint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, not_before);
+	return step_done(s);
+}
+
+int cw_outbox_retry(sqlite3 *db, int64_t id, int64_t now, int *changed)
+{
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	int r = prepare(db, id < 0
+			? "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?1"
+			  " WHERE state = 'dead'"
+			: "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?1"
+			  " WHERE id = ?2 AND state IN ('dead', 'pending')", &s);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, now);
+	if (id >= 0)
+		sqlite3_bind_int64(s, 2, id);
+	r = step_done(s);
+	if (r < 0)
+		return r;
+	int n = sqlite3_changes(db);
+	if (changed)
+		*changed = n;
+	return id >= 0 && n == 0 ? -ENOENT : 0;
+}
+
+int cw_outbox_find_id(sqlite3 *db, const char *id_or_delivery, int64_t *out)
+{
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	int r = prepare(db, "SELECT id FROM outbox WHERE delivery_id = ?1"
+			" OR (?1 GLOB '[0-9]*' AND id = CAST(?1 AS INTEGER)) ORDER BY id LIMIT 1", &s);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(s, 1, id_or_delivery, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return sql_errno(rc) ? sql_errno(rc) : -EIO;
+	*out = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
+int cw_outbox_list(sqlite3 *db, const struct cw_outbox_filter *f,
+		   struct cw_outbox_entry **out, size_t *n)
+{
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	int r = prepare(db, "SELECT " ENTRY_COLUMNS " FROM outbox"
+			" WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR crash_id = ?2)"
+			" ORDER BY id DESC LIMIT ?3", &s);
+	if (r < 0)
+		return r;
+	if (f && !f->any_state)
+		sqlite3_bind_text(s, 1, cw_outbox_state_name(f->state), -1, SQLITE_STATIC);
+	if (f && f->crash_id)
+		sqlite3_bind_text(s, 2, f->crash_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, f && f->limit ? (int64_t)f->limit : -1);
+	return collect_rows(s, out, n);
+}
+
+int cw_outbox_counts(sqlite3 *db, struct cw_outbox_counts *c)
+{
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	int r = prepare(db, "SELECT state, COUNT(*) FROM outbox GROUP BY state", &s);
+	if (r < 0)
+		return r;
+	memset(c, 0, sizeof(*c));
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		enum cw_outbox_state st;
+		if (cw_outbox_state_from_name((const char *)sqlite3_column_text(s, 0), &st) < 0)
+			continue;
+		int64_t k = sqlite3_column_int64(s, 1);
+		if (st == CW_OUTBOX_DELIVERED)
+			c->delivered += k;
+		else if (st == CW_OUTBOX_DEAD)
+			c->dead += k;
+		else
+			c->pending += k;
+	}
+	return rc == SQLITE_DONE ? 0 : sql_errno(rc) ? sql_errno(rc) : -EIO;
+}
+
+void cw_outbox_entry_clear(struct cw_outbox_entry *e)
+{
+	free(e->crash_id);
+	free(e->endpoint);
+	free(e->format);
+	free(e->payload);
+	free(e->last_error);
+	memset(e, 0, sizeof(*e));
+}
+
+void cw_outbox_entries_free(struct cw_outbox_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cw_outbox_entry_clear(&e[i]);
+	free(e);
+}
+
+int cw_outbox_fingerprint_seen(sqlite3 *db, const char *fingerprint, int64_t *count, int64_t *first_usec)
+{
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	int r = prepare(db, "SELECT count, first_usec FROM groups WHERE fingerprint = ?", &s);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(s, 1, fingerprint, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return sql_errno(rc) ? sql_errno(rc) : -EIO;
+	*count = sqlite3_column_int64(s, 0);
+	*first_usec = sqlite3_column_int64(s, 1);
+	return 0;
+}

@@ -1,0 +1,117 @@
+/* The durable upload outbox: one row per (crash, endpoint) delivery.
+ *
+ * A row is inserted in the same transaction that stores its crash and
+ * carries everything needed to send it (the privacy-filtered payload
+ * data), so deliveries survive restarts and retention of the crash.
+ * Its delivery_id (32 hex digits) is fixed at insert time: the
+ * webhook-id and Sentry event_id of every attempt, so receivers dedupe.
+ *
+ * States: pending -> sending (claimed by the uploader, attempt counted)
+ *         -> delivered | pending (retry later) | dead (dead letter).
+ * All functions return 0 or a negative errno. */
+#ifndef CW_STORAGE_OUTBOX_H
+#define CW_STORAGE_OUTBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sqlite3;
+
+#define CW_OUTBOX_ERROR_MAX 256 /* bytes of last_error kept */
+
+enum cw_outbox_state {
+	CW_OUTBOX_PENDING,
+	CW_OUTBOX_SENDING,
+	CW_OUTBOX_DELIVERED,
+	CW_OUTBOX_DEAD,
+};
+
+struct cw_outbox_entry {
+	int64_t id;
+	char delivery_id[33];
+	char *crash_id;
+	char *endpoint;          /* config section name: "Upload" or "Upload NAME" */
+	char *format;            /* json, slack, discord, sentry */
+	char *payload;           /* the data object (JSON text) */
+	enum cw_outbox_state state;
+	int64_t attempts;
+	int64_t created_at;      /* unix seconds */
+	int64_t next_attempt_at;
+	int64_t last_attempt_at; /* 0 = never */
+	int64_t delivered_at;    /* 0 = not delivered */
+	int last_status;         /* HTTP status of the last attempt, 0 = none */
+	char *last_error;        /* NULL = none */
+};
+
+struct cw_outbox_counts {
+	int64_t pending;         /* includes rows being sent */
+	int64_t delivered;
+	int64_t dead;
+};
+
+/* The table is created by migration 2 in storage/migrations.c. */
+
+const char *cw_outbox_state_name(enum cw_outbox_state s);
+int cw_outbox_state_from_name(const char *name, enum cw_outbox_state *out);
+
+/* Queue one delivery (inside the caller's transaction). A second insert
+ * for the same (crash_id, endpoint) is a no-op returning 0 with *out_id
+ * set to the existing row. */
+int cw_outbox_insert(struct sqlite3 *db, const char *crash_id, const char *endpoint,
+		     const char *format, const char *payload, int64_t now, int64_t *out_id);
+
+/* At start-up: rows left 'sending' by a previous run go back to pending
+ * (their attempt stays counted; the same delivery_id is sent again). */
+int cw_outbox_recover(struct sqlite3 *db, int64_t now);
+
+/* Claims up to max due pending rows (next_attempt_at <= now) of endpoint
+ * (NULL: any), oldest first: they become 'sending' with attempts+1. *out is
+ * a malloc'd array of *n entries; free with cw_outbox_entries_free. */
+int cw_outbox_claim_due(struct sqlite3 *db, const char *endpoint, int64_t now, size_t max,
+			struct cw_outbox_entry **out, size_t *n);
+
+/* Earliest next_attempt_at of a pending row of endpoint (NULL: any);
+ * -ENOENT when there is none. */
+int cw_outbox_next_due(struct sqlite3 *db, const char *endpoint, int64_t *out);
+
+int cw_outbox_mark_delivered(struct sqlite3 *db, int64_t id, int status, int64_t now);
+/* Back to pending, to be tried at next_attempt_at. */
+int cw_outbox_mark_failed(struct sqlite3 *db, int64_t id, int status, const char *error,
+			  int64_t next_attempt_at);
+int cw_outbox_mark_dead(struct sqlite3 *db, int64_t id, int status, const char *error);
+
+/* Holds every pending row of an endpoint until at least not_before
+ * (a 429's Retry-After applies to the whole endpoint). */
+int cw_outbox_defer_endpoint(struct sqlite3 *db, const char *endpoint, int64_t not_before);
+
+/* Makes a dead (or pending) row due now with its attempt count reset.
+ * id < 0: every dead row. *changed receives the number of rows affected;
+ * -ENOENT when id names no dead or pending row. */
+int cw_outbox_retry(struct sqlite3 *db, int64_t id, int64_t now, int *changed);
+
+/* Looks up by row id or delivery id. */
+int cw_outbox_find_id(struct sqlite3 *db, const char *id_or_delivery, int64_t *out);
+
+struct cw_outbox_filter {
+	bool any_state;          /* false: only rows in state */
+	enum cw_outbox_state state;
+	const char *crash_id;    /* NULL: any */
+	size_t limit;            /* 0: no limit */
+};
+
+/* Newest first. */
+int cw_outbox_list(struct sqlite3 *db, const struct cw_outbox_filter *f,
+		   struct cw_outbox_entry **out, size_t *n);
+
+int cw_outbox_counts(struct sqlite3 *db, struct cw_outbox_counts *c);
+
+/* How often a fingerprint was seen (its group, this crash included) and
+ * since when; -ENOENT when it never was. */
+int cw_outbox_fingerprint_seen(struct sqlite3 *db, const char *fingerprint, int64_t *count,
+			       int64_t *first_usec);
+
+void cw_outbox_entry_clear(struct cw_outbox_entry *e);
+void cw_outbox_entries_free(struct cw_outbox_entry *e, size_t n);
+
+#endif
