@@ -28,8 +28,8 @@ static int dir_usage(int storage_fd, const char *name, uint64_t *sum)
 	struct dirent *de;
 	unsigned n = 0;
 
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+	if (fd < 0) /* missing, or not a directory (a planted link): nothing of ours to count */
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -errno;
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);

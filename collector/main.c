@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 	}
 	r = cw_collect(&cfg, &crash, CW_COLLECT_PIPE, STDIN_FILENO, &res);
 	if (r < 0)
-		cw_log_errno(LOG_ERR, r, "pid %d (%s): nothing stored: %s", (int)crash.pid, crash.comm, strerror(-r));
+		cw_log_errno(LOG_ERR, r, "pid %d (%s): nothing stored", (int)crash.pid, crash.comm);
 	else if (res.dropped)
 		cw_log_info("pid %d (%s): dropped (%s), %llu bytes drained", (int)crash.pid, crash.comm,
 			    res.reason, (unsigned long long)res.size);

@@ -1,0 +1,68 @@
+#!/bin/bash
+# crashwatch-collect on real cores, fed as the kernel would: byte-exact
+# seekable zstd, record fields from a pidfd-verified /proc, the fallback to
+# the core's notes for a gone process, a bogus pidfd and a recycled pid.
+set -u
+. "$top_srcdir/tests/integration/collector-lib.sh"
+echo "1..27"
+echo "# pattern from $PATTERN_SOURCE: $PATTERN"
+
+build_c_crasher
+CORE=$(make_core "$TMP" "$TMP/crash" 3000000) || { echo "Bail out! no core (ulimit -c / core_pattern)"; exit 1; }
+start_sleeper GOTRACEBACK=crash GODEBUG=madvdontneed=1 GOMAXPROCS=3 SECRET=hidden
+NOW=$(date +%s)
+
+run_collector "$SLEEPER" "$SLEEPER" 0 0 11 "$NOW" 18446744073709551615 testhost 1 "" crash < "$CORE"
+check "collector exits 0 on a real core" test $? -eq 0
+META=$(meta_of); ZST=$(core_of)
+check "record and core are in the spool" test -f "$META" -a -f "$ZST"
+check "the record's core.file names the core" test "$(field .core.file)" = "$(basename "$ZST")"
+check "zstd -d gives the core back byte for byte" cmp -s <(zstd -dc "$ZST") "$CORE"
+check "seek table at the end (seekable magic)" test "$(tail -c 4 "$ZST" | od -An -tx4 | tr -d ' ')" = "8f92eab1"
+frames=$(tail -c 9 "$ZST" | head -c 4 | od -An -tu4 | tr -d ' ')
+size=$(stat -c %s "$CORE")
+check "one frame per MiB ($frames frames for $size bytes)" test "$frames" -eq $(((size + 1048575) / 1048576))
+check "record: schema, pid, signal, comm, hostname" test "$(field '[.schema,.pid,.signal_name,.comm,.hostname]|join(" ")')" = "crashwatch.record.v1 $SLEEPER SIGSEGV crash testhost"
+check "record: metadata from /proc" test "$(field .metadata_source)" = proc
+check "record: exe via the pidfd" test "$(field .exe)" = "$(readlink -f /proc/$SLEEPER/exe)"
+bid=$(readelf -n "$(readlink -f /proc/$SLEEPER/exe)" | sed -n 's/.*Build ID: //p')
+check "record: build id of the executable" test "$(field .build_id)" = "$bid"
+check "record: cmdline" test "$(field '.cmdline|join(" ")')" = "sleep 300"
+check "record: cwd" test "$(field .cwd)" = "$(readlink /proc/$SLEEPER/cwd)"
+check "record: only the selected environment" test "$(field '.environment|to_entries|map(.key+"="+.value)|join(",")')" = "GOTRACEBACK=crash,GODEBUG=madvdontneed=1,GOMAXPROCS=3"
+check "record: mappings include the executable" test "$(field '[.mappings[]|select(.path=="'"$(readlink -f /proc/$SLEEPER/exe)"'")]|length')" -ge 1
+check "record: namespaces and cgroup" test "$(field '.namespaces.pid|startswith("pid:[")')" = true -a "$(field .cgroup)" != null
+check "record: sizes" test "$(field .core.size)" = "$size" -a "$(field .core.stored_size)" = "$size" -a "$(field .core.compressed_size)" = "$(stat -c %s "$ZST")"
+check "files are mode 0400" test "$(stat -c %a "$META") $(stat -c %a "$ZST")" = "400 400"
+check "executable kept by build id" cmp -s "$STORE/executables/$bid" "$(readlink -f /proc/$SLEEPER/exe)"
+check "no temporary files left" test -z "$(ls -A "$SPOOL" | grep -v -e '\.meta$' -e '\.core\.zst$')"
+
+# Another user's crash: files owned by that uid.
+clear_spool
+run_collector "$SLEEPER" "$SLEEPER" 65534 65534 6 "$NOW" 0 testhost 1 "" crash < "$CORE"
+check "a user's crash is owned by that user" test "$(stat -c %u "$(meta_of)") $(stat -c %u "$(core_of)")" = "65534 65534"
+
+# Dump mode 2 (setuid / not dumpable): root only.
+clear_spool
+run_collector "$SLEEPER" "$SLEEPER" 65534 65534 6 "$NOW" 0 testhost 2 "" crash < "$CORE"
+check "a restricted crash is root's, mode 0400" test "$(stat -c '%u %a' "$(core_of)")" = "0 400" -a "$(field .restricted)" = true
+
+# The process is gone: metadata from the core's notes.
+clear_spool
+(exit 0) & gone=$!; wait $gone
+run_collector "$gone" "$gone" 0 0 11 "$NOW" 0 testhost 1 "" crash < "$CORE"
+check "gone process: still stored byte for byte" cmp -s <(zstd -dc "$(core_of)") "$CORE"
+check "gone process: metadata from the core" test "$(field .metadata_source)" = core -a "$(field .exe)" = "$TMP/crash"
+check "gone process: the note says why" grep -q "process gone" <(field .metadata_note)
+
+# A bogus pidfd (%F names an fd that is not a pidfd).
+clear_spool
+run_collector "$SLEEPER" "$SLEEPER" 0 0 11 "$NOW" 0 testhost 1 7 crash < "$CORE" 7</dev/null
+check "bogus pidfd: /proc not trusted" test "$(field .metadata_source)" = core
+check "bogus pidfd: the note says so" grep -q "pidfd invalid" <(field .metadata_note)
+
+# A recycled pid: the live process started after the crash.
+clear_spool
+run_collector "$SLEEPER" "$SLEEPER" 0 0 11 $((NOW - 3600)) 0 testhost 1 "" crash < "$CORE"
+check "recycled pid: /proc not trusted" test "$(field .metadata_source) $(field .metadata_note)" != "proc null" -a "$(field .exe)" = "$TMP/crash"
+exit $failed
