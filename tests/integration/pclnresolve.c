@@ -1,0 +1,183 @@
+/* pclnresolve: test driver for the pclntab reader (tests/integration/
+ * pclntab-matrix.sh). Usage: pclnresolve BINARY MODE
+ *   info       layout, nfunc, text start, pclntab/gofunc/moduledata addresses
+ *   pcs N      up to N link-time pcs: every function entry, and pcs inside
+ *   addr2line  hex pcs on stdin -> "name\nfile:line" like `go tool addr2line`
+ *   frames     pclnprobe output on stdin: checks each stack's inline expansion
+ *              against runtime.CallersFrames, prints TAP-style diagnostics */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/exe.h"
+#include "analyzer/go_pclntab.h"
+#include "common/cleanup.h"
+
+CW_DEFINE_CLEANUP(struct cw_exe *, cw_exe_free)
+CW_DEFINE_CLEANUP(struct cw_pcln *, cw_pcln_free)
+
+static int do_info(const struct cw_pcln *p)
+{
+	printf("layout %s\nnfunc %zu\ntext %" PRIx64 "\npclntab %" PRIx64 "\ngofunc %" PRIx64 "\nmoduledata %" PRIx64 "\n",
+	       cw_pcln_layout(p), cw_pcln_nfuncs(p), cw_pcln_text_start(p), cw_pcln_addr(p),
+	       cw_pcln_gofunc(p), cw_pcln_moduledata_addr(p));
+	return 0;
+}
+
+static int do_pcs(const struct cw_pcln *p, size_t max)
+{
+	size_t n = cw_pcln_nfuncs(p), out = 0;
+	for (size_t i = 0; i < n && out < max; i++) {
+		struct cw_func f;
+		if (cw_pcln_func_at(p, i, &f) < 0)
+			return 1;
+		uint64_t len = f.end - f.entry;
+		printf("%" PRIx64 "\n", f.entry);
+		out++;
+		/* a few pcs inside: spread over the function */
+		for (uint64_t k = 1; k < 4 && len > 4 && out < max; k++, out++)
+			printf("%" PRIx64 "\n", f.entry + len * k / 4);
+	}
+	return 0;
+}
+
+static int do_addr2line(const struct cw_pcln *p)
+{
+	char line[256];
+	while (fgets(line, sizeof(line), stdin)) {
+		uint64_t pc = strtoull(line, NULL, 16);
+		struct cw_func f;
+		const char *file;
+		int32_t ln;
+		if (cw_pcln_func(p, pc, &f) < 0) {
+			printf("?\n?:0\n");
+			continue;
+		}
+		/* debug/gosym (go tool addr2line) prints ":-1" where the
+		 * runtime says "?:0": pcs the tables do not cover */
+		if (cw_pcln_fileline(p, &f, pc, &file, &ln) < 0)
+			printf("%s\n:-1\n", f.name);
+		else
+			printf("%s\n%s:%d\n", f.name, file, ln);
+	}
+	return 0;
+}
+
+struct probe_frame {
+	uint64_t pc;
+	char *text;   /* "function\tfile:line" */
+};
+
+static void free_frames(struct probe_frame *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].text);
+}
+
+/* Checks one stack: each physical pc (pc-1) expands to the frames that the
+ * following pcs of runtime.Callers describe one by one. */
+static int check_stack(const struct cw_pcln *p, const char *tag, const struct probe_frame *v, size_t n,
+		       uint64_t bias, size_t *checked)
+{
+	int bad = 0;
+	for (size_t i = 0; i < n;) {
+		struct cw_pcframe fr[64];
+		size_t k = 0;
+		uint64_t pc = v[i].pc - bias;
+		struct cw_func f;
+		/* runtime.CallersFrames backs up to the call unless pc is an entry */
+		uint64_t tracepc = (cw_pcln_func(p, pc, &f) == 0 && pc > f.entry) ? pc - 1 : pc;
+		int r = cw_pcln_frames(p, NULL, tracepc, fr, 64, &k);
+		if (r < 0 || k == 0) {
+			printf("# %s: pc %" PRIx64 ": cw_pcln_frames: %s\n", tag, pc, strerror(-r));
+			cw_pcframes_free(fr, k);
+			return 1;
+		}
+		for (size_t j = 0; j < k; j++) {
+			char mine[1024];
+			snprintf(mine, sizeof(mine), "%s\t%s:%d", fr[j].name, fr[j].file, fr[j].line);
+			if (i + j >= n || strcmp(mine, v[i + j].text) != 0 || fr[j].inlined != (j + 1 < k)) {
+				printf("# %s: pc %" PRIx64 " frame %zu: got '%s' want '%s'\n", tag, pc, j, mine,
+				       i + j < n ? v[i + j].text : "(none)");
+				bad = 1;
+			}
+			(*checked)++;
+		}
+		cw_pcframes_free(fr, k);
+		i += k;
+	}
+	return bad;
+}
+
+static int do_frames(const struct cw_pcln *p)
+{
+	char line[4096], tag[256] = "";
+	uint64_t bias = 0;
+	struct probe_frame v[128];
+	size_t n = 0, checked = 0, stacks = 0;
+	int bad = 0;
+	struct cw_func mainf;
+	if (cw_pcln_func_by_name(p, "main.main", &mainf) < 0)
+		return 1;
+	for (;;) {
+		char *l = fgets(line, sizeof(line), stdin);
+		if (!l || strncmp(l, "stack ", 6) == 0) {
+			if (n) {
+				bad |= check_stack(p, tag, v, n, bias, &checked);
+				stacks++;
+			}
+			free_frames(v, n);
+			n = 0;
+			if (!l)
+				break;
+			snprintf(tag, sizeof(tag), "%s", l + 6);
+			tag[strcspn(tag, "\n")] = 0;
+		} else if (strncmp(l, "base ", 5) == 0) {
+			bias = strtoull(l + 5, NULL, 16) - mainf.entry;
+		} else if (strncmp(l, "F ", 2) == 0 && n < 128) {
+			char *end;
+			v[n].pc = strtoull(l + 2, &end, 16);
+			end += strspn(end, " ");
+			end[strcspn(end, "\n")] = 0;
+			v[n].text = strdup(end);
+			if (!v[n].text)
+				return 1;
+			n++;
+		}
+	}
+	printf("# %zu stacks, %zu frames checked, bias %" PRIx64 "\n", stacks, checked, bias);
+	return bad || stacks == 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s BINARY info|pcs N|addr2line|frames\n", argv[0]);
+		return 2;
+	}
+	CW_CLEANUP(cw_exe_freep) struct cw_exe *exe = NULL;
+	CW_CLEANUP(cw_pcln_freep) struct cw_pcln *p = NULL;
+	int r = cw_exe_open(argv[1], &exe);
+	if (r < 0) {
+		fprintf(stderr, "%s: %s\n", argv[1], strerror(-r));
+		return 1;
+	}
+	r = cw_pcln_open(exe, &p);
+	if (r < 0) {
+		fprintf(stderr, "%s: pclntab: %s\n", argv[1], strerror(-r));
+		return 1;
+	}
+	if (strcmp(argv[2], "info") == 0)
+		return do_info(p);
+	if (strcmp(argv[2], "pcs") == 0)
+		return do_pcs(p, argc > 3 ? strtoul(argv[3], NULL, 10) : 1000);
+	if (strcmp(argv[2], "addr2line") == 0)
+		return do_addr2line(p);
+	if (strcmp(argv[2], "frames") == 0)
+		return do_frames(p);
+	return 2;
+}

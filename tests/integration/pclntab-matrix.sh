@@ -1,0 +1,94 @@
+#!/bin/sh
+# pclntab-matrix.sh: the pclntab reader against every Go release of the
+# matrix (scripts/go-toolchain.sh --list), on tests/go/pclnprobe built
+# plain, stripped (-s -w), PIE, PIE stripped, -trimpath, and stripped with
+# .gopclntab renamed (found by its header magic). For each binary:
+#   - the table, go:func.* and runtime.firstmoduledata are found;
+#   - function and file:line of ~1500 pcs (every function's entry and pcs
+#     inside) equal `go tool addr2line` of the same toolchain;
+#   - the inline expansion of every pc the probe's runtime.Callers returns
+#     equals what runtime.CallersFrames printed for it at run time.
+# Binaries are cached under $top_builddir/tests/work/pclnprobe/.
+# CW_GO_VERSIONS restricts the matrix (e.g. "1.22.12 1.26").
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+resolve=$top_builddir/tests/integration/pclnresolve
+work=$top_builddir/tests/work/pclnprobe
+src=$top_srcdir/tests/go/pclnprobe
+versions=${CW_GO_VERSIONS:-$("$top_srcdir/scripts/go-toolchain.sh" --list)}
+variants="plain stripped pie piestripped trimpath renamed"
+mkdir -p "$work"
+newest=$("$top_srcdir/scripts/go-toolchain.sh" "$("$top_srcdir/scripts/go-toolchain.sh" --list | tr ' ' '\n' | tail -1)" 2>/dev/null) || newest=
+n=0
+fail=0
+plan=0
+for v in $versions; do for var in $variants; do plan=$((plan + 3)); done; done
+echo "1..$plan"
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fail=1; echo "not ok $n - $1 # $2"; }
+skip3() { for t in 1 2 3; do n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; done; }
+
+build() { # version variant out
+	gobin=$1; var=$2; out=$3
+	case $var in
+	plain) set -- ;;
+	stripped|renamed) set -- "-ldflags=-s -w" ;;
+	pie) set -- -buildmode=pie ;;
+	piestripped) set -- -buildmode=pie "-ldflags=-s -w" ;;
+	trimpath) set -- -trimpath ;;
+	esac
+	(cd "$src" && GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 "$gobin" build "$@" -o "$out.tmp" .) >"$out.log" 2>&1 || return 1
+	if [ "$var" = renamed ]; then
+		objcopy --rename-section .gopclntab=.cwhidden "$out.tmp" >>"$out.log" 2>&1 || return 1
+	fi
+	mv "$out.tmp" "$out"
+}
+
+for v in $versions; do
+	gobin=$("$top_srcdir/scripts/go-toolchain.sh" "$v" 2>/dev/null) || gobin=
+	for var in $variants; do
+		name="go$v/$var"
+		if [ -z "$gobin" ]; then skip3 "$name" "toolchain $v unavailable"; continue; fi
+		if [ "$var" = renamed ] && ! command -v objcopy >/dev/null; then skip3 "$name" "no objcopy"; continue; fi
+		bin=$work/probe-$v-$var
+		if [ ! -x "$bin" ] || [ "$src/main.go" -nt "$bin" ]; then
+			if ! build "$gobin" "$var" "$bin"; then
+				notok "$name: build" "$(tail -3 "$bin.log" | tr '\n' ' ')"; n=$((n + 2)); fail=1; continue
+			fi
+		fi
+		info=$("$resolve" "$bin" info 2>&1)
+		if [ $? -eq 0 ] && ! echo "$info" | grep -q -E '^(gofunc|moduledata) 0$'; then
+			ok "$name: pclntab, go:func.* and firstmoduledata found"
+		else
+			notok "$name: pclntab, go:func.* and firstmoduledata found" "$(echo "$info" | tr '\n' ' ')"
+		fi
+		"$resolve" "$bin" pcs 1500 >"$bin.pcs"
+		(cd "$src" && GOTOOLCHAIN=local "$gobin" tool addr2line "$bin") <"$bin.pcs" >"$bin.want" 2>&1
+		oracle="go tool addr2line"
+		if [ "$var" = renamed ] && [ -f "$work/probe-$v-stripped.want" ]; then
+			# addr2line needs the section name: the stripped twin is the same file
+			cp "$work/probe-$v-stripped.want" "$bin.want"
+			oracle="go tool addr2line on the stripped twin"
+		elif [ "$(head -1 "$bin.want")" = "?" ] && [ -n "$newest" ]; then
+			# debug/gosym of 1.18/1.19 cannot read PIE tables (textStart 0): use the newest
+			(cd "$src" && GOTOOLCHAIN=local "$newest" tool addr2line "$bin") <"$bin.pcs" >"$bin.want" 2>&1
+			oracle="go tool addr2line of the newest release"
+		fi
+		"$resolve" "$bin" addr2line <"$bin.pcs" >"$bin.got" 2>&1
+		cnt=$(wc -l <"$bin.pcs")
+		if [ "$cnt" -ge 1000 ] && cmp -s "$bin.want" "$bin.got"; then
+			ok "$name: $cnt pcs match $oracle"
+		else
+			notok "$name: $cnt pcs match $oracle" "$(diff "$bin.want" "$bin.got" | head -4 | tr '\n' ' ')"
+		fi
+		out=$("$bin" 2>&1 | "$resolve" "$bin" frames 2>&1)
+		if [ $? -eq 0 ]; then
+			ok "$name: inline frames match runtime.CallersFrames ($(echo "$out" | tail -1 | sed 's/^# //'))"
+		else
+			notok "$name: inline frames match runtime.CallersFrames" "$(echo "$out" | head -3 | tr '\n' ' ')"
+		fi
+	done
+done
+exit $fail
