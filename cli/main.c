@@ -19,6 +19,7 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
+	{ "analyze", cw_verb_analyze, "analyse a core file: goroutines, panic, fault" },
 	{ "list", cw_verb_list, "list stored crashes (newest last)" },
 	{ "info", cw_verb_info, "show a crash and its analysis" },
 	{ "dump", cw_verb_dump, "write a crash's original core" },
@@ -26,6 +27,8 @@ static const struct verb verbs[] = {
 	{ "groups", cw_verb_groups, "crashes grouped by fingerprint" },
 	{ "status", cw_verb_status, "daemon health, spool, store usage, queue" },
 	{ "config", cw_verb_config, "config check: validate the configuration" },
+	{ "install", cw_verb_install, "register the collector as the kernel's core handler" },
+	{ "uninstall", cw_verb_uninstall, "restore the previous core handler" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,363 @@
+/* Assembles one analysis: opens the core and the executable, works out
+ * the load bias and whether they match, then lets the Go parts (or, for
+ * other programs, the native unwinder) fill the result model. */
+#include "config.h"
+#include "analyzer/analysis.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/core_file.h"
+#include "analyzer/exe.h"
+#include "analyzer/go_ctx.h"
+#include "analyzer/go_pclntab.h"
+#include "analyzer/memory.h"
+#include "analyzer/native_unwind.h"
+#include "common/cleanup.h"
+
+
+CW_DEFINE_CLEANUP(struct cw_core *, cw_core_free)
+CW_DEFINE_CLEANUP(struct cw_exe *, cw_exe_free)
+CW_DEFINE_CLEANUP(struct cw_mem *, cw_mem_free)
+CW_DEFINE_CLEANUP(struct cw_pcln *, cw_pcln_free)
+CW_DEFINE_CLEANUP(struct cw_go_buildinfo *, cw_go_buildinfo_free)
+CW_DEFINE_CLEANUP(struct cw_analysis *, cw_analysis_free)
+
+void cw_analyze_opts_default(struct cw_analyze_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->native_unwind = true;
+}
+
+static void progress(const struct cw_analyze_opts *o, const char *stage)
+{
+	if (o->progress)
+		o->progress(o->userdata, stage, 0, 0);
+}
+
+static int fail(char *err, size_t errlen, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static const char *core_error(int r)
+{
+	switch (r) {
+	case -EBADMSG: return "not an ELF core file, or corrupt";
+	case -ENOTSUP: return "core of an unsupported architecture";
+	case -ENOENT: return "no such file";
+	case -EACCES: return "permission denied";
+	default: return strerror(-r);
+	}
+}
+
+static char *xstrdup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+char *cw_signal_name(int signo)
+{
+	const char *abbrev = signo > 0 ? sigabbrev_np(signo) : NULL;
+	char *s = NULL;
+	if (abbrev) {
+		if (asprintf(&s, "SIG%s", abbrev) < 0)
+			return NULL;
+	} else if (asprintf(&s, "signal %d", signo) < 0) {
+		return NULL;
+	}
+	return s;
+}
+
+static bool signal_has_address(int signo)
+{
+	return signo == SIGSEGV || signo == SIGBUS || signo == SIGILL || signo == SIGFPE || signo == SIGTRAP;
+}
+
+static int fill_signal(struct cw_core *core, struct cw_analysis *a)
+{
+	const struct cw_core_siginfo *si = cw_core_siginfo(core);
+	int signo = 0;
+	if (si && si->present && si->signo > 0) {
+		signo = si->signo;
+		a->signal.code = si->code;
+		if (signal_has_address(signo) && si->code > 0) {
+			a->signal.has_address = true;
+			a->signal.address = si->addr;
+		}
+	} else {
+		/* no NT_SIGINFO: the first thread with a pending signal */
+		for (size_t i = 0; i < cw_core_nthreads(core); i++) {
+			const struct cw_core_thread *t = cw_core_thread(core, i);
+			if (t->cursig > 0) {
+				signo = t->cursig;
+				break;
+			}
+		}
+	}
+	if (signo <= 0)
+		return 0;
+	a->signal.present = true;
+	a->signal.number = signo;
+	a->signal.name = cw_signal_name(signo);
+	return a->signal.name ? 0 : -ENOMEM;
+}
+
+/* The thread the kernel dumped first is the one that took the fatal
+ * signal (the kernel writes the dumping thread's NT_PRSTATUS first). */
+static void fill_crashed_thread(struct cw_core *core, struct cw_analysis *a)
+{
+	if (cw_core_nthreads(core) > 0)
+		a->crashed_tid = cw_core_thread(core, 0)->tid;
+}
+
+static int fill_go_info(const struct cw_go_buildinfo *bi, struct cw_analysis *a)
+{
+	a->go.version = xstrdup_or_null(bi->go_version);
+	a->go.main_module = xstrdup_or_null(bi->main_module);
+	a->go.main_version = xstrdup_or_null(bi->main_version);
+	a->go.vcs_revision = xstrdup_or_null(bi->vcs_revision);
+	a->go.path = xstrdup_or_null(bi->path);
+	if (bi->n_settings > 0) {
+		a->go.setting_keys = calloc(bi->n_settings, sizeof(char *));
+		a->go.setting_values = calloc(bi->n_settings, sizeof(char *));
+		if (!a->go.setting_keys || !a->go.setting_values)
+			return -ENOMEM;
+		for (size_t i = 0; i < bi->n_settings; i++) {
+			a->go.setting_keys[i] = xstrdup_or_null(bi->settings[i].key);
+			a->go.setting_values[i] = xstrdup_or_null(bi->settings[i].value);
+			a->go.nsettings = i + 1;
+		}
+	}
+	return 0;
+}
+
+/* "go1.22.3" -> 22; "devel go1.27-abc" -> 27; 0 when unknown. */
+int cw_go_minor_from_version(const char *v)
+{
+	if (!v)
+		return 0;
+	const char *p = strstr(v, "go1.");
+	if (!p)
+		return 0;
+	p += 4;
+	int minor = 0;
+	for (int i = 0; i < 4 && *p >= '0' && *p <= '9'; i++, p++)
+		minor = minor * 10 + (*p - '0');
+	return minor;
+}
+
+/* Warns when the core's own copy of the executable's ELF headers carries
+ * another build id than the executable we were given. */
+static void check_build_id(struct cw_core *core, const struct cw_exe *exe, uint64_t bias, struct cw_analysis *a)
+{
+	const char *exe_id = cw_exe_gnu_build_id(exe);
+	uint64_t first = UINT64_MAX;
+	for (size_t i = 0; i < cw_exe_nsegments(exe); i++) {
+		const struct cw_exe_segment *s = cw_exe_segment(exe, i);
+		if (s->offset == 0 && s->vaddr < first)
+			first = s->vaddr;
+	}
+	if (first == UINT64_MAX)
+		return;
+	_cleanup_free_ char *core_id = NULL;
+	if (cw_core_build_id_at(core, (first + bias) & ~UINT64_C(0xfff), &core_id) < 0)
+		return;
+	a->core_build_id = strdup(core_id);
+	if (!exe_id || strcmp(exe_id, core_id) != 0)
+		cw_analysis_warn(a, "the executable %s does not match the core: build id %s in the core, %s in the executable",
+				 cw_exe_path(exe), core_id, exe_id ? exe_id : "(none)");
+}
+
+/* Native frames for threads the Go parts left without frames (cgo, C
+ * code), or for every thread of a non-Go program. */
+static void merge_native_threads(struct cw_core *core, const char *exe_path, struct cw_analysis *a)
+{
+	struct cw_thread *native = NULL;
+	size_t n = 0;
+	int r = cw_native_unwind(core, exe_path, &native, &n);
+	if (r < 0) {
+		cw_analysis_warn(a, "native unwinding failed: %s", strerror(-r));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cw_thread *t = NULL;
+		for (size_t j = 0; j < a->nthreads; j++)
+			if (a->threads[j].tid == native[i].tid)
+				t = &a->threads[j];
+		if (!t) {
+			struct cw_thread *nt = realloc(a->threads, (a->nthreads + 1) * sizeof(*nt));
+			if (!nt)
+				break;
+			a->threads = nt;
+			t = &a->threads[a->nthreads++];
+			memset(t, 0, sizeof(*t));
+			t->tid = native[i].tid;
+		}
+		if (t->nframes == 0 && native[i].nframes > 0) {
+			free(t->stack_kind);
+			t->stack_kind = native[i].stack_kind;
+			native[i].stack_kind = NULL;
+			t->frames = native[i].frames;
+			t->nframes = native[i].nframes;
+			native[i].frames = NULL;
+			native[i].nframes = 0;
+		}
+		if (!t->stack_kind)
+			t->stack_kind = strdup("native");
+	}
+	for (size_t i = 0; i < n; i++)
+		cw_thread_clear(&native[i]);
+	free(native);
+	for (size_t j = 0; j < a->nthreads; j++)
+		if (a->threads[j].tid == a->crashed_tid)
+			a->threads[j].crashed = true;
+}
+
+/* Threads for every NT_PRSTATUS when nothing else made them. */
+static int ensure_threads(struct cw_core *core, struct cw_analysis *a)
+{
+	if (a->nthreads > 0)
+		return 0;
+	size_t n = cw_core_nthreads(core);
+	if (n == 0)
+		return 0;
+	a->threads = calloc(n, sizeof(*a->threads));
+	if (!a->threads)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		a->threads[i].tid = cw_core_thread(core, i)->tid;
+		a->threads[i].crashed = a->threads[i].tid == a->crashed_tid;
+	}
+	a->nthreads = n;
+	return 0;
+}
+
+static int analyze_go(struct cw_core *core, const struct cw_exe *exe, struct cw_mem *mem, uint64_t bias,
+		      int go_minor, const struct cw_analyze_opts *o, struct cw_analysis *a)
+{
+	_cleanup_(cw_pcln_freep) struct cw_pcln *pcln = NULL;
+	int r = cw_pcln_open(exe, &pcln);
+	if (r < 0) {
+		cw_analysis_warn(a, "no usable Go pclntab in %s: %s", cw_exe_path(exe), strerror(-r));
+		return 0;
+	}
+	struct cw_go_ctx ctx = {
+		.core = core,
+		.exe = exe,
+		.mem = mem,
+		.pcln = pcln,
+		.arch = cw_core_arch(core),
+		.load_bias = bias,
+		.go_minor = go_minor,
+	};
+	progress(o, "goroutines");
+	r = cw_go_collect_goroutines(&ctx, a);
+	if (r < 0)
+		cw_analysis_warn(a, "could not list goroutines: %s", strerror(-r));
+	progress(o, "panics");
+	r = cw_go_collect_panics(&ctx, a);
+	if (r < 0)
+		cw_analysis_warn(a, "could not recover the panic or fatal error: %s", strerror(-r));
+	return 0;
+}
+
+int cw_analyze_files(const char *exe_path, const char *core_path, const struct cw_analyze_opts *o,
+		     struct cw_analysis **out, char *err, size_t errlen)
+{
+	struct cw_analyze_opts defaults;
+	if (!o) {
+		cw_analyze_opts_default(&defaults);
+		o = &defaults;
+	}
+	progress(o, "reading core");
+	_cleanup_(cw_core_freep) struct cw_core *core = NULL;
+	int r = cw_core_open(core_path, &core);
+	if (r < 0)
+		return fail(err, errlen, r, "%s: %s", core_path, core_error(r));
+
+	_cleanup_(cw_analysis_freep) struct cw_analysis *a = calloc(1, sizeof(*a));
+	if (!a)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	const struct cw_core_prpsinfo *ps = cw_core_prpsinfo(core);
+	if (ps && ps->present) {
+		a->pid = ps->pid;
+		a->comm = strdup(ps->fname);
+	}
+	r = fill_signal(core, a);
+	if (r < 0)
+		return fail(err, errlen, r, "out of memory");
+	fill_crashed_thread(core, a);
+	if (cw_core_truncated(core))
+		cw_analysis_warn(a, "the core %s is truncated: some memory is missing", core_path);
+
+	_cleanup_(cw_exe_freep) struct cw_exe *exe = NULL;
+	_cleanup_(cw_mem_freep) struct cw_mem *mem = NULL;
+	uint64_t bias = 0;
+	if (exe_path) {
+		progress(o, "reading executable");
+		r = cw_exe_open(exe_path, &exe);
+		if (r < 0)
+			return fail(err, errlen, r, "%s: %s", exe_path,
+				    r == -EBADMSG ? "not an ELF executable, or corrupt" : strerror(-r));
+		a->exe_path = strdup(exe_path);
+		a->build_id = xstrdup_or_null(cw_exe_gnu_build_id(exe));
+		a->go_build_id = xstrdup_or_null(cw_exe_go_build_id(exe));
+		const struct cw_arch *arch = cw_core_arch(core);
+		if (arch && cw_exe_machine(exe) != arch->elf_machine)
+			return fail(err, errlen, -EINVAL, "%s: built for another architecture than the core %s",
+				    exe_path, core_path);
+		r = cw_exe_load_bias(exe, core, &bias);
+		if (r < 0)
+			cw_analysis_warn(a, "could not work out where %s was loaded: %s", exe_path, strerror(-r));
+		check_build_id(core, exe, bias, a);
+	} else if (ps && ps->present) {
+		a->exe_path = strdup(ps->fname);
+	}
+	r = cw_mem_new(core, exe, bias, &mem);
+	if (r < 0)
+		return fail(err, errlen, r, "%s: %s", core_path, strerror(-r));
+
+	if (exe) {
+		_cleanup_(cw_go_buildinfo_freep) struct cw_go_buildinfo *bi = NULL;
+		r = cw_exe_go_buildinfo(exe, &bi);
+		if (r == 0) {
+			a->is_go = true;
+			r = fill_go_info(bi, a);
+			if (r < 0)
+				return fail(err, errlen, r, "out of memory");
+			r = analyze_go(core, exe, mem, bias, cw_go_minor_from_version(bi->go_version), o, a);
+			if (r < 0)
+				return fail(err, errlen, r, "%s: %s", core_path, strerror(-r));
+		} else if (r != -ENOENT) {
+			cw_analysis_warn(a, "%s: unreadable Go build info: %s", exe_path, strerror(-r));
+		}
+	}
+	if (o->native_unwind) {
+		progress(o, "native threads");
+		merge_native_threads(core, exe_path, a);
+	}
+	r = ensure_threads(core, a);
+	if (r < 0)
+		return fail(err, errlen, r, "out of memory");
+
+	char fp[65];
+	r = cw_fingerprint(a, fp);
+	if (r < 0)
+		return fail(err, errlen, r, "could not compute the fingerprint: %s", strerror(-r));
+	a->fingerprint = strdup(fp);
+	if (!a->fingerprint)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	*out = CW_TAKE_PTR(a);
+	return 0;
+}
