@@ -157,6 +157,20 @@ static void print_header(FILE *out, const struct style *st, struct json_object *
 	fputc('\n', out);
 }
 
+/* The runtime's own words for the synchronous signals (runtime/sigtab_linux_generic.go). */
+static const char *signal_description(const char *name)
+{
+	static const struct { const char *name, *text; } tab[] = {
+		{ "SIGSEGV", "segmentation violation" }, { "SIGBUS", "bus error" },
+		{ "SIGFPE", "floating-point exception" }, { "SIGILL", "illegal instruction" },
+		{ "SIGTRAP", "trace trap" },
+	};
+	for (size_t i = 0; name && i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcmp(tab[i].name, name) == 0)
+			return tab[i].text;
+	return NULL;
+}
+
 static void print_what_happened(FILE *out, const struct style *st, struct json_object *a)
 {
 	struct json_object *panics = jget(a, "panics");
@@ -173,10 +187,12 @@ static void print_what_happened(FILE *out, const struct style *st, struct json_o
 	if (jstr(a, "fatal_error"))
 		fprintf(out, "%sfatal error: %s%s\n", st->red, jstr(a, "fatal_error"), st->reset);
 	struct json_object *fault = jget(a, "fault");
-	if (fault)
-		fprintf(out, "[signal %s: code=0x%llx addr=%s pc=%s]\n", jstr(fault, "signal") ? jstr(fault, "signal") : "?",
-			(unsigned long long)jint(fault, "code"), jstr(fault, "address") ? jstr(fault, "address") : "?",
-			jstr(fault, "pc") ? jstr(fault, "pc") : "?");
+	if (fault) {
+		const char *desc = signal_description(jstr(fault, "signal"));
+		fprintf(out, "[signal %s%s%s code=0x%llx addr=%s pc=%s]\n", jstr(fault, "signal") ? jstr(fault, "signal") : "?",
+			desc ? ": " : "", desc ? desc : "", (unsigned long long)jint(fault, "code"),
+			jstr(fault, "address") ? jstr(fault, "address") : "?", jstr(fault, "pc") ? jstr(fault, "pc") : "?");
+	}
 	if (!jlen(panics) && !jstr(a, "fatal_error") && !fault && jget(a, "signal"))
 		fprintf(out, "%skilled by %s%s\n", st->red, jstr(jget(a, "signal"), "name"), st->reset);
 	fputc('\n', out);
