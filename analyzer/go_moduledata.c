@@ -82,6 +82,14 @@ int cw_go_moduledata_layout(int go_minor, unsigned ptr_size, struct cw_go_md_lay
 
 /* --- the executable side ------------------------------------------------ */
 
+/* cw_exe_symbol, only asked when there is a symtab */
+static int exe_symbol(const struct cw_exe *exe, const char *name, uint64_t *addr, uint64_t *size)
+{
+	if (!cw_exe_has_symtab(exe))
+		return -ENOENT;
+	return cw_exe_symbol(exe, name, addr, size);
+}
+
 static uint64_t le_word(const uint8_t *b, unsigned ptr_size)
 {
 	uint64_t v = 0;
@@ -179,7 +187,7 @@ static int match_addend(uint64_t off, uint64_t addend, void *ud)
 int cw_go_moduledata_find(const struct cw_exe *exe, uint64_t pcln_addr, unsigned ptr_size,
 			  uint64_t funcname_off, uint64_t pctab_off, uint64_t *addr)
 {
-	if (cw_exe_symbol(exe, "runtime.firstmoduledata", addr, NULL) == 0)
+	if (exe_symbol(exe, "runtime.firstmoduledata", addr, NULL) == 0)
 		return 0;
 	if (!pcln_addr || (ptr_size != 4 && ptr_size != 8))
 		return -ENOENT;

@@ -16,6 +16,14 @@
  * (the linker aligns runtime.pcheader to at least 4). */
 #define MAGIC_ALIGN 4u
 
+/* cw_exe_symbol, only asked when there is a symtab */
+static int exe_symbol(const struct cw_exe *exe, const char *name, uint64_t *addr, uint64_t *size)
+{
+	if (!cw_exe_has_symtab(exe))
+		return -ENOENT;
+	return cw_exe_symbol(exe, name, addr, size);
+}
+
 /* The file bytes behind [addr, end of its PT_LOAD's file part). */
 static int file_view(const struct cw_exe *exe, uint64_t addr, struct cw_pcln_view *v)
 {
@@ -91,7 +99,7 @@ static void find_text_start(const struct cw_exe *exe, struct cw_pcln *p)
 	uint64_t v;
 	if (p->text_start)
 		return;
-	if (cw_exe_symbol(exe, "runtime.text", &v, NULL) == 0 && v) {
+	if (exe_symbol(exe, "runtime.text", &v, NULL) == 0 && v) {
 		p->text_start = v;
 		return;
 	}
@@ -109,8 +117,8 @@ static void find_text_start(const struct cw_exe *exe, struct cw_pcln *p)
 static void find_gofunc(const struct cw_exe *exe, struct cw_pcln *p)
 {
 	uint64_t addr = 0;
-	if (cw_exe_symbol(exe, "go:func.*", &addr, NULL) < 0 &&
-	    cw_exe_symbol(exe, "go.func.*", &addr, NULL) < 0 && p->md_addr) {
+	if (exe_symbol(exe, "go:func.*", &addr, NULL) < 0 &&
+	    exe_symbol(exe, "go.func.*", &addr, NULL) < 0 && p->md_addr) {
 		/* gofunc follows covctrs, which 1.20 (magic 0xfffffff1) added */
 		struct cw_go_md_layout l;
 		uint64_t v;

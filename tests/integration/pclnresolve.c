@@ -4,7 +4,11 @@
  *   pcs N      up to N link-time pcs: every function entry, and pcs inside
  *   addr2line  hex pcs on stdin -> "name\nfile:line" like `go tool addr2line`
  *   frames     pclnprobe output on stdin: checks each stack's inline expansion
- *              against runtime.CallersFrames, prints TAP-style diagnostics */
+ *              against runtime.CallersFrames, prints TAP-style diagnostics
+ *   moduledata CORE   reads runtime.firstmoduledata from a core of BINARY
+ *              and checks it against the executable's pclntab
+ *   bench N [D] resolves N pcs (inline frames; D distinct ones, 0 = all
+ *              distinct) and prints the time taken */
 #include "config.h"
 
 #include <errno.h>
@@ -12,13 +16,92 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "analyzer/core_file.h"
 #include "analyzer/exe.h"
+#include "analyzer/go_moduledata.h"
 #include "analyzer/go_pclntab.h"
+#include "analyzer/memory.h"
 #include "common/cleanup.h"
 
 CW_DEFINE_CLEANUP(struct cw_exe *, cw_exe_free)
 CW_DEFINE_CLEANUP(struct cw_pcln *, cw_pcln_free)
+CW_DEFINE_CLEANUP(struct cw_core *, cw_core_free)
+CW_DEFINE_CLEANUP(struct cw_mem *, cw_mem_free)
+CW_DEFINE_CLEANUP(struct cw_go_buildinfo *, cw_go_buildinfo_free)
+
+static int check(bool cond, const char *what, uint64_t got, uint64_t want)
+{
+	if (cond)
+		return 0;
+	printf("# moduledata.%s = %" PRIx64 ", want %" PRIx64 "\n", what, got, want);
+	return 1;
+}
+
+static int do_moduledata(const struct cw_exe *exe, const struct cw_pcln *p, const char *core_path)
+{
+	CW_CLEANUP(cw_core_freep) struct cw_core *core = NULL;
+	CW_CLEANUP(cw_mem_freep) struct cw_mem *mem = NULL;
+	CW_CLEANUP(cw_go_buildinfo_freep) struct cw_go_buildinfo *bi = NULL;
+	uint64_t bias;
+	int minor;
+	if (cw_core_open(core_path, &core) < 0 || cw_exe_load_bias(exe, core, &bias) < 0 ||
+	    cw_mem_new(core, exe, bias, &mem) < 0 || cw_exe_go_buildinfo(exe, &bi) < 0 ||
+	    sscanf(bi->go_version, "go1.%d", &minor) != 1) {
+		printf("# cannot open core, memory or build info\n");
+		return 1;
+	}
+	struct cw_go_moduledata m;
+	int r = cw_go_moduledata_read(mem, p, bias, minor, &m);
+	if (r < 0) {
+		printf("# cw_go_moduledata_read: %s\n", strerror(-r));
+		return 1;
+	}
+	int bad = 0;
+	bad |= check(m.pcheader == cw_pcln_addr(p) + bias, "pcHeader", m.pcheader, cw_pcln_addr(p) + bias);
+	bad |= check(m.text == cw_pcln_text_start(p) + bias, "text", m.text, cw_pcln_text_start(p) + bias);
+	bad |= check(m.minpc == cw_pcln_min_pc(p) + bias, "minpc", m.minpc, cw_pcln_min_pc(p) + bias);
+	bad |= check(m.maxpc == cw_pcln_max_pc(p) + bias, "maxpc", m.maxpc, cw_pcln_max_pc(p) + bias);
+	bad |= check(m.gofunc == cw_pcln_gofunc(p) + bias, "gofunc", m.gofunc, cw_pcln_gofunc(p) + bias);
+	bad |= check(m.ftab.len == cw_pcln_nfuncs(p) + 1, "ftab.len", m.ftab.len, cw_pcln_nfuncs(p) + 1);
+	bad |= check(m.etext > m.text && m.etext >= m.maxpc, "etext", m.etext, m.maxpc);
+	bad |= check(m.types < m.etypes && m.rodata <= m.types, "types", m.types, m.etypes);
+	bad |= check(m.typelinks.len > 0 && m.typelinks.len == m.typelinks.cap, "typelinks.len", m.typelinks.len, m.typelinks.cap);
+	bad |= check(m.noptrdata < m.enoptrdata && m.data < m.edata && m.bss < m.ebss && m.noptrbss < m.enoptrbss &&
+		     m.enoptrbss <= m.end, "data/bss ranges", m.end, m.enoptrbss);
+	bad |= check(m.hasmain == 1, "hasmain", m.hasmain, 1);
+	bad |= check(m.next == 0, "next", m.next, 0);
+	bad |= check(minor < 26 || (m.epclntab > m.pcheader), "epclntab", m.epclntab, m.pcheader);
+	bad |= check(cw_mem_mapped(mem, m.addr), "addr mapped", m.addr, m.addr);
+	printf("# go1.%d bias %" PRIx64 " moduledata at %" PRIx64 "\n", minor, bias, m.addr);
+	return bad;
+}
+
+static int do_bench(const struct cw_pcln *p, size_t count, size_t distinct)
+{
+	size_t n = cw_pcln_nfuncs(p), frames = 0;
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (size_t i = 0; i < count; i++) {
+		struct cw_func f;
+		/* pcs spread over all functions, each repeated like stacks of
+		 * many goroutines would repeat them */
+		size_t j = distinct ? i % distinct : i;
+		if (cw_pcln_func_at(p, (j * 7919) % n, &f) < 0)
+			return 1;
+		uint64_t pc = f.entry + ((j / n) * 13) % (f.end - f.entry + 1);
+		struct cw_pcframe fr[32];
+		size_t k = 0;
+		cw_pcln_frames(p, NULL, pc, fr, 32, &k);
+		frames += k;
+		cw_pcframes_free(fr, k);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	printf("%zu pcs, %zu frames in %.3f s (%.0f ns/pc)\n", count, frames, s, s * 1e9 / (double)count);
+	return 0;
+}
 
 static int do_info(const struct cw_pcln *p)
 {
@@ -156,7 +239,7 @@ static int do_frames(const struct cw_pcln *p)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s BINARY info|pcs N|addr2line|frames\n", argv[0]);
+		fprintf(stderr, "usage: %s BINARY info|pcs N|addr2line|frames|moduledata CORE|bench N\n", argv[0]);
 		return 2;
 	}
 	CW_CLEANUP(cw_exe_freep) struct cw_exe *exe = NULL;
@@ -179,5 +262,10 @@ int main(int argc, char **argv)
 		return do_addr2line(p);
 	if (strcmp(argv[2], "frames") == 0)
 		return do_frames(p);
+	if (strcmp(argv[2], "moduledata") == 0 && argc > 3)
+		return do_moduledata(exe, p, argv[3]);
+	if (strcmp(argv[2], "bench") == 0)
+		return do_bench(p, argc > 3 ? strtoul(argv[3], NULL, 10) : 300000,
+				argc > 4 ? strtoul(argv[4], NULL, 10) : 0);
 	return 2;
 }

@@ -7,7 +7,9 @@
 #   - function and file:line of ~1500 pcs (every function's entry and pcs
 #     inside) equal `go tool addr2line` of the same toolchain;
 #   - the inline expansion of every pc the probe's runtime.Callers returns
-#     equals what runtime.CallersFrames printed for it at run time.
+#     equals what runtime.CallersFrames printed for it at run time;
+#   - runtime.firstmoduledata read from a core of the probe (GOTRACEBACK=
+#     crash) agrees with the executable (pcHeader, text, gofunc, minpc...).
 # Binaries are cached under $top_builddir/tests/work/pclnprobe/.
 # CW_GO_VERSIONS restricts the matrix (e.g. "1.22.12 1.26").
 set -u
@@ -23,12 +25,12 @@ newest=$("$top_srcdir/scripts/go-toolchain.sh" "$("$top_srcdir/scripts/go-toolch
 n=0
 fail=0
 plan=0
-for v in $versions; do for var in $variants; do plan=$((plan + 3)); done; done
+for v in $versions; do for var in $variants; do plan=$((plan + 4)); done; done
 echo "1..$plan"
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fail=1; echo "not ok $n - $1 # $2"; }
-skip3() { for t in 1 2 3; do n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; done; }
+skip3() { for t in 1 2 3 4; do n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; done; }
 
 build() { # version variant out
 	gobin=$1; var=$2; out=$3
@@ -55,7 +57,7 @@ for v in $versions; do
 		bin=$work/probe-$v-$var
 		if [ ! -x "$bin" ] || [ "$src/main.go" -nt "$bin" ]; then
 			if ! build "$gobin" "$var" "$bin"; then
-				notok "$name: build" "$(tail -3 "$bin.log" | tr '\n' ' ')"; n=$((n + 2)); fail=1; continue
+				notok "$name: build" "$(tail -3 "$bin.log" | tr '\n' ' ')"; n=$((n + 3)); fail=1; continue
 			fi
 		fi
 		info=$("$resolve" "$bin" info 2>&1)
@@ -89,6 +91,18 @@ for v in $versions; do
 		else
 			notok "$name: inline frames match runtime.CallersFrames" "$(echo "$out" | head -3 | tr '\n' ' ')"
 		fi
+		cdir=$work/core-$v-$var
+		rm -rf "$cdir"; mkdir -p "$cdir"
+		(cd "$cdir" && ulimit -c unlimited && GOTRACEBACK=crash exec "$bin" crash) >/dev/null 2>&1
+		core=$(ls "$cdir"/core* 2>/dev/null | head -1)
+		if [ -z "$core" ]; then
+			n=$((n + 1)); echo "ok $n - $name: moduledata from a core # SKIP no core written (ulimit or core_pattern)"
+		elif out=$("$resolve" "$bin" moduledata "$core" 2>&1); then
+			ok "$name: moduledata from a core agrees with the executable ($(echo "$out" | tail -1 | sed 's/^# //'))"
+		else
+			notok "$name: moduledata from a core agrees with the executable" "$(echo "$out" | head -3 | tr '\n' ' ')"
+		fi
+		rm -rf "$cdir"
 	done
 done
 exit $fail

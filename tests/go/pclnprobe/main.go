@@ -75,6 +75,10 @@ func main() {
 	sink += b.grow(2)
 	sink += b.peek()
 	sink += deep(3)
+	if len(os.Args) > 1 && os.Args[1] == "crash" {
+		// run with GOTRACEBACK=crash and ulimit -c unlimited: writes a core
+		panic(fmt.Sprintf("pclnprobe crash %d", sink))
+	}
 	if sink == 0 {
 		os.Exit(1)
 	}
