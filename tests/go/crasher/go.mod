@@ -1,0 +1,3 @@
+module crashwatch.test/crasher
+
+go 1.18

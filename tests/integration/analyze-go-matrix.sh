@@ -1,0 +1,99 @@
+#!/bin/bash
+# analyze-go-matrix.sh: `crashwatch analyze --json` on every core of the Go
+# test corpus (gen-cores.sh: releases x variants x modes), each compared
+# strictly with the runtime's own traceback by compare.py. TAP: one test
+# point per release/variant/mode; the differences are printed as comments
+# (the first 40; all of them in tests/work/matrix/<release>/<variant>/<mode>.diff).
+# Subsets: CW_GO_VERSIONS, CW_VARIANTS, CW_MODES as for gen-cores.sh, e.g.
+#   CW_GO_VERSIONS=1.26 CW_VARIANTS=plain CW_MODES=nil-deref \
+#     top_builddir=build-x tests/integration/analyze-go-matrix.sh
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+top_builddir=$(cd "$top_builddir" && pwd)
+export top_srcdir top_builddir
+cores=$top_builddir/tests/work/cores
+results=$top_builddir/tests/work/matrix
+crashwatch=$top_builddir/crashwatch
+all_variants="plain stripped pie trimpath cgo"
+
+genlog=$(mktemp)
+trap 'rm -f "$genlog"' EXIT
+gen_ok=1
+if ! "$here/gen-cores.sh" >"$genlog" 2>&1; then
+	gen_ok=0
+fi
+
+# The runs to check, as "release variant mode" lines.
+list=$(
+	for rel in $("$top_srcdir/scripts/go-toolchain.sh" --list); do
+		if [ -n "${CW_GO_VERSIONS:-}" ]; then
+			keep=0
+			for want in $CW_GO_VERSIONS; do
+				case "$rel" in "$want"|"$want".*) keep=1;; esac
+			done
+			[ $keep = 1 ] || continue
+		fi
+		for var in ${CW_VARIANTS:-$all_variants}; do
+			bin=$cores/$rel/$var/crasher
+			if [ ! -x "$bin" ]; then
+				echo "$rel $var (build)"
+				continue
+			fi
+			known=" $("$bin" list | tr '\n' ' ') "
+			for mode in ${CW_MODES:-$known}; do
+				[[ "$known" == *" $mode "* ]] && echo "$rel $var $mode"
+			done
+		done
+	done
+)
+n=$(printf '%s\n' "$list" | grep -c .)
+echo "1..$((n + 1))"
+if [ $gen_ok = 1 ]; then
+	echo "ok 1 - corpus generated (gen-cores.sh)"
+else
+	echo "not ok 1 - corpus generation failed"
+	sed 's/^/# /' "$genlog"
+fi
+
+i=1
+while read -r rel var mode; do
+	[ -n "$rel" ] || continue
+	i=$((i + 1))
+	name="$rel/$var/$mode"
+	if [ "$mode" = "(build)" ]; then
+		echo "not ok $i - $rel/$var: the crasher was not built"
+		continue
+	fi
+	dir=$cores/$rel/$var/$mode
+	if [ ! -f "$dir/core" ]; then
+		echo "not ok $i - $name # no core (exit status $(cat "$dir/status" 2>/dev/null))"
+		continue
+	fi
+	if [ ! -x "$crashwatch" ]; then
+		echo "not ok $i - $name # $crashwatch not built"
+		continue
+	fi
+	out=$results/$rel/$var
+	mkdir -p "$out"
+	st=0
+	timeout 120 "$crashwatch" analyze --json "$dir/crasher" "$dir/core" \
+		>"$out/$mode.json" 2>"$out/$mode.err" || st=$?
+	if [ $st -ne 0 ]; then
+		echo "not ok $i - $name # crashwatch analyze exited with $st"
+		head -n 5 "$out/$mode.err" | sed 's/^/# /'
+		continue
+	fi
+	if python3 "$here/compare.py" --exit-status "$(cat "$dir/status")" \
+		"$dir/stderr" "$out/$mode.json" >"$out/$mode.diff" 2>&1; then
+		echo "ok $i - $name"
+	else
+		echo "not ok $i - $name # $(grep -c . "$out/$mode.diff") differences"
+		head -n 40 "$out/$mode.diff" | sed 's/^/# /'
+	fi
+done <<EOF
+$list
+EOF
+exit 0

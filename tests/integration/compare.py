@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""Compare `crashwatch analyze --json` with the Go runtime's own traceback.
+
+    compare.py [--exit-status N] STDERR ANALYSIS_JSON
+
+STDERR is the crashed program's stderr (GOTRACEBACK=crash), ANALYSIS_JSON
+the analyzer's output ("-" for stdin). Every difference is printed, one a
+line; the exit status is 0 when there is none, 1 when there are, 2 when an
+input cannot be read. With --exit-status (the crashed program's shell exit
+status, 128 + signal) the killing signal is checked too.
+
+Checked strictly, wherever the runtime prints the value:
+  - the set of goroutine ids (goroutine 0, a thread's g0, is not a goroutine);
+  - per goroutine: status, wait minutes, locked to thread; every frame's
+    function, file, line, inlined flag and pc (where printed: physical frames);
+    the frame count (with the runtime's elision: "...N frames elided..." needs
+    the elided frames or exactly the printed ones, "...additional frames
+    elided..." needs the printed ones first and more after them);
+    created by: function, file, line and parent goroutine (Go 1.21+);
+  - the panics in order (message, recovered; "repanicked" when the analysis
+    has that key); panics with goexit=true are not printed by the runtime and
+    are left out of the comparison;
+  - the fatal error; the fault (signal, code, address, pc, and function, file
+    and line of the frame the fault is in); the crashing goroutine;
+  - "runtime stack:": those frames must be the outermost frames of the
+    crashing thread (the thread goes on to raise the signal after printing);
+  - each goroutine that a thread's SIGQUIT section shows running must be the
+    goroutine of one of the analysis's threads.
+"""
+import json
+import os
+import signal as signal_mod
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import traceback as tb  # noqa: E402  (our traceback.py, not the stdlib's)
+
+MAX_LISTED = 20
+
+
+def as_int(v):
+    """Contract numbers may be ints or "0x.." strings."""
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str):
+        try:
+            return int(v, 0)
+        except ValueError:
+            return v
+    return v
+
+
+def fmt(v):
+    return hex(v) if isinstance(v, int) and not isinstance(v, bool) and v > 4096 else repr(v)
+
+
+class Diff:
+    def __init__(self):
+        self.items = []
+
+    def add(self, where, what, expected, got):
+        self.items.append('%s: %s: runtime %s, analysis %s' % (where, what, fmt(expected), fmt(got)))
+
+    def note(self, where, text):
+        self.items.append('%s: %s' % (where, text))
+
+
+def frame_str(f):
+    if f is None:
+        return '(none)'
+    pc = as_int(f.get('pc'))
+    return '%s %s:%s%s%s' % (f.get('function'), f.get('file'), f.get('line'),
+                              ' pc=%#x' % pc if isinstance(pc, int) and pc else '',
+                              ' (inlined)' if f.get('inlined') else '')
+
+
+def compare_frame(d, where, exp, got):
+    if not isinstance(got, dict):
+        d.note(where, 'runtime %s, analysis has no frame' % frame_str(exp))
+        return
+    bad = []
+    if got.get('function') != exp['function']:
+        bad.append('function')
+    if got.get('file') != exp['file']:
+        bad.append('file')
+    if as_int(got.get('line')) != exp['line']:
+        bad.append('line')
+    if bool(got.get('inlined')) != exp['inlined']:
+        bad.append('inlined')
+    if exp['pc'] is not None and as_int(got.get('pc')) != exp['pc']:
+        bad.append('pc')
+    if bad:
+        d.note(where, '%s differ: runtime %s, analysis %s' %
+               ('/'.join(bad), frame_str(exp), frame_str(got)))
+
+
+def compare_frames(d, where, printed, elided, got):
+    if not isinstance(got, list):
+        d.note(where, 'frames missing in the analysis')
+        return
+    head, tail, gap = [], [], None
+    for f in printed:
+        if 'elided' in f:
+            gap = f['elided']
+        elif gap is None:
+            head.append(f)
+        else:
+            tail.append(f)
+    if gap is not None:
+        full = len(head) + gap + len(tail)
+        if len(got) not in (full, len(head) + len(tail)):
+            d.note(where, 'runtime has %d frames (%d printed, %d elided), analysis %d' %
+                   (full, len(head) + len(tail), gap, len(got)))
+            return
+        for i, f in enumerate(head):
+            compare_frame(d, '%s frame %d' % (where, i), f, got[i])
+        off = len(got) - len(tail)
+        for i, f in enumerate(tail):
+            compare_frame(d, '%s frame %d' % (where, off + i), f, got[off + i])
+        return
+    if elided == 'additional':
+        if len(got) < len(head):
+            d.note(where, 'runtime printed %d frames (and elided more), analysis has %d' %
+                   (len(head), len(got)))
+    elif len(got) != len(head):
+        d.note(where, 'runtime printed %d frames, analysis has %d' % (len(head), len(got)))
+        n = min(len(got), len(head))
+        for i in range(n):
+            compare_frame(d, '%s frame %d' % (where, i), head[i], got[i])
+        for i in range(n, len(head)):
+            d.note('%s frame %d' % (where, i), 'missing in the analysis: %s' % frame_str(head[i]))
+        for i in range(n, len(got)):
+            d.note('%s frame %d' % (where, i), 'extra in the analysis: %s' % frame_str(got[i]))
+        return
+    for i, f in enumerate(head):
+        compare_frame(d, '%s frame %d' % (where, i), f, got[i] if i < len(got) else None)
+
+
+def compare_created_by(d, where, exp, got):
+    if exp is None:
+        if got:
+            d.note(where, 'runtime prints no "created by", analysis has %s' % frame_str(got))
+        return
+    if not isinstance(got, dict):
+        d.note(where, 'runtime: created by %s in goroutine %s at %s:%d, analysis has none' %
+               (exp['function'], exp['goroutine'], exp['file'], exp['line']))
+        return
+    for key in ('function', 'file', 'line'):
+        if as_int(got.get(key)) != exp[key]:
+            d.add(where, 'created by ' + key, exp[key], got.get(key))
+    if exp['goroutine'] is not None and as_int(got.get('goroutine')) != exp['goroutine']:
+        d.add(where, 'created by goroutine', exp['goroutine'], got.get('goroutine'))
+
+
+def compare_goroutines(d, rt, an, sections):
+    got = {}
+    for g in an.get('goroutines') or []:
+        gid = as_int(g.get('id'))
+        if gid in got:
+            d.note('goroutine %s' % gid, 'listed twice in the analysis')
+        got[gid] = g
+    got.pop(0, None)
+    exp = {g['id']: g for g in rt['goroutines']}
+    missing = sorted(set(exp) - set(got))
+    extra = sorted(set(got) - set(exp))
+    if missing:
+        d.note('goroutines', '%d missing in the analysis: %s%s' % (
+            len(missing), ' '.join(map(str, missing[:MAX_LISTED])),
+            ' ...' if len(missing) > MAX_LISTED else ''))
+    if extra:
+        d.note('goroutines', '%d not printed by the runtime: %s%s' % (
+            len(extra), ' '.join(map(str, extra[:MAX_LISTED])),
+            ' ...' if len(extra) > MAX_LISTED else ''))
+    for gid, e in exp.items():
+        a = got.get(gid)
+        if a is None:
+            continue
+        where = 'goroutine %d' % gid
+        if a.get('status') != e['status']:
+            d.add(where, 'status', e['status'], a.get('status'))
+        if as_int(a.get('wait_minutes') or 0) != e['wait_minutes']:
+            d.add(where, 'wait minutes', e['wait_minutes'], a.get('wait_minutes'))
+        if bool(a.get('locked_to_thread')) != e['locked_to_thread']:
+            d.add(where, 'locked to thread', e['locked_to_thread'], a.get('locked_to_thread'))
+        frames, elided = e['frames'], e['elided']
+        if e['stack_unavailable']:
+            # Printed again by its thread's SIGQUIT section, if at all.
+            frames, elided = sections.get(gid, (None, None))
+        if frames is not None:
+            compare_frames(d, where, frames, elided, a.get('frames'))
+        compare_created_by(d, where, e['created_by'], a.get('created_by'))
+
+
+def compare_panics(d, rt, an):
+    got = [p for p in (an.get('panics') or []) if not p.get('goexit')]
+    exp = rt['panics']
+    if len(got) != len(exp):
+        d.note('panics', 'runtime prints %d (%s), analysis has %d (%s)' % (
+            len(exp), ' | '.join(p['message'] for p in exp),
+            len(got), ' | '.join(str(p.get('message')) for p in got)))
+    for i in range(min(len(got), len(exp))):
+        where = 'panic %d' % i
+        if got[i].get('message') != exp[i]['message']:
+            d.add(where, 'message', exp[i]['message'], got[i].get('message'))
+        if bool(got[i].get('recovered')) != exp[i]['recovered']:
+            d.add(where, 'recovered', exp[i]['recovered'], got[i].get('recovered'))
+        if 'repanicked' in got[i] and bool(got[i]['repanicked']) != exp[i]['repanicked']:
+            d.add(where, 'repanicked', exp[i]['repanicked'], got[i]['repanicked'])
+
+
+def fault_frame(rt):
+    """The frame the fault is in: the one after runtime.sigpanic."""
+    for g in rt['goroutines']:
+        if g['id'] != rt['crashed_goroutine']:
+            continue
+        fr = [f for f in g['frames'] if 'function' in f]
+        for i, f in enumerate(fr[:-1]):
+            if f['function'] == 'runtime.sigpanic':
+                return fr[i + 1]
+    return None
+
+
+def compare_fault(d, rt, an):
+    exp, got = rt['fault'], an.get('fault')
+    if exp is None:
+        if got:
+            d.note('fault', 'runtime reports none, analysis has %s' % json.dumps(got))
+        return
+    if not isinstance(got, dict):
+        d.note('fault', 'runtime reports %s code=%s addr=%s pc=%s, analysis has none' % (
+            exp['signal'], fmt(exp['code']), fmt(exp['address']), fmt(exp['pc'])))
+        return
+    if got.get('signal') != exp['signal']:
+        d.add('fault', 'signal', exp['signal'], got.get('signal'))
+    for key in ('code', 'address', 'pc'):
+        if exp[key] is not None and as_int(got.get(key)) != exp[key]:
+            d.add('fault', key, exp[key], got.get(key))
+    f = fault_frame(rt)
+    if f is not None:
+        for key in ('function', 'file', 'line'):
+            if as_int(got.get(key)) != f[key]:
+                d.add('fault', key, f[key], got.get(key))
+
+
+def compare_threads(d, rt, an):
+    threads = an.get('threads') or []
+    crashed = [t for t in threads if t.get('crashed')]
+    if rt['runtime_stack'] is not None:
+        exp = [f for f in rt['runtime_stack'] if 'function' in f]
+        if len(crashed) != 1:
+            d.note('threads', 'runtime prints the crashing thread\'s stack, analysis marks %d '
+                   'threads as crashed' % len(crashed))
+        else:
+            got = crashed[0].get('frames') or []
+            if len(got) < len(exp):
+                d.note('crashed thread', 'runtime stack has %d frames, analysis %d' %
+                       (len(exp), len(got)))
+            else:
+                off = len(got) - len(exp)
+                for i, f in enumerate(exp):
+                    compare_frame(d, 'crashed thread frame %d (runtime stack %d)' % (off + i, i),
+                                  f, got[off + i])
+    on_threads = {as_int(t.get('goroutine')) for t in threads}
+    for th in rt['threads']:
+        gid = th.get('goroutine')
+        if gid and gid not in on_threads:
+            d.note('threads', 'runtime shows goroutine %d running on m%d, no analysis thread runs it'
+                   % (gid, th['m']))
+
+
+def compare(rt, an, exit_status=None):
+    d = Diff()
+    if an.get('schema') != 'crashwatch.analysis.v1':
+        d.add('schema', 'schema', 'crashwatch.analysis.v1', an.get('schema'))
+    sections = {}
+    for th in rt['threads']:
+        if th.get('goroutine'):
+            sections.setdefault(th['goroutine'], (th['frames'], None))
+    compare_goroutines(d, rt, an, sections)
+    compare_panics(d, rt, an)
+    if an.get('fatal_error') != rt['fatal_error']:
+        d.add('fatal error', 'text', rt['fatal_error'], an.get('fatal_error'))
+    compare_fault(d, rt, an)
+    if as_int(an.get('crashed_goroutine') or 0) != rt['crashed_goroutine']:
+        d.add('crashed goroutine', 'id', rt['crashed_goroutine'], an.get('crashed_goroutine'))
+    compare_threads(d, rt, an)
+    if exit_status is not None and exit_status > 128:
+        signo = exit_status - 128
+        sig = an.get('signal') or {}
+        if as_int(sig.get('number')) != signo:
+            d.add('signal', 'number', signo, sig.get('number'))
+        try:
+            name = signal_mod.Signals(signo).name
+        except ValueError:
+            name = None
+        if name and sig.get('name') != name:
+            d.add('signal', 'name', name, sig.get('name'))
+    return d.items
+
+
+def main(argv):
+    exit_status = None
+    args = argv[1:]
+    if len(args) >= 2 and args[0] == '--exit-status':
+        exit_status = int(args[1])
+        args = args[2:]
+    if len(args) != 2:
+        print('usage: compare.py [--exit-status N] STDERR ANALYSIS_JSON', file=sys.stderr)
+        return 2
+    try:
+        with open(args[0], encoding='utf-8', errors='replace') as f:
+            rt = tb.parse(f.read())
+        if args[1] == '-':
+            an = json.load(sys.stdin)
+        else:
+            with open(args[1], encoding='utf-8') as f:
+                an = json.load(f)
+    except (OSError, ValueError) as e:
+        print('compare.py: %s' % e)
+        return 2
+    if not isinstance(an, dict):
+        print('compare.py: the analysis is not a JSON object')
+        return 2
+    for u in rt['unparsed']:
+        print('traceback line %d not understood: %r' % (u['line'] + 1, u['text']))
+    items = compare(rt, an, exit_status)
+    for it in items:
+        print(it)
+    return 1 if items or rt['unparsed'] else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
