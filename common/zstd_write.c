@@ -3,12 +3,18 @@
  * Input is cut into frames of frame_size bytes; each frame is compressed in
  * one shot (so it records its content size) and written to the fd, and its
  * sizes are remembered for the seek table written by cw_zsw_finish().
- * Memory: one input frame, one output bound, the zstd context, 8 bytes per
- * frame for the table. All-zero frames are detected with a cheap scan and
- * cost one cached compressed frame instead of a compression. */
+ * Memory: one input frame, CW_ZSW_SLOTS output bounds, the zstd context,
+ * 8 bytes per frame for the table. All-zero frames are detected with a
+ * cheap scan and cost one cached compressed frame instead of a compression.
+ *
+ * Compressed frames are written by a writer thread so that compression
+ * overlaps the (possibly throttled) writes, like the zstd CLI's async I/O.
+ * A write error is sticky and reported by the next cw_zsw_write() or, at the
+ * latest, by cw_zsw_finish(). */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,13 @@
 #define CW_ZSW_MAX_FRAMES 0x8000000U
 #define CW_ZSW_TABLE_ENTRY 8U      /* compressed u32, decompressed u32 (no checksum) */
 #define CW_ZSW_FOOTER 9U           /* frames u32, descriptor u8, magic u32 */
+#define CW_ZSW_SLOTS 4U            /* compressed frames in flight to the writer thread */
+
+struct cw_zsw_slot {
+	unsigned char *buf;         /* ZSTD_compressBound(frame_size) */
+	const unsigned char *data;  /* buf, or the cached zero frame */
+	size_t len;
+};
 
 struct cw_zsw {
 	int fd;
@@ -28,8 +41,18 @@ struct cw_zsw {
 	ZSTD_CCtx *cctx;
 	unsigned char *in;          /* pending input, < frame_size bytes */
 	size_t in_len;
-	unsigned char *out;         /* ZSTD_compressBound(frame_size) */
+	unsigned char *out;         /* ZSTD_compressBound(frame_size): scratch */
 	size_t out_cap;
+	/* The writer thread and its queue (all below under lock). */
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;        /* queue changed */
+	struct cw_zsw_slot slots[CW_ZSW_SLOTS];
+	unsigned head, count;       /* next slot to fill, slots queued */
+	bool stopping;              /* no more frames; exit when the queue is empty */
+	bool abandon;               /* exit now, write nothing more */
+	int write_error;            /* negative errno from the writer thread */
 	unsigned char *zero_frame;  /* compressed all-zero frame of frame_size, lazily */
 	size_t zero_frame_len;
 	uint32_t *table;            /* pairs: compressed, decompressed */
@@ -88,6 +111,84 @@ static bool all_zero(const unsigned char *p, size_t len)
 	return true;
 }
 
+static void stop_writer(struct cw_zsw *w, bool abandon)
+{
+	if (!w->thread_started)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	w->abandon = w->abandon || abandon;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	w->thread_started = false;
+}
+
+static void *writer_main(void *arg)
+{
+	struct cw_zsw *w = arg;
+	unsigned tail = 0;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (w->count == 0 && !w->stopping)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->abandon || w->count == 0)
+			break;
+		struct cw_zsw_slot *slot = &w->slots[tail];
+		int err = w->write_error;
+		pthread_mutex_unlock(&w->lock);
+		if (!err)
+			err = write_all(w->fd, slot->data, slot->len);
+		pthread_mutex_lock(&w->lock);
+		if (err && !w->write_error)
+			w->write_error = err;
+		tail = (tail + 1) % CW_ZSW_SLOTS;
+		w->count--;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* A free slot to compress into (waits for the writer), or NULL when the
+ * writer is not running. */
+static struct cw_zsw_slot *slot_get(struct cw_zsw *w, int *err)
+{
+	*err = 0;
+	if (!w->thread_started)
+		return NULL;
+	pthread_mutex_lock(&w->lock);
+	while (w->count == CW_ZSW_SLOTS && !w->write_error)
+		pthread_cond_wait(&w->cond, &w->lock);
+	*err = w->write_error;
+	pthread_mutex_unlock(&w->lock);
+	return &w->slots[w->head];
+}
+
+static void slot_post(struct cw_zsw *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->head = (w->head + 1) % CW_ZSW_SLOTS;
+	w->count++;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Waits until every queued frame is written; the writer's error, if any. */
+static int writer_drain(struct cw_zsw *w)
+{
+	int err;
+
+	if (!w->thread_started)
+		return 0;
+	stop_writer(w, false);
+	pthread_mutex_lock(&w->lock);
+	err = w->write_error;
+	pthread_mutex_unlock(&w->lock);
+	return err;
+}
+
 int cw_zsw_new(int fd, int level, uint32_t frame_size, struct cw_zsw **out)
 {
 	struct cw_zsw *w;
@@ -99,6 +200,8 @@ int cw_zsw_new(int fd, int level, uint32_t frame_size, struct cw_zsw **out)
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
 	w->fd = fd;
 	w->frame_size = frame_size;
 	w->out_cap = ZSTD_compressBound(frame_size);
@@ -109,6 +212,12 @@ int cw_zsw_new(int fd, int level, uint32_t frame_size, struct cw_zsw **out)
 		cw_zsw_free(w);
 		return -ENOMEM;
 	}
+	bool slots_ok = true;
+	for (unsigned i = 0; i < CW_ZSW_SLOTS; i++)
+		slots_ok = slots_ok && (w->slots[i].buf = malloc(w->out_cap)) != NULL;
+	/* Without memory or a thread, frames are written synchronously. */
+	if (slots_ok && pthread_create(&w->thread, NULL, writer_main, w) == 0)
+		w->thread_started = true;
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 0))) {
@@ -150,13 +259,19 @@ static int compress_frame(struct cw_zsw *w, const unsigned char *src, size_t len
 	return 0;
 }
 
-/* Compresses and writes one frame of len (<= frame_size) bytes. */
+/* Compresses and writes (or queues for the writer) one frame of len
+ * (<= frame_size) bytes. */
 static int emit_frame(struct cw_zsw *w, const unsigned char *src, size_t len)
 {
 	const unsigned char *frame;
 	size_t frame_len;
+	struct cw_zsw_slot *slot;
 	int r;
 
+	slot = slot_get(w, &r);
+	if (r < 0)
+		return r;
+	unsigned char *dst = slot ? slot->buf : w->out;
 	if (len == w->frame_size && all_zero(src, len)) {
 		if (!w->zero_frame) {
 			r = compress_frame(w, src, len, w->out, w->out_cap, &frame_len);
@@ -171,17 +286,23 @@ static int emit_frame(struct cw_zsw *w, const unsigned char *src, size_t len)
 		frame = w->zero_frame;
 		frame_len = w->zero_frame_len;
 	} else {
-		r = compress_frame(w, src, len, w->out, w->out_cap, &frame_len);
+		r = compress_frame(w, src, len, dst, w->out_cap, &frame_len);
 		if (r < 0)
 			return r;
-		frame = w->out;
+		frame = dst;
 	}
 	r = table_add(w, frame_len, len);
 	if (r < 0)
 		return r;
-	r = write_all(w->fd, frame, frame_len);
-	if (r < 0)
-		return r;
+	if (slot) {
+		slot->data = frame;
+		slot->len = frame_len;
+		slot_post(w);
+	} else {
+		r = write_all(w->fd, frame, frame_len);
+		if (r < 0)
+			return r;
+	}
 	w->bytes_out += frame_len;
 	return 0;
 }
@@ -246,6 +367,9 @@ int cw_zsw_finish(struct cw_zsw *w)
 		if (r < 0)
 			return (w->error = r);
 	}
+	r = writer_drain(w);
+	if (r < 0)
+		return (w->error = r);
 	table_len = (uint64_t)w->n_frames * CW_ZSW_TABLE_ENTRY + CW_ZSW_FOOTER;
 	if (table_len > UINT32_MAX)
 		return (w->error = -EFBIG);
@@ -288,6 +412,11 @@ void cw_zsw_free(struct cw_zsw *w)
 {
 	if (!w)
 		return;
+	stop_writer(w, true);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	for (unsigned i = 0; i < CW_ZSW_SLOTS; i++)
+		free(w->slots[i].buf);
 	ZSTD_freeCCtx(w->cctx);
 	free(w->in);
 	free(w->out);

@@ -193,7 +193,10 @@ static void test_write_error_is_sticky(void **state)
 
 	assert_true(fd >= 0);
 	assert_int_equal(cw_zsw_new(fd, 1, 65536, &w), 0);
-	assert_int_equal(cw_zsw_write(w, data, 200000), -ENOSPC);
+	/* Frames are written by a thread: the error shows at the latest in finish. */
+	int r = cw_zsw_write(w, data, 200000);
+	assert_true(r == 0 || r == -ENOSPC);
+	assert_int_equal(cw_zsw_finish(w), -ENOSPC);
 	assert_int_equal(cw_zsw_write(w, data, 10), -ENOSPC);
 	assert_int_equal(cw_zsw_finish(w), -ENOSPC);
 	cw_zsw_free(w);
