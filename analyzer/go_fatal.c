@@ -12,10 +12,16 @@
 #include <string.h>
 
 #include "analyzer/disasm.h"
+#include "analyzer/go_layout.h"
+#include "analyzer/go_runtime.h"
 #include "common/cleanup.h"
 
 #define CLOSURE_SCAN_BYTES 512u    /* of the throw frame searched for its closure */
 #define CALLSITE_LOOKBACK 12u      /* instructions before the CALL examined */
+#define CALLSITE_HOPS 3u           /* callers tried for the call site */
+#define STACK_SCAN_MAX (1024u * 1024u)  /* bytes of one system stack scanned */
+#define STACK_CHUNK 4096u
+#define M_LIST_MAX 10000u          /* bound on allm's alllink chain */
 
 CW_DEFINE_CLEANUP(struct cw_disasm *, cw_disasm_free)
 
@@ -92,6 +98,96 @@ static int from_closure(struct cw_go_ctx *ctx, const struct thrower *t, uint64_t
 	return -ENOENT;
 }
 
+/* Entries (runtime addresses) of the throwers' closures; 0 when absent. */
+static void closure_entries(struct cw_go_ctx *ctx, uint64_t entries[CW_ARRAY_SIZE(throwers)])
+{
+	for (size_t i = 0; i < CW_ARRAY_SIZE(throwers); i++) {
+		struct cw_func f;
+		entries[i] = cw_pcln_func_by_name(ctx->pcln, throwers[i].closure, &f) == 0 ?
+			f.entry + ctx->load_bias : 0;
+	}
+}
+
+/* A closure of a thrower anywhere in [lo, hi) (a system stack whose
+ * frames could not be unwound): read in chunks, bounded. */
+static int scan_stack(struct cw_go_ctx *ctx, uint64_t lo, uint64_t hi, char **out)
+{
+	uint64_t entries[CW_ARRAY_SIZE(throwers)];
+	closure_entries(ctx, entries);
+	if (hi <= lo || (lo & 7))
+		return -ENOENT;
+	if (hi - lo > STACK_SCAN_MAX)
+		lo = hi - STACK_SCAN_MAX;
+	uint64_t buf[STACK_CHUNK / 8];
+	for (uint64_t a = lo; a < hi; a += STACK_CHUNK) {
+		size_t len = hi - a < STACK_CHUNK ? (size_t)(hi - a) : STACK_CHUNK;
+		if (cw_mem_read(ctx->mem, a, buf, len) < 0)
+			continue;
+		for (size_t w = 0; w < len / 8; w++) {
+			for (size_t k = 0; k < CW_ARRAY_SIZE(throwers); k++) {
+				if (!entries[k] || buf[w] != entries[k])
+					continue;
+				for (unsigned j = 1; j <= 3; j++) {
+					uint64_t sa = a + 8 * (w + j), ptr, slen;
+					if (cw_mem_u64(ctx->mem, sa, &ptr) < 0 || cw_mem_u64(ctx->mem, sa + 8, &slen) < 0)
+						break;
+					if (read_message(ctx->mem, ptr, slen, out) == 0)
+						return 0;
+				}
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+static int g_stack_bounds(struct cw_go_ctx *ctx, uint64_t g, uint64_t *lo, uint64_t *hi)
+{
+	const struct cw_go_layout *l = ctx->layout;
+	if (!g || !cw_go_has(l->g_stack_lo) || !cw_go_has(l->g_stack_hi))
+		return -ENOENT;
+	if (cw_mem_u64(ctx->mem, g + (uint64_t)l->g_stack_lo.off, lo) < 0 ||
+	    cw_mem_u64(ctx->mem, g + (uint64_t)l->g_stack_hi.off, hi) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+/* The system stacks (g0, gsignal) of the M running on the crashed thread:
+ * throw on g0 (checkdead, newstack, the scheduler) when the thread's frames
+ * stop short of them. */
+static int from_crashed_m(struct cw_go_ctx *ctx, const struct cw_analysis *a, char **out)
+{
+	const struct cw_go_layout *l = ctx->layout;
+	if (!l || !a->crashed_tid || !cw_go_has(l->m_procid) || !cw_go_has(l->m_alllink) ||
+	    !cw_go_has(l->m_g0) || !cw_go_has(l->m_gsignal))
+		return -ENOENT;
+	struct cw_go_globals gl;
+	if (cw_go_find_globals(ctx, &gl) < 0 && !gl.allm)
+		return -ENOENT;
+	uint64_t m;
+	if (!gl.allm || cw_mem_u64(ctx->mem, gl.allm, &m) < 0)
+		return -ENOENT;
+	for (unsigned i = 0; m && i < M_LIST_MAX; i++) {
+		uint64_t procid, next;
+		if (cw_mem_u64(ctx->mem, m + (uint64_t)l->m_procid.off, &procid) < 0 ||
+		    cw_mem_u64(ctx->mem, m + (uint64_t)l->m_alllink.off, &next) < 0)
+			return -EFAULT;
+		if (procid == (uint64_t)a->crashed_tid) {
+			const struct cw_go_field stacks[] = { l->m_g0, l->m_gsignal };
+			for (size_t k = 0; k < CW_ARRAY_SIZE(stacks); k++) {
+				uint64_t g, lo, hi;
+				if (cw_mem_u64(ctx->mem, m + (uint64_t)stacks[k].off, &g) < 0 ||
+				    g_stack_bounds(ctx, g, &lo, &hi) < 0)
+					continue;
+				if (scan_stack(ctx, lo, hi, out) == 0)
+					return 0;
+			}
+			return -ENOENT;
+		}
+		m = next;
+	}
+	return -ENOENT;
+}
+
 /* Registers holding the string argument of throw (ABIInternal, amd64). */
 static bool is_reg(const struct cw_disasm *d, int reg, const char *const *names)
 {
@@ -162,8 +258,13 @@ static int from_stack(struct cw_go_ctx *ctx, const struct cw_frame *frames, size
 		const struct cw_frame *caller = physical_caller(frames, n, i);
 		if (frames[i].sp && from_closure(ctx, t, frames[i].sp, caller ? caller->sp : 0, out) == 0)
 			return 0;
-		if (caller && from_call_site(ctx, caller->pc, out) == 0)
-			return 0;
+		/* the caller may only pass its own argument on (sync.throw,
+		 * internal/runtime/maps.fatal): then its caller loaded it */
+		for (unsigned hop = 0; caller && hop < CALLSITE_HOPS; hop++) {
+			if (from_call_site(ctx, caller->pc, out) == 0)
+				return 0;
+			caller = physical_caller(frames, n, (size_t)(caller - frames));
+		}
 		return -EBADMSG;   /* a thrower, but its message is not recoverable */
 	}
 	return -ENOENT;
@@ -194,6 +295,8 @@ int cw_go_fatal_message(struct cw_go_ctx *ctx, const struct cw_analysis *a, char
 	}
 	if (r == -EBADMSG)
 		found_thrower = 1;
+	if (r != 0 && from_crashed_m(ctx, a, &raw) == 0)
+		r = 0;
 	if (r != 0)
 		return found_thrower ? -EBADMSG : -ENOENT;
 	char *s = cw_go_printed_string(raw, strlen(raw), ctx->go_minor);
