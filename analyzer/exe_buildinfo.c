@@ -60,6 +60,9 @@ static int data_start(const struct cw_exe *exe, uint64_t *addr, uint64_t *size)
 	return -ENOENT;
 }
 
+/* Scans the file-backed bytes of [start, start+size) at 16-byte aligned
+ * addresses for the magic, like debug/buildinfo (which also stops at the
+ * end of the segment's file data). */
 static int search_magic(const struct cw_exe *exe, uint64_t start, uint64_t size, uint64_t *found)
 {
 	if (size > BI_SEARCH_MAX)
@@ -68,15 +71,26 @@ static int search_magic(const struct cw_exe *exe, uint64_t start, uint64_t size,
 	if (end < start)
 		return -ENOENT;
 	start = (start + BI_ALIGN - 1) & ~(uint64_t)(BI_ALIGN - 1);
-	uint8_t buf[BI_MAGIC_LEN];
-	for (uint64_t a = start; a < end && end - a >= BI_HEADER; a += BI_ALIGN) {
-		if (cw_exe_read_vaddr(exe, a, buf, sizeof(buf)) < 0)
-			return -ENOENT;
-		if (memcmp(buf, BI_MAGIC, BI_MAGIC_LEN) == 0) {
-			*found = a;
-			return 0;
+	size_t file_size;
+	const uint8_t *data = cw_exe_data(exe, &file_size);
+	for (size_t i = 0; i < cw_exe_nsegments(exe); i++) {
+		const struct cw_exe_segment *g = cw_exe_segment(exe, i);
+		if (start < g->vaddr || start - g->vaddr >= g->filesz)
+			continue;
+		/* g->filesz is clamped to the file by exe.c */
+		uint64_t seg_end = g->vaddr + g->filesz;
+		if (end > seg_end)
+			end = seg_end;
+		for (uint64_t a = start; a < end && end - a >= BI_HEADER; a += BI_ALIGN) {
+			const uint8_t *p = data + g->offset + (a - g->vaddr);
+			if (memcmp(p, BI_MAGIC, BI_MAGIC_LEN) == 0) {
+				*found = a;
+				return 0;
+			}
 		}
+		return -ENOENT;
 	}
+	(void)file_size;
 	return -ENOENT;
 }
 
