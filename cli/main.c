@@ -29,6 +29,7 @@ static const struct verb verbs[] = {
 	{ "config", cw_verb_config, "config check: validate the configuration" },
 	{ "install", cw_verb_install, "register the collector as the kernel's core handler" },
 	{ "uninstall", cw_verb_uninstall, "restore the previous core handler" },
+	{ "uploads", cw_verb_uploads, "deliveries to [Upload] endpoints, dead letters, retry" },
 };
 
 static void usage(FILE *f)

@@ -19,4 +19,7 @@ int cw_verb_config(int argc, char **argv);
 int cw_verb_install(int argc, char **argv);
 int cw_verb_uninstall(int argc, char **argv);
 
+/* uploads: the outbox's deliveries and dead letters (cli/uploads.c) */
+int cw_verb_uploads(int argc, char **argv);
+
 #endif

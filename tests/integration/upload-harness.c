@@ -1,0 +1,145 @@
+/* Test driver for the upload integration tests: stores crashes through the
+ * real insert transaction (with the upload hook), runs the real uploader
+ * loop against a test server, and runs `crashwatch uploads`. The database
+ * and endpoints come from $CRASHWATCH_CONFIG.
+ *
+ *   upload-harness store SPOOL_ID ANALYSIS.json [TIME_SEC]   prints the crash id
+ *   upload-harness run SECONDS [--until-idle]                 prints one line per attempt
+ *   upload-harness uploads [ARGS...]                          crashwatch uploads ARGS */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/verbs.h"
+#include "common/cwconfig.h"
+#include "daemon/upload.h"
+#include "storage/outbox.h"
+#include "storage/storage.h"
+
+static int load(struct cw_config *cfg, struct cw_db **db)
+{
+	char err[512];
+	int r = cw_config_load(cw_config_path(NULL), true, cfg, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "config: %s\n", err);
+		return r;
+	}
+	char *path = cw_config_db_path(cfg);
+	r = path ? cw_db_open(path, CW_DB_READWRITE, db) : -ENOMEM;
+	if (r < 0)
+		fprintf(stderr, "db %s: %s\n", path ? path : "?", strerror(-r));
+	free(path);
+	return r;
+}
+
+static int store(const char *spool_id, const char *analysis_path, int64_t when)
+{
+	struct cw_config cfg;
+	struct cw_db *db = NULL;
+	int r = load(&cfg, &db);
+	if (r < 0) {
+		cw_config_free(&cfg);
+		return 1;
+	}
+	struct json_object *a = json_object_from_file(analysis_path);
+	if (!a) {
+		fprintf(stderr, "%s: not JSON\n", analysis_path);
+		cw_db_close(db);
+		cw_config_free(&cfg);
+		return 1;
+	}
+	struct json_object *v = NULL, *exe = NULL;
+	json_object_object_get_ex(a, "executable", &exe);
+	const struct cw_crash_record c = {
+		.spool_id = spool_id,
+		.time_usec = when * 1000000,
+		.host = "testhost",
+		.pid = 4242, .tid = 4242, .uid = 1000, .gid = 1000,
+		.signal = 6,
+		.exe = json_object_object_get_ex(exe, "path", &v) ? json_object_get_string(v) : NULL,
+		.cmdline = "/srv/api --secret-flag=swordfish",
+		.fingerprint = json_object_object_get_ex(a, "fingerprint", &v) ? json_object_get_string(v) : NULL,
+		.core_state = CW_CORE_METADATA_ONLY,
+		.analysis_status = CW_ANALYSIS_OK,
+		.analysis_json = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN),
+	};
+	int64_t id = 0;
+	r = cw_crash_insert_hooked(db, &c, cw_upload_crash_hook, &cfg, &id);
+	if (r < 0)
+		fprintf(stderr, "insert: %s: %s\n", strerror(-r), cw_db_errmsg(db));
+	else
+		printf("%" PRId64 "\n", id);
+	json_object_put(a);
+	cw_db_close(db);
+	cw_config_free(&cfg);
+	return r < 0 ? 1 : 0;
+}
+
+static void print_result(void *userdata, const struct cw_upload_result *r)
+{
+	printf("attempt endpoint=\"%s\" crash=%s delivery=%s state=%s attempts=%" PRId64 " status=%d next_in=%" PRId64 "\n",
+	       r->endpoint, r->crash_id, r->delivery_id, cw_outbox_state_name(r->state), r->attempts,
+	       r->http_status, r->state == CW_OUTBOX_PENDING ? r->next_attempt_at - (int64_t)time(NULL) : 0);
+	fflush(stdout);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int run(int seconds, bool until_idle)
+{
+	struct cw_config cfg;
+	struct cw_db *db = NULL;
+	struct cw_uploader *u = NULL;
+	char err[512];
+	int r = load(&cfg, &db);
+	if (r == 0 && (r = cw_uploader_new(&cfg, cw_db_handle(db), print_result, NULL, &u, err, sizeof(err))) < 0)
+		fprintf(stderr, "uploader: %s (%s)\n", err, strerror(-r));
+	/* the uploader copies what it needs: the configuration may go (SIGHUP) */
+	cw_config_free(&cfg);
+	int64_t end = now_ms() + (int64_t)seconds * 1000;
+	while (r == 0 && now_ms() < end) {
+		r = cw_uploader_dispatch(u);
+		if (r < 0) {
+			fprintf(stderr, "dispatch: %s\n", strerror(-r));
+			break;
+		}
+		struct cw_outbox_counts k;
+		if (until_idle && cw_uploader_in_flight(u) == 0 &&
+		    cw_outbox_counts(cw_db_handle(db), &k) == 0 && k.pending == 0)
+			break;
+		int64_t left = end - now_ms();
+		int t = cw_uploader_timeout_ms(u);
+		if (t < 0 || t > left)
+			t = (int)(left > 0 ? left : 0);
+		struct pollfd p = { .fd = cw_uploader_fd(u), .events = POLLIN };
+		if (poll(&p, 1, t) < 0 && errno != EINTR)
+			r = -errno;
+	}
+	cw_uploader_free(u);
+	cw_db_close(db);
+	return r < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && strcmp(argv[1], "store") == 0)
+		return store(argv[2], argv[3], argc > 4 ? strtoll(argv[4], NULL, 10) : (int64_t)time(NULL));
+	if (argc >= 3 && strcmp(argv[1], "run") == 0)
+		return run(atoi(argv[2]), argc > 3 && strcmp(argv[3], "--until-idle") == 0);
+	if (argc >= 2 && strcmp(argv[1], "uploads") == 0)
+		return cw_verb_uploads(argc - 1, argv + 1);
+	fprintf(stderr, "usage: upload-harness store SPOOL_ID ANALYSIS.json [TIME] | run SECONDS [--until-idle] | uploads ARGS\n");
+	return 2;
+}
