@@ -7,6 +7,9 @@
  *              against runtime.CallersFrames, prints TAP-style diagnostics
  *   moduledata CORE   reads runtime.firstmoduledata from a core of BINARY
  *              and checks it against the executable's pclntab
+ *   traceback  pclnprobe stdout+stderr of a GOTRACEBACK=crash run on stdin:
+ *              every frame group the runtime printed (inlined "(...)" frames
+ *              up to the physical frame with pc=) equals cw_pcln_frames
  *   bench N [D] resolves N pcs (inline frames; D distinct ones, 0 = all
  *              distinct) and prints the time taken */
 #include "config.h"
@@ -76,6 +79,102 @@ static int do_moduledata(const struct cw_exe *exe, const struct cw_pcln *p, cons
 	bad |= check(cw_mem_mapped(mem, m.addr), "addr mapped", m.addr, m.addr);
 	printf("# go1.%d bias %" PRIx64 " moduledata at %" PRIx64 "\n", minor, bias, m.addr);
 	return bad;
+}
+
+struct tb_frame {
+	char text[1024];   /* "function\tfile:line" */
+};
+
+/* One physical frame of the runtime's traceback with the inlined frames
+ * printed above it: compare with cw_pcln_frames at its tracepc. */
+static int check_group(const struct cw_pcln *p, const struct tb_frame *g, size_t n, uint64_t pc,
+		       bool after_sigpanic, bool *is_sigpanic)
+{
+	struct cw_func f;
+	*is_sigpanic = false;
+	if (cw_pcln_func(p, pc, &f) < 0) {
+		printf("# pc %" PRIx64 ": no function\n", pc);
+		return 1;
+	}
+	*is_sigpanic = f.funcid == CW_FUNCID_SIGPANIC;
+	/* traceback's symPC: the call instruction, unless the frame was
+	 * interrupted by a signal (the frame above is sigpanic) */
+	uint64_t tracepc = (!after_sigpanic && pc > f.entry) ? pc - 1 : pc;
+	struct cw_pcframe fr[64];
+	size_t k = 0;
+	int r = cw_pcln_frames(p, NULL, tracepc, fr, 64, &k);
+	int bad = r < 0 || k != n;
+	for (size_t j = 0; j < k; j++) {
+		char mine[1024];
+		const char *name = strcmp(fr[j].name, "runtime.gopanic") == 0 ? "panic" : fr[j].name;
+		snprintf(mine, sizeof(mine), "%s\t%s:%d", name, fr[j].file, fr[j].line);
+		if (j >= n || strcmp(mine, g[j].text) != 0) {
+			printf("# pc %" PRIx64 " frame %zu: got '%s' want '%s'\n", pc, j, mine, j < n ? g[j].text : "(none)");
+			bad = 1;
+		}
+	}
+	if (k != n)
+		printf("# pc %" PRIx64 ": %zu frames, runtime printed %zu\n", pc, k, n);
+	cw_pcframes_free(fr, k);
+	return bad;
+}
+
+static int do_traceback(const struct cw_pcln *p)
+{
+	char line[4096], fn[1024] = "";
+	struct tb_frame g[64];
+	size_t n = 0, groups = 0, frames = 0;
+	uint64_t bias = 0;
+	bool after_sigpanic = false, skip_next = false;
+	int bad = 0;
+	struct cw_func mainf;
+	if (cw_pcln_func_by_name(p, "main.main", &mainf) < 0)
+		return 1;
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = 0;
+		if (strncmp(line, "base ", 5) == 0) {
+			bias = strtoull(line + 5, NULL, 16) - mainf.entry;
+			continue;
+		}
+		if (line[0] != '\t') {
+			skip_next = strncmp(line, "created by ", 11) == 0;
+			fn[0] = 0;
+			char *open = strrchr(line, '(');
+			size_t len = strlen(line);
+			if (!skip_next && open && len > 0 && line[len - 1] == ')')
+				snprintf(fn, sizeof(fn), "%.*s", (int)(open - line), line);
+			if (strncmp(line, "goroutine ", 10) == 0 || strcmp(line, "runtime stack:") == 0) {
+				n = 0;
+				after_sigpanic = false;
+			}
+			continue;
+		}
+		if (skip_next || !fn[0])
+			continue;
+		char *pcs = strstr(line, " pc=0x");
+		char *plus = strstr(line, " +0x");
+		size_t flen = plus ? (size_t)(plus - line - 1) : strlen(line + 1);
+		if (n < 64) {
+			snprintf(g[n].text, sizeof(g[n].text), "%s\t%.*s", fn, (int)flen, line + 1);
+			n++;
+		}
+		fn[0] = 0;
+		if (!plus)
+			continue;    /* an inlined frame: its physical frame follows */
+		if (!pcs) {      /* a physical frame printed without pc=: cannot check */
+			n = 0;
+			continue;
+		}
+		uint64_t pc = strtoull(pcs + 6, NULL, 16) - bias;
+		bool sig;
+		bad |= check_group(p, g, n, pc, after_sigpanic, &sig);
+		after_sigpanic = sig;
+		groups++;
+		frames += n;
+		n = 0;
+	}
+	printf("# %zu physical frames, %zu frames checked\n", groups, frames);
+	return bad || groups < 5;
 }
 
 static int do_bench(const struct cw_pcln *p, size_t count, size_t distinct)
@@ -262,6 +361,8 @@ int main(int argc, char **argv)
 		return do_addr2line(p);
 	if (strcmp(argv[2], "frames") == 0)
 		return do_frames(p);
+	if (strcmp(argv[2], "traceback") == 0)
+		return do_traceback(p);
 	if (strcmp(argv[2], "moduledata") == 0 && argc > 3)
 		return do_moduledata(exe, p, argv[3]);
 	if (strcmp(argv[2], "bench") == 0)

@@ -8,8 +8,11 @@
 #     inside) equal `go tool addr2line` of the same toolchain;
 #   - the inline expansion of every pc the probe's runtime.Callers returns
 #     equals what runtime.CallersFrames printed for it at run time;
-#   - runtime.firstmoduledata read from a core of the probe (GOTRACEBACK=
-#     crash) agrees with the executable (pcHeader, text, gofunc, minpc...).
+#   - every frame the runtime's own GOTRACEBACK=crash traceback prints
+#     (inlined "(...)" frames and the physical frame with its pc=) equals
+#     cw_pcln_frames at that pc;
+#   - runtime.firstmoduledata read from the core of that crash agrees with
+#     the executable (pcHeader, text, gofunc, minpc...).
 # Binaries are cached under $top_builddir/tests/work/pclnprobe/.
 # CW_GO_VERSIONS restricts the matrix (e.g. "1.22.12 1.26").
 set -u
@@ -25,12 +28,12 @@ newest=$("$top_srcdir/scripts/go-toolchain.sh" "$("$top_srcdir/scripts/go-toolch
 n=0
 fail=0
 plan=0
-for v in $versions; do for var in $variants; do plan=$((plan + 4)); done; done
+for v in $versions; do for var in $variants; do plan=$((plan + 5)); done; done
 echo "1..$plan"
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fail=1; echo "not ok $n - $1 # $2"; }
-skip3() { for t in 1 2 3 4; do n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; done; }
+skip3() { for t in 1 2 3 4 5; do n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; done; }
 
 build() { # version variant out
 	gobin=$1; var=$2; out=$3
@@ -57,7 +60,7 @@ for v in $versions; do
 		bin=$work/probe-$v-$var
 		if [ ! -x "$bin" ] || [ "$src/main.go" -nt "$bin" ]; then
 			if ! build "$gobin" "$var" "$bin"; then
-				notok "$name: build" "$(tail -3 "$bin.log" | tr '\n' ' ')"; n=$((n + 3)); fail=1; continue
+				notok "$name: build" "$(tail -3 "$bin.log" | tr '\n' ' ')"; n=$((n + 4)); fail=1; continue
 			fi
 		fi
 		info=$("$resolve" "$bin" info 2>&1)
@@ -93,8 +96,14 @@ for v in $versions; do
 		fi
 		cdir=$work/core-$v-$var
 		rm -rf "$cdir"; mkdir -p "$cdir"
-		(cd "$cdir" && ulimit -c unlimited && GOTRACEBACK=crash "$bin" crash; true) >/dev/null 2>&1
-		core=$(ls "$cdir"/core* 2>/dev/null | head -1)
+		(cd "$cdir" && ulimit -c unlimited && GOTRACEBACK=crash "$bin" crash >out 2>&1; true) >/dev/null 2>&1
+		if out=$("$resolve" "$bin" traceback <"$cdir/out" 2>&1); then
+			ok "$name: frames match the runtime's crash traceback ($(echo "$out" | tail -1 | sed 's/^# //'))"
+		else
+			notok "$name: frames match the runtime's crash traceback" "$(echo "$out" | head -3 | tr '\n' ' ')"
+		fi
+		core=$(ls "$cdir"/core 2>/dev/null; ls "$cdir"/core.* 2>/dev/null | head -1)
+		core=$(echo "$core" | head -1)
 		if [ -z "$core" ]; then
 			n=$((n + 1)); echo "ok $n - $name: moduledata from a core # SKIP no core written (ulimit or core_pattern)"
 		elif out=$("$resolve" "$bin" moduledata "$core" 2>&1); then

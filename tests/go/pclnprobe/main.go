@@ -77,12 +77,41 @@ func main() {
 	sink += deep(3)
 	if len(os.Args) > 1 && os.Args[1] == "crash" {
 		// run with GOTRACEBACK=crash and ulimit -c unlimited: writes a core
-		panic(fmt.Sprintf("pclnprobe crash %d", sink))
+		// and prints every goroutine, blocked ones inside inlined calls
+		ch := make(chan int)
+		ready := make(chan bool)
+		for i := 0; i < 3; i++ {
+			go func() { ready <- true; sink += blockOuter(ch) }()
+			<-ready
+		}
+		go Wait[string](ch, ready)
+		<-ready
+		runtime.Gosched()
+		crashOuter(sink)
 	}
 	if sink == 0 {
 		os.Exit(1)
 	}
 }
+
+func blockLeaf(ch chan int) int { return <-ch + 1 }
+
+func blockMid(ch chan int) int { return blockLeaf(ch) * 2 }
+
+func blockOuter(ch chan int) int { return blockMid(ch) - 3 }
+
+func Wait[T any](ch chan int, ready chan bool) {
+	ready <- true
+	sink += blockMid(ch)
+}
+
+func crashLeaf(v int) {
+	panic(fmt.Sprintf("pclnprobe crash %d", v))
+}
+
+func crashMid(v int) { crashLeaf(v + 1) }
+
+func crashOuter(v int) { crashMid(v * 2) }
 
 //go:noinline
 func funcPC() uintptr {
