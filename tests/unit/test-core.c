@@ -388,7 +388,7 @@ static void test_c_truncated(void **state)
 		if (cw_core_segment(full, i)->filesz > 0)
 			last = cw_core_segment(full, i);
 	assert_non_null(last);
-	uint64_t last_vaddr = last->vaddr, cut = last->offset + last->filesz / 2;
+	uint64_t last_vaddr = last->vaddr, last_off = last->offset, cut = last->offset + last->filesz / 2;
 	cw_core_free(full);
 	int in = open(fx->c_core, O_RDONLY), out = open(tpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	uint8_t *buf = malloc(cut);
@@ -406,7 +406,7 @@ static void test_c_truncated(void **state)
 	uint64_t v;
 	assert_int_equal(cw_mem_new(core, NULL, 0, &m), 0);
 	assert_int_equal(cw_mem_u64(m, last_vaddr, &v), 0);
-	assert_int_equal(cw_mem_u64(m, last_vaddr + (cut - last->offset), &v), -EFAULT);
+	assert_int_equal(cw_mem_u64(m, last_vaddr + (cut - last_off), &v), -EFAULT);
 	cw_mem_free(m);
 	uint8_t b[8];
 	assert_int_equal(cw_core_pread(core, b, 8, cut - 4), -EFAULT);
