@@ -106,6 +106,11 @@ static int build_pattern(const struct install_opts *o, const struct cw_config *c
 
 	if (o->socket && kernel_at_least(6, 16) && access(cfg->core_socket_path, F_OK) == 0)
 		n = snprintf(buf, len, "@%s", cfg->core_socket_path);
+	else if (o->config || getenv(CW_CONFIG_ENV))
+		/* Installed with a non-default configuration: the collector must
+		 * read the same one (the kernel gives it no environment). */
+		n = snprintf(buf, len, "|%s -c %s %s", o->collector, cw_config_path(o->config),
+			     CW_COLLECT_PATTERN_ARGS);
 	else
 		n = snprintf(buf, len, "|%s %s", o->collector, CW_COLLECT_PATTERN_ARGS);
 	if (n < 0 || (size_t)n >= len || n >= CW_CORE_PATTERN_MAX)
@@ -175,6 +180,11 @@ static int parse_opts(int argc, char **argv, struct install_opts *o)
 	}
 	if (optind < argc) {
 		usage(stderr, argv[0]);
+		return -EINVAL;
+	}
+	const char *config = o->config ? o->config : getenv(CW_CONFIG_ENV);
+	if (config && (config[0] != '/' || strpbrk(config, " \t\n%"))) {
+		fprintf(stderr, "crashwatch %s: the configuration path must be absolute, without spaces or %%\n", argv[0]);
 		return -EINVAL;
 	}
 	if (o->collector[0] != '/' || strpbrk(o->collector, " \t\n%")) {

@@ -6,10 +6,10 @@
 : "${top_builddir:?}" "${top_srcdir:?}"
 COLLECT="$top_builddir/crashwatch-collect"
 CLI="$top_builddir/crashwatch"
-TMP=$(mktemp -d /tmp/cw-collect-test.XXXXXX)
+TMP=$(mktemp -d /tmp/cwc.XXXXXX)  # short: the config path goes into the 128-byte core_pattern
 STORE="$TMP/store"
 SPOOL="$STORE/spool"
-export CRASHWATCH_CONFIG="$TMP/crashwatch.conf"
+export CRASHWATCH_CONFIG="$TMP/c.conf"
 printf '[Storage]\nDirectory=%s\n' "$STORE" > "$CRASHWATCH_CONFIG"
 BG_PIDS=""
 n=0
