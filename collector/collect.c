@@ -15,6 +15,7 @@
 
 #include "collector/collect.h"
 #include "collector/corenotes.h"
+#include "collector/forward.h"
 #include "collector/limits.h"
 #include "collector/procinfo.h"
 #include "collector/readfile.h"
@@ -36,6 +37,7 @@ struct stream {
 	struct cw_spool_file file;   /* fd -1 once the core is dropped */
 	struct cw_zsw *zsw;
 	uint64_t next_check;
+	struct cw_forward *forward;  /* ForwardTo= handler, or NULL */
 	unsigned char *prefix;       /* the core's first bytes, for the notes */
 	size_t prefix_len;
 	struct cw_collect_result *res;
@@ -145,6 +147,8 @@ static int stream_core(struct stream *s, int core_fd)
 		if (n == 0)
 			break;
 		s->res->size += (uint64_t)n;
+		if (s->forward)
+			cw_forward_write(s->forward, buf, (size_t)n);
 		if (s->prefix && s->prefix_len < CW_CORENOTES_PREFIX_MAX) {
 			size_t take = CW_CORENOTES_PREFIX_MAX - s->prefix_len;
 			if (take > (size_t)n)
@@ -155,6 +159,8 @@ static int stream_core(struct stream *s, int core_fd)
 		store_chunk(s, buf, (size_t)n);
 	}
 	close(core_fd);
+	if (s->forward)
+		cw_forward_end(s->forward);
 	if (s->zsw && s->res->size > s->cfg->process_size_max)
 		drop_core(s, "process-size-max");
 	if (s->zsw && s->res->size == 0)
@@ -332,6 +338,13 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 	if (!p.from_proc)
 		s.prefix = prefix = malloc(CW_CORENOTES_PREFIX_MAX);
 
+	struct cw_forward forward = { .pid = -1, .fd = -1 };
+	if (cfg->forward_to && *cfg->forward_to &&
+	    cw_forward_start(cfg->forward_to, c, p.exe, &forward) == 0) {
+		s.forward = &forward;
+		res->forwarded = true;
+	}
+
 	const char *rate_key = p.exe ? p.exe : c->comm;
 	if (cw_rate_limit_hit(cfg, storage_fd, rate_key, started / 1000000) == -EBUSY) {
 		res->reason = "rate-limited";
@@ -381,6 +394,7 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 		.boot_id = boot_id,
 		.executable_copy = exe_copy,
 		.core_file = res->core_stored ? core_name : NULL,
+		.forwarded_to = res->forwarded ? cfg->forward_to : NULL,
 	};
 	r = write_record(spool_fd, &rec, owner, 0);
 	if (r < 0 && res->core_stored) {

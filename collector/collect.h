@@ -42,6 +42,7 @@ struct cw_collect_result {
 	bool core_stored;
 	bool truncated;
 	bool dropped;               /* recursion / own crash: nothing written */
+	bool forwarded;             /* also handed to ForwardTo= */
 	uint64_t size;              /* bytes read from the core stream */
 	uint64_t stored_size;
 	uint64_t compressed_size;

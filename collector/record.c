@@ -200,6 +200,7 @@ int cw_record_to_json(const struct cw_record *rec, char **out)
 	add(o, "metadata_note", p->note[0] ? jstr(p->note) : NULL);
 	proc_json_into(o, p);
 	add(o, "executable_copy", jstr(rec->executable_copy));
+	add(o, "forwarded_to", jstr(rec->forwarded_to));
 	add(o, "core", core_json(rec));
 
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -21,6 +21,7 @@ struct cw_record {
 	const char *boot_id;          /* may be NULL */
 	const char *executable_copy;  /* relative to STORAGE, may be NULL */
 	const char *core_file;        /* name in the spool, NULL when not stored */
+	const char *forwarded_to;     /* ForwardTo= command line, NULL when not forwarded */
 };
 
 /* Serialises rec into a malloc'd NUL-terminated JSON text. */

@@ -4,7 +4,7 @@
 # the core's notes for a gone process, a bogus pidfd and a recycled pid.
 set -u
 . "$top_srcdir/tests/integration/collector-lib.sh"
-echo "1..27"
+echo "1..31"
 echo "# pattern from $PATTERN_SOURCE: $PATTERN"
 
 build_c_crasher
@@ -65,4 +65,19 @@ check "bogus pidfd: the note says so" grep -q "pidfd invalid" <(field .metadata_
 clear_spool
 run_collector "$SLEEPER" "$SLEEPER" 0 0 11 $((NOW - 3600)) 0 testhost 1 "" crash < "$CORE"
 check "recycled pid: /proc not trusted" test "$(field .metadata_source) $(field .metadata_note)" != "proc null" -a "$(field .exe)" = "$TMP/crash"
+# ForwardTo=: the previous handler (argv expanded like the kernel's) gets the core too.
+clear_spool
+cat > "$TMP/fwd.sh" <<FEOF
+#!/bin/sh
+cat > "$TMP/fwd.\$1.\$2.\$3.part" && mv "$TMP/fwd.\$1.\$2.\$3.part" "$TMP/fwd.\$1.\$2.\$3"
+FEOF
+chmod +x "$TMP/fwd.sh"
+printf '[Storage]\nDirectory=%s\n[Collect]\nForwardTo=%s %%P %%s %%e\n' "$STORE" "$TMP/fwd.sh" > "$CRASHWATCH_CONFIG"
+run_collector "$SLEEPER" "$SLEEPER" 0 0 11 "$NOW" 0 testhost 1 "" crash < "$CORE" 2>/dev/null
+check "ForwardTo: the core is still stored" cmp -s <(zstd -dc "$(core_of)") "$CORE"
+for i in $(seq 100); do [ -e "$TMP/fwd.$SLEEPER.11.crash" ] && break; sleep 0.1; done
+check "ForwardTo: the handler got %P %s %e" test -e "$TMP/fwd.$SLEEPER.11.crash"
+check "ForwardTo: the handler got the whole core" cmp -s "$TMP/fwd.$SLEEPER.11.crash" "$CORE"
+check "ForwardTo: the record says so" test "$(field .forwarded_to)" = "$TMP/fwd.sh %P %s %e"
+printf '[Storage]\nDirectory=%s\n' "$STORE" > "$CRASHWATCH_CONFIG"
 exit $failed
