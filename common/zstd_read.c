@@ -345,11 +345,12 @@ int cw_zstd_decompress_fd(int in_fd, int out_fd, uint64_t max_out)
 		/* drain what the decoder still holds for this input */
 		for (unsigned guard = 0; guard < 1U << 20; guard++) {
 			ZSTD_outBuffer o = { outbuf, out_cap, 0 };
-			last = ZSTD_decompressStream(ds, &o, &in);
-			if (ZSTD_isError(last))
+			size_t more = ZSTD_decompressStream(ds, &o, &in);
+			if (ZSTD_isError(more))
 				return -EBADMSG;
 			if (o.pos == 0)
-				break;
+				break; /* nothing held back: keep the frame-end state of the last call */
+			last = more;
 			if (o.pos > max_out - total && max_out != UINT64_MAX)
 				return -EFBIG;
 			int ret = write_full(out_fd, outbuf, o.pos);

@@ -1,0 +1,274 @@
+/* The analysis child: fork, sandbox, cw_analyze_files, JSON over a pipe. */
+#include "config.h"
+#include "daemon/analyze_child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <json-c/json.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "analyzer/analysis.h"
+#include "common/cleanup.h"
+
+struct cw_analysis_job {
+	pid_t pid;
+	sd_event_source *pipe_src, *child_src, *timer_src;
+	int pipe_fd;
+	char *buf;
+	size_t len, cap;
+	bool eof, exited, overflow, timed_out;
+	siginfo_t si;
+	uint64_t timeout_sec;
+	cw_analysis_done_fn done;
+	void *userdata;
+};
+
+int cw_sandbox_from_config(const char *user, uint64_t memory_max, uint64_t timeout_sec,
+			   struct cw_sandbox *sb, bool *user_missing)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->memory_max = memory_max == UINT64_MAX ? 0 : memory_max;
+	sb->timeout_sec = timeout_sec == UINT64_MAX ? 0 : timeout_sec;
+	*user_missing = false;
+	if (geteuid() != 0 || !user || !*user)
+		return 0;
+	errno = 0;
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		if (errno != 0 && errno != ENOENT && errno != ESRCH)
+			return -errno;
+		*user_missing = true;
+		return 0;
+	}
+	sb->drop = true;
+	sb->uid = pw->pw_uid;
+	sb->gid = pw->pw_gid;
+	return 0;
+}
+
+/* In the child: never returns. Writes 'J' + JSON or 'E' + reason to fd 3. */
+static void child_run(const struct cw_sandbox *sb, const char *exe, const char *core)
+{
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+	}
+	FILE *out = fdopen(3, "w");
+	if (!out)
+		_exit(2);
+	struct rlimit no_core = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &no_core);
+	if (sb->memory_max) {
+		struct rlimit as = { sb->memory_max, sb->memory_max };
+		setrlimit(RLIMIT_AS, &as);
+	}
+	if (sb->timeout_sec) {
+		struct rlimit cpu = { sb->timeout_sec, sb->timeout_sec + 1 };
+		setrlimit(RLIMIT_CPU, &cpu);
+	}
+	struct rlimit nofile = { 64, 64 };
+	setrlimit(RLIMIT_NOFILE, &nofile);
+	if (sb->drop) {
+		if (setgroups(0, NULL) < 0 || setresgid(sb->gid, sb->gid, sb->gid) < 0 ||
+		    setresuid(sb->uid, sb->uid, sb->uid) < 0) {
+			fprintf(out, "Ecannot drop privileges to uid %u: %s", (unsigned)sb->uid, strerror(errno));
+			_exit(1);
+		}
+	}
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0);
+
+	struct cw_analysis *a = NULL;
+	char err[512] = "";
+	int r = cw_analyze_files(exe, core, NULL, &a, err, sizeof(err));
+	if (r < 0) {
+		fprintf(out, "E%s", err[0] ? err : strerror(-r));
+		fclose(out);
+		_exit(1);
+	}
+	struct json_object *j = cw_analysis_to_json(a);
+	const char *s = j ? json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+	if (!s) {
+		fprintf(out, "Eout of memory while writing the analysis");
+		_exit(1);
+	}
+	fputc('J', out);
+	fputs(s, out);
+	int rc = fclose(out) == 0 ? 0 : 1;
+	json_object_put(j);
+	cw_analysis_free(a);
+	_exit(rc);
+}
+
+static void job_finish_if_done(struct cw_analysis_job *job)
+{
+	if (!job->eof || !job->exited || !job->done)
+		return;
+	cw_analysis_done_fn done = job->done;
+	job->done = NULL;
+	char why[256];
+	if (job->timed_out) {
+		snprintf(why, sizeof(why), "analysis timed out after %llus",
+			 (unsigned long long)job->timeout_sec);
+		done(job->userdata, false, NULL, why);
+		return;
+	}
+	if (job->si.si_code == CLD_KILLED || job->si.si_code == CLD_DUMPED) {
+		snprintf(why, sizeof(why), "analysis killed by signal SIG%s%s", sigabbrev_np(job->si.si_status) ?: "?",
+			 job->si.si_status == SIGXCPU ? " (CPU time limit)" :
+			 job->si.si_status == SIGSEGV || job->si.si_status == SIGABRT ?
+			 " (crashed, or out of memory under MemoryMax=)" : "");
+		done(job->userdata, false, NULL, why);
+		return;
+	}
+	if (job->overflow) {
+		done(job->userdata, false, NULL, "analysis output larger than the limit");
+		return;
+	}
+	if (job->len > 1 && job->buf[0] == 'J' && job->si.si_status == 0) {
+		done(job->userdata, true, job->buf + 1, NULL);
+		return;
+	}
+	if (job->len > 1 && job->buf[0] == 'E') {
+		done(job->userdata, false, NULL, job->buf + 1);
+		return;
+	}
+	snprintf(why, sizeof(why), "analysis exited with status %d without a result", job->si.si_status);
+	done(job->userdata, false, NULL, why);
+}
+
+static int on_pipe(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct cw_analysis_job *job = userdata;
+	for (;;) {
+		if (job->cap - job->len < 65536 + 1) {
+			size_t ncap = job->cap ? job->cap * 2 : 131072;
+			if (ncap > CW_ANALYSIS_OUTPUT_MAX + 1) {
+				job->overflow = true;
+				if (job->pid > 0)
+					kill(job->pid, SIGKILL);
+				break;
+			}
+			char *nb = realloc(job->buf, ncap);
+			if (!nb) {
+				job->overflow = true;
+				break;
+			}
+			job->buf = nb;
+			job->cap = ncap;
+		}
+		ssize_t n = read(fd, job->buf + job->len, job->cap - job->len - 1);
+		if (n > 0) {
+			job->len += (size_t)n;
+			job->buf[job->len] = '\0';
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		break; /* EOF or error */
+	}
+	job->eof = true;
+	job->pipe_src = sd_event_source_disable_unref(job->pipe_src);
+	job_finish_if_done(job);
+	return 0;
+}
+
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+	struct cw_analysis_job *job = userdata;
+	job->si = *si;
+	job->exited = true;
+	job->pid = 0;
+	job->timer_src = sd_event_source_disable_unref(job->timer_src);
+	job_finish_if_done(job);
+	return 0;
+}
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct cw_analysis_job *job = userdata;
+	job->timed_out = true;
+	if (job->pid > 0)
+		kill(job->pid, SIGKILL);
+	return 0;
+}
+
+int cw_analysis_job_start(sd_event *ev, const struct cw_sandbox *sb, const char *exe, const char *core,
+			  cw_analysis_done_fn done, void *userdata, struct cw_analysis_job **out)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	struct cw_analysis_job *job = calloc(1, sizeof(*job));
+	if (!job) {
+		close(p[0]);
+		close(p[1]);
+		return -ENOMEM;
+	}
+	job->pipe_fd = p[0];
+	job->done = done;
+	job->userdata = userdata;
+	job->timeout_sec = sb->timeout_sec;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+		close(p[0]);
+		close(p[1]);
+		free(job);
+		return r;
+	}
+	if (pid == 0) {
+		if (dup2(p[1], 3) < 0)
+			_exit(2);
+		close_range(4, ~0U, 0);
+		child_run(sb, exe, core);
+	}
+	close(p[1]);
+	job->pid = pid;
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	int r = sd_event_add_io(ev, &job->pipe_src, p[0], EPOLLIN, on_pipe, job);
+	if (r >= 0)
+		r = sd_event_add_child(ev, &job->child_src, pid, WEXITED, on_child, job);
+	if (r >= 0 && sb->timeout_sec)
+		r = sd_event_add_time_relative(ev, &job->timer_src, CLOCK_MONOTONIC,
+					       sb->timeout_sec * 1000000ULL, 0, on_timeout, job);
+	if (r < 0) {
+		cw_analysis_job_free(job);
+		return r;
+	}
+	*out = job;
+	return 0;
+}
+
+void cw_analysis_job_free(struct cw_analysis_job *job)
+{
+	if (!job)
+		return;
+	if (job->pid > 0) {
+		kill(job->pid, SIGKILL);
+		(void)waitpid(job->pid, NULL, 0);
+	}
+	sd_event_source_disable_unref(job->pipe_src);
+	sd_event_source_disable_unref(job->child_src);
+	sd_event_source_disable_unref(job->timer_src);
+	if (job->pipe_fd >= 0)
+		close(job->pipe_fd);
+	free(job->buf);
+	free(job);
+}

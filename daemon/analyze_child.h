@@ -1,0 +1,39 @@
+/* One analysis in a sandboxed child: unprivileged (the [Analyze] User=
+ * when the daemon runs as root), rlimits (address space from MemoryMax=,
+ * CPU time, no core, no file writes), killed after TimeoutSec=. The JSON
+ * comes back over a pipe. */
+#ifndef CW_DAEMON_ANALYZE_CHILD_H
+#define CW_DAEMON_ANALYZE_CHILD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#define CW_ANALYSIS_OUTPUT_MAX (64U << 20)
+
+struct cw_sandbox {
+	bool drop;              /* switch to uid/gid before analysing */
+	uid_t uid;
+	gid_t gid;
+	uint64_t memory_max;    /* RLIMIT_AS, 0 = unlimited */
+	uint64_t timeout_sec;   /* wall clock and RLIMIT_CPU, 0 = unlimited */
+};
+
+/* Fills sb from the configuration. *user_missing is set when the daemon
+ * runs as root and User= does not exist (the analysis then runs as root,
+ * still with limits: the caller logs it). */
+int cw_sandbox_from_config(const char *user, uint64_t memory_max, uint64_t timeout_sec,
+			   struct cw_sandbox *sb, bool *user_missing);
+
+/* ok: json is the analysis (NUL-terminated). Otherwise error says why
+ * ("timed out after 120s", "killed by SIGSEGV", the analyzer's reason). */
+typedef void (*cw_analysis_done_fn)(void *userdata, bool ok, const char *json, const char *error);
+
+struct cw_analysis_job;
+int cw_analysis_job_start(sd_event *ev, const struct cw_sandbox *sb, const char *exe, const char *core,
+			  cw_analysis_done_fn done, void *userdata, struct cw_analysis_job **out);
+/* Kills the child if it still runs; never calls done. */
+void cw_analysis_job_free(struct cw_analysis_job *job);
+
+#endif

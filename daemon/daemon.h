@@ -1,0 +1,62 @@
+/* crashwatchd's shared state: one event loop, one writer connection. */
+#ifndef CW_DAEMON_DAEMON_H
+#define CW_DAEMON_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <systemd/sd-event.h>
+
+#include "common/cwconfig.h"
+#include "daemon/analyze_child.h"
+#include "storage/storage.h"
+
+/* MESSAGE_IDs of crashwatchd's journal entries (journalctl MESSAGE_ID=...). */
+#define CW_MID_CRASH_STORED    "6a1e8f0c3b2d4e5f9a7c1d2e3f4a5b6c"
+#define CW_MID_ANALYSIS_FAILED "b7d41c9e2a3f4b5c8d6e7f8091a2b3c4"
+#define CW_MID_CORE_REMOVED    "0f9e8d7c6b5a4f3e2d1c0b9a89786756"
+#define CW_MID_DAEMON_STARTED  "3c4d5e6f708192a3b4c5d6e7f8091a2b"
+
+struct cw_daemon {
+	struct cw_config cfg;
+	const char *config_path;
+	sd_event *ev;
+	struct cw_db *db;
+	char *spool_dir, *cores_dir;
+	int spool_fd, cores_fd;
+	struct cw_sandbox sandbox;
+
+	/* spool entries waiting for analysis (IDs), oldest first */
+	char **queue;
+	size_t queue_len, queue_cap;
+	struct cw_ingest *current;   /* the entry being analysed, or NULL */
+	bool stopping;
+
+	sd_event_source *inotify_src, *retention_timer;
+	int query_fd;
+	sd_event_source *query_src;
+	unsigned query_connections;
+	uint64_t ingested, failed;
+};
+
+/* spool_watch.c */
+int cw_spool_watch_start(struct cw_daemon *d);
+int cw_spool_scan(struct cw_daemon *d);
+/* Adds spool ID to the queue (once) and starts work if idle. */
+int cw_queue_push(struct cw_daemon *d, const char *id);
+void cw_queue_kick(struct cw_daemon *d);
+
+/* ingest.c: takes one spool entry through analysis into the database. */
+int cw_ingest_start(struct cw_daemon *d, const char *id);
+void cw_ingest_abort(struct cw_daemon *d);
+
+/* retention.c */
+int cw_retention_run(struct cw_daemon *d);
+int cw_retention_start(struct cw_daemon *d);
+
+/* query_socket.c */
+int cw_query_socket_start(struct cw_daemon *d, int listen_fd);
+
+/* main.c: STATUS= for systemd */
+void cw_daemon_update_status(struct cw_daemon *d);
+
+#endif

@@ -1,0 +1,168 @@
+/* Parsing ID.meta: bounded, every field type-checked, unknown fields ignored. */
+#include "config.h"
+#include "daemon/spool_record.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+
+#define CMDLINE_MAX 4096
+
+bool cw_spool_id_valid(const char *s, size_t len)
+{
+	size_t i = 0, start;
+	if (len < 16 + 1 + 1 + 1 + 8 || len > 64)
+		return false;
+	for (; i < 16; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	if (s[i++] != '-')
+		return false;
+	start = i;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == start || i - start > 10 || i >= len || s[i++] != '-')
+		return false;
+	if (len - i != 8)
+		return false;
+	for (; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static struct json_object *get(struct json_object *o, const char *k, enum json_type t)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, t))
+		return NULL;
+	return v;
+}
+
+static int dup_str(struct json_object *o, const char *k, char **out)
+{
+	struct json_object *v = get(o, k, json_type_string);
+	if (!v)
+		return 0;
+	*out = strndup(json_object_get_string(v), CMDLINE_MAX);
+	return *out ? 0 : -ENOMEM;
+}
+
+static bool get_int(struct json_object *o, const char *k, int64_t min, int64_t max, int64_t *out)
+{
+	struct json_object *v = get(o, k, json_type_int);
+	if (!v)
+		return false;
+	int64_t x = json_object_get_int64(v);
+	if (x < min || x > max)
+		return false;
+	*out = x;
+	return true;
+}
+
+static bool get_bool(struct json_object *o, const char *k)
+{
+	struct json_object *v = get(o, k, json_type_boolean);
+	return v && json_object_get_boolean(v);
+}
+
+static int join_cmdline(struct json_object *arr, char **out)
+{
+	if (!arr)
+		return 0;
+	char *buf = malloc(CMDLINE_MAX + 1);
+	if (!buf)
+		return -ENOMEM;
+	size_t n = 0, len = json_object_array_length(arr);
+	for (size_t i = 0; i < len && n < CMDLINE_MAX; i++) {
+		struct json_object *a = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(a, json_type_string))
+			continue;
+		const char *s = json_object_get_string(a);
+		if (i > 0 && n < CMDLINE_MAX)
+			buf[n++] = ' ';
+		for (; *s && n < CMDLINE_MAX; s++)
+			buf[n++] = *s;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+int cw_spool_record_parse(const char *buf, size_t len, struct cw_spool_record *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || len > CW_SPOOL_RECORD_MAX)
+		return -EBADMSG;
+	struct json_tokener *tok = json_tokener_new_ex(64);
+	if (!tok)
+		return -ENOMEM;
+	struct json_object *root = json_tokener_parse_ex(tok, buf, (int)len);
+	bool complete = json_tokener_get_error(tok) == json_tokener_success;
+	json_tokener_free(tok);
+	if (!root || !complete || !json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		return -EBADMSG;
+	}
+	int r = -EBADMSG;
+	struct json_object *schema = get(root, "schema", json_type_string);
+	struct json_object *id = get(root, "id", json_type_string);
+	int64_t sig = 0;
+	if (!schema || strcmp(json_object_get_string(schema), "crashwatch.record.v1") != 0 || !id ||
+	    !cw_spool_id_valid(json_object_get_string(id), (size_t)json_object_get_string_len(id)) ||
+	    !get_int(root, "time_usec", 0, INT64_MAX, &out->time_usec) ||
+	    !get_int(root, "pid", 1, INT32_MAX, &out->pid) ||
+	    !get_int(root, "uid", 0, UINT32_MAX, &out->uid) ||
+	    !get_int(root, "gid", 0, UINT32_MAX, &out->gid) ||
+	    !get_int(root, "signal", 0, 128, &sig))
+		goto out;
+	out->signal = (int)sig;
+	if (!get_int(root, "tid", 1, INT32_MAX, &out->tid))
+		out->tid = out->pid;
+	out->restricted = get_bool(root, "restricted");
+	out->container = get_bool(root, "container") ? strdup("yes") : NULL;
+	r = -ENOMEM;
+	out->id = strdup(json_object_get_string(id));
+	if (!out->id || dup_str(root, "hostname", &out->host) < 0 ||
+	    dup_str(root, "boot_id", &out->boot_id) < 0 || dup_str(root, "comm", &out->comm) < 0 ||
+	    dup_str(root, "exe", &out->exe) < 0 || dup_str(root, "build_id", &out->build_id) < 0 ||
+	    dup_str(root, "executable_copy", &out->executable_copy) < 0 ||
+	    dup_str(root, "unit", &out->unit) < 0 ||
+	    join_cmdline(get(root, "cmdline", json_type_array), &out->cmdline) < 0)
+		goto out;
+	struct json_object *core = get(root, "core", json_type_object);
+	if (core) {
+		out->core_stored = get_bool(core, "stored");
+		out->core_truncated = get_bool(core, "truncated");
+		if (!get_int(core, "stored_size", 0, INT64_MAX, &out->core_size))
+			(void)get_int(core, "size", 0, INT64_MAX, &out->core_size);
+		(void)get_int(core, "compressed_size", 0, INT64_MAX, &out->core_compressed_size);
+		if (dup_str(core, "dropped_reason", &out->dropped_reason) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	json_object_put(root);
+	if (r < 0)
+		cw_spool_record_clear(out);
+	return r;
+}
+
+void cw_spool_record_clear(struct cw_spool_record *r)
+{
+	free(r->id);
+	free(r->host);
+	free(r->boot_id);
+	free(r->comm);
+	free(r->exe);
+	free(r->build_id);
+	free(r->executable_copy);
+	free(r->cmdline);
+	free(r->unit);
+	free(r->container);
+	free(r->dropped_reason);
+	memset(r, 0, sizeof(*r));
+}

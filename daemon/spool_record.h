@@ -1,0 +1,33 @@
+/* The collector's ID.meta record (docs/spool.md), parsed as hostile input. */
+#ifndef CW_DAEMON_SPOOL_RECORD_H
+#define CW_DAEMON_SPOOL_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CW_SPOOL_RECORD_MAX (4U << 20) /* bytes of an ID.meta we accept */
+
+struct cw_spool_record {
+	char *id;
+	int64_t time_usec;
+	int64_t pid, tid, uid, gid;
+	int signal;
+	bool restricted;
+	char *host, *boot_id, *comm, *exe, *build_id, *executable_copy;
+	char *cmdline;          /* argv joined with spaces */
+	char *unit;
+	char *container;        /* "yes" when in a container, else NULL */
+	bool core_stored, core_truncated;
+	int64_t core_size;      /* decompressed bytes stored */
+	int64_t core_compressed_size;
+	char *dropped_reason;
+};
+
+/* True if name is a spool ID ([0-9]{16}-[0-9]+-[0-9a-f]{8}). */
+bool cw_spool_id_valid(const char *name, size_t len);
+/* Parses len bytes of ID.meta; -EBADMSG when it is not a valid record. */
+int cw_spool_record_parse(const char *buf, size_t len, struct cw_spool_record *out);
+void cw_spool_record_clear(struct cw_spool_record *r);
+
+#endif

@@ -1,0 +1,146 @@
+# Shared helpers for tests/integration/daemon-*.sh, cli-*.sh and e2e-*.sh
+# (sourced, not a test). A temp storage directory and sockets, the real
+# collector fed as the kernel would (argv from `crashwatch install
+# --dry-run`), crashwatchd in the background.
+
+: "${top_builddir:?}" "${top_srcdir:?}"
+COLLECT="$top_builddir/crashwatch-collect"
+CLI="$top_builddir/crashwatch"
+DAEMON="$top_builddir/crashwatchd"
+TMP=$(mktemp -d /tmp/cw-daemon-test.XXXXXX)
+chmod 0755 "$TMP"
+STORE="$TMP/store"
+SPOOL="$STORE/spool"
+export CRASHWATCH_CONFIG="$TMP/crashwatch.conf"
+DAEMON_PID=""
+n=0
+failed=0
+
+write_config() { # extra lines on stdin are appended
+	{
+		printf '[Storage]\nDirectory=%s\n' "$STORE"
+		printf '[Daemon]\nSocket=%s/query.sock\nCoreSocket=%s/core.sock\n' "$TMP" "$TMP"
+		cat
+	} > "$CRASHWATCH_CONFIG"
+}
+
+cleanup() {
+	[ -n "$DAEMON_PID" ] && kill -9 "$DAEMON_PID" 2>/dev/null
+	wait 2>/dev/null
+	if [ "$failed" != 0 ] && [ -f "$TMP/daemon.log" ]; then
+		echo "# daemon log (last lines):"
+		tail -n 15 "$TMP/daemon.log" | sed 's/^/#   /'
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1${2:+ # $2}"; }
+check() { # check "what" command...
+	local what=$1; shift
+	if "$@"; then ok "$what"; else not_ok "$what" "failed: $*"; fi
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+start_daemon() {
+	"$DAEMON" --config "$CRASHWATCH_CONFIG" >>"$TMP/daemon.log" 2>&1 &
+	DAEMON_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		[ -S "$TMP/query.sock" ] && "$CLI" status >/dev/null 2>&1 && return 0
+		kill -0 "$DAEMON_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+stop_daemon() { # SIGTERM, returns the daemon's exit status
+	kill -TERM "$DAEMON_PID"
+	local rc=0
+	wait "$DAEMON_PID" || rc=$?
+	DAEMON_PID=""
+	return $rc
+}
+
+kill9_daemon() {
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=""
+}
+
+# crash_count: crashes in the history (root: read directly)
+crash_count() { "$CLI" list --json 2>/dev/null | jq length; }
+
+# wait_for_crashes N [SECONDS]: until the history holds N crashes and the spool is empty
+wait_for_crashes() {
+	local want=$1 secs=${2:-90} i
+	for i in $(seq 1 $((secs * 5))); do
+		if [ "$(crash_count)" = "$want" ] && ! ls "$SPOOL"/*.meta >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+PATTERN=$("$CLI" install --dry-run --collector "$COLLECT" 2>/dev/null)
+
+# run_collector PID TID UID GID SIG TIME RLIMIT HOST DUMPMODE PIDFD COMM < core
+# Expands the pattern like the kernel: split at spaces, then substitute.
+run_collector() {
+	local -A val=([P]=$1 [i]=$2 [u]=$3 [g]=$4 [s]=$5 [t]=$6 [c]=$7 [h]=$8 [d]=$9 [F]=${10} [e]=${11})
+	local -a argv=()
+	local tok out k
+	read -r -a toks <<< "${PATTERN#|}"
+	for tok in "${toks[@]}"; do
+		out=$tok
+		for k in "${!val[@]}"; do out=${out//%$k/${val[$k]}}; done
+		argv+=("$out")
+	done
+	"${argv[@]}" >>"$TMP/collector.log" 2>&1
+}
+
+# go_build DIR OUT: builds the Go program in DIR
+GO=""
+find_go() {
+	GO=$(GOTOOLCHAIN=local "$top_srcdir/scripts/go-toolchain.sh" 1.26 2>/dev/null) || GO=""
+	[ -n "$GO" ]
+}
+go_build() {
+	(cd "$1" && GOTOOLCHAIN=local GOFLAGS=-mod=mod GOCACHE="${GOCACHE:-$HOME/.cache/go-build}" \
+		"$GO" build -o "$2" . ) >"$TMP/go-build.log" 2>&1
+}
+
+# crash_go BIN ARG AS_UID: runs BIN (GOTRACEBACK=crash) in its own dir as
+# AS_UID, then hands its core to the collector like the kernel would.
+# Sets CRASH_PID, CRASH_CORE (kept copy), CRASH_STDERR.
+crash_go() {
+	local bin=$1 arg=$2 uid=${3:-0} dir
+	dir=$(mktemp -d "$TMP/run.XXXXXX")
+	chmod 0777 "$dir"
+	cp "$bin" "$dir/$(basename "$bin")"
+	local prog="$dir/$(basename "$bin")"
+	chmod 0755 "$prog"
+	local pidfile="$dir/pid"
+	if [ "$uid" = 0 ]; then
+		(cd "$dir" && ulimit -c unlimited && GOTRACEBACK=crash exec "$prog" "$arg") 2>"$dir/stderr" &
+	else
+		(cd "$dir" && ulimit -c unlimited && GOTRACEBACK=crash exec setpriv --reuid="$uid" --regid="$uid" \
+			--clear-groups "$prog" "$arg") 2>"$dir/stderr" &
+	fi
+	CRASH_PID=$!
+	wait "$CRASH_PID" 2>/dev/null
+	CRASH_STDERR="$dir/stderr"
+	CRASH_CORE=$(ls "$dir"/core "$dir"/core.* 2>/dev/null | head -n 1)
+	[ -n "$CRASH_CORE" ] || return 1
+	mv "$CRASH_CORE" "$dir/the.core"
+	CRASH_CORE="$dir/the.core"
+	run_collector "$CRASH_PID" "$CRASH_PID" "$uid" "$uid" 6 "$(date +%s)" 18446744073709551615 "$(hostname)" 1 "" \
+		"$(basename "$prog" | cut -c1-15)" < "$CRASH_CORE"
+}
+
+# The runtime's own panic line(s): text after the last "panic: " without " [recovered]".
+runtime_panic_message() {
+	grep '^panic: ' "$1" | tail -n 1 | sed -e 's/^panic: //' -e 's/ \[recovered\]$//'
+}
