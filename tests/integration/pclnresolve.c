@@ -151,15 +151,19 @@ static int do_traceback(const struct cw_pcln *p)
 		}
 		if (skip_next || !fn[0])
 			continue;
+		/* "\tfile:line[ +0xoff][ fp=.. sp=.. pc=0x..]": a physical frame
+		 * has pc= (and +0x unless the pc is the entry) */
 		char *pcs = strstr(line, " pc=0x");
 		char *plus = strstr(line, " +0x");
-		size_t flen = plus ? (size_t)(plus - line - 1) : strlen(line + 1);
+		char *fp = strstr(line, " fp=0x");
+		char *endf = plus ? plus : fp;
+		size_t flen = endf ? (size_t)(endf - line - 1) : strlen(line + 1);
 		if (n < 64) {
 			snprintf(g[n].text, sizeof(g[n].text), "%s\t%.*s", fn, (int)flen, line + 1);
 			n++;
 		}
 		fn[0] = 0;
-		if (!plus)
+		if (!plus && !pcs)
 			continue;    /* an inlined frame: its physical frame follows */
 		if (!pcs) {      /* a physical frame printed without pc=: cannot check */
 			n = 0;

@@ -11,6 +11,7 @@
 #   - every frame the runtime's own GOTRACEBACK=crash traceback prints
 #     (inlined "(...)" frames and the physical frame with its pc=) equals
 #     cw_pcln_frames at that pc;
+#     the same for a nil dereference in inlined code (frames after sigpanic);
 #   - runtime.firstmoduledata read from the core of that crash agrees with
 #     the executable (pcHeader, text, gofunc, minpc...).
 # Binaries are cached under $top_builddir/tests/work/pclnprobe/.
@@ -28,12 +29,12 @@ newest=$("$top_srcdir/scripts/go-toolchain.sh" "$("$top_srcdir/scripts/go-toolch
 n=0
 fail=0
 plan=0
-for v in $versions; do for var in $variants; do plan=$((plan + 5)); done; done
+for v in $versions; do for var in $variants; do plan=$((plan + 6)); done; done
 echo "1..$plan"
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fail=1; echo "not ok $n - $1 # $2"; }
-skip3() { for t in 1 2 3 4 5; do n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; done; }
+skip3() { for t in 1 2 3 4 5 6; do n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; done; }
 
 build() { # version variant out
 	gobin=$1; var=$2; out=$3
@@ -60,7 +61,7 @@ for v in $versions; do
 		bin=$work/probe-$v-$var
 		if [ ! -x "$bin" ] || [ "$src/main.go" -nt "$bin" ]; then
 			if ! build "$gobin" "$var" "$bin"; then
-				notok "$name: build" "$(tail -3 "$bin.log" | tr '\n' ' ')"; n=$((n + 4)); fail=1; continue
+				notok "$name: build" "$(tail -3 "$bin.log" | tr '\n' ' ')"; n=$((n + 5)); fail=1; continue
 			fi
 		fi
 		info=$("$resolve" "$bin" info 2>&1)
@@ -101,6 +102,12 @@ for v in $versions; do
 			ok "$name: frames match the runtime's crash traceback ($(echo "$out" | tail -1 | sed 's/^# //'))"
 		else
 			notok "$name: frames match the runtime's crash traceback" "$(echo "$out" | head -3 | tr '\n' ' ')"
+		fi
+		(cd "$cdir" && GOTRACEBACK=crash "$bin" segv >segv 2>&1; true) >/dev/null 2>&1
+		if grep -q "main.segvLeaf" "$cdir/segv" && out=$("$resolve" "$bin" traceback <"$cdir/segv" 2>&1); then
+			ok "$name: frames past sigpanic match the runtime's traceback ($(echo "$out" | tail -1 | sed 's/^# //'))"
+		else
+			notok "$name: frames past sigpanic match the runtime's traceback" "$(echo "$out" | head -3 | tr '\n' ' ')"
 		fi
 		core=$(ls "$cdir"/core 2>/dev/null; ls "$cdir"/core.* 2>/dev/null | head -1)
 		core=$(echo "$core" | head -1)

@@ -75,6 +75,10 @@ func main() {
 	sink += b.grow(2)
 	sink += b.peek()
 	sink += deep(3)
+	if len(os.Args) > 1 && os.Args[1] == "segv" {
+		var b *box
+		segvOuter(b)
+	}
 	if len(os.Args) > 1 && os.Args[1] == "crash" {
 		// run with GOTRACEBACK=crash and ulimit -c unlimited: writes a core
 		// and prints every goroutine, blocked ones inside inlined calls
@@ -108,6 +112,13 @@ func Wait[T any](ch chan int, ready chan bool) {
 func crashLeaf(v int) {
 	panic(fmt.Sprintf("pclnprobe crash %d", v))
 }
+
+func segvLeaf(b *box) { sink += b.n }
+
+func segvMid(b *box) { segvLeaf(b); sink++ }
+
+//go:noinline
+func segvOuter(b *box) { segvMid(b); sink-- }
 
 func crashMid(v int) { crashLeaf(v + 1) }
 
