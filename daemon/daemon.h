@@ -10,6 +10,8 @@
 #include "daemon/analyze_child.h"
 #include "storage/storage.h"
 
+struct cw_upload_service;
+
 /* MESSAGE_IDs of crashwatchd's journal entries (journalctl MESSAGE_ID=...). */
 #define CW_MID_CRASH_STORED    "6a1e8f0c3b2d4e5f9a7c1d2e3f4a5b6c"
 #define CW_MID_ANALYSIS_FAILED "b7d41c9e2a3f4b5c8d6e7f8091a2b3c4"
@@ -36,6 +38,7 @@ struct cw_daemon {
 	sd_event_source *query_src;
 	unsigned query_connections;
 	uint64_t ingested, failed;
+	struct cw_upload_service *uploads;
 };
 
 /* spool_watch.c */

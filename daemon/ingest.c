@@ -21,6 +21,8 @@
 #include "common/log.h"
 #include "daemon/analysis_summary.h"
 #include "daemon/spool_record.h"
+#include "daemon/upload.h"
+#include "daemon/upload_service.h"
 
 struct cw_ingest {
 	struct cw_daemon *d;
@@ -146,12 +148,15 @@ static void finish(struct cw_ingest *in, bool ok, const char *json, const char *
 	    asprintf(&exe_copy, "%s/%s", d->cfg.storage_dir, rec->executable_copy) >= 0)
 		c.exe_copy = exe_copy;
 	int64_t id = 0;
-	int r = cw_crash_insert(d->db, &c, &id);
+	/* the outbox rows for every upload endpoint go in the same transaction */
+	int r = cw_crash_insert_hooked(d->db, &c, cw_upload_crash_hook, &d->cfg, &id);
 	if (r == 0 || r == -EEXIST) {
 		if (unlinkat(d->spool_fd, in->name_meta, 0) < 0 && errno != ENOENT)
 			cw_log_errno(LOG_WARNING, errno, "removing spool/%s", in->name_meta);
 		if (r == 0) {
 			d->ingested++;
+			if (d->uploads)
+				cw_upload_service_kick(d->uploads);
 			char f_exe[4200], f_pid[64], f_sig[64], f_fp[128], f_id[64], f_uid[64];
 			snprintf(f_exe, sizeof(f_exe), "CRASHWATCH_EXE=%s", rec->exe ? rec->exe : "");
 			snprintf(f_pid, sizeof(f_pid), "CRASHWATCH_PID=%lld", (long long)rec->pid);

@@ -20,6 +20,7 @@
 #include "cli/exit_codes.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "daemon/upload_service.h"
 
 static void usage(FILE *f)
 {
@@ -107,6 +108,8 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 		cw_config_free(&d->cfg);
 		d->cfg = cfg;
 		load_sandbox(d);
+		if (d->uploads && (r = cw_upload_service_reload(d->uploads, &d->cfg)) < 0)
+			cw_log_errno(LOG_WARNING, r, "reloading the upload endpoints, keeping the old ones");
 		cw_log_info("configuration reloaded");
 		(void)cw_retention_run(d);
 	}
@@ -171,8 +174,10 @@ static int setup(struct cw_daemon *d)
 		if (r < 0)
 			return cw_log_errno(LOG_ERR, r, "query socket %s", lfd >= 0 ? "from systemd" : d->cfg.socket_path);
 	}
-	/* Uploads (issue 5): cw_uploader_start(d->ev, d->db, &d->cfg) goes here,
-	 * and cw_uploader_stop() next to the other clean-ups in main(). */
+	/* uploads: drains the outbox that ingest fills (daemon/upload_service.h) */
+	r = cw_upload_service_start(d->ev, d->db, &d->cfg, &d->uploads);
+	if (r < 0)
+		return cw_log_errno(LOG_ERR, r, "uploads");
 	r = cw_retention_start(d);
 	if (r < 0)
 		return cw_log_errno(LOG_ERR, r, "retention timer");
@@ -186,6 +191,8 @@ static int setup(struct cw_daemon *d)
 static void teardown(struct cw_daemon *d)
 {
 	cw_ingest_abort(d);
+	if (d->uploads)
+		cw_upload_service_stop(d->uploads);
 	for (size_t i = 0; i < d->queue_len; i++)
 		free(d->queue[i]);
 	free(d->queue);
