@@ -100,7 +100,8 @@ int cw_format_discord(struct json_object *data, struct cw_http_request *req)
 	    (r = add_field(fields, "Signal", cw_data_string(sig, "name"), true)) < 0 ||
 	    (r = add_field(fields, "Go", cw_data_string(go, "version"), true)) < 0 ||
 	    (r = add_field(fields, "Module", cw_data_string(go, "module"), true)) < 0 ||
-	    (r = add_field(fields, "Seen", seen, true)) < 0)
+	    (r = add_field(fields, "Seen", seen, true)) < 0 ||
+	    (r = add_field(fields, "Command line", cw_data_string(data, "cmdline"), false)) < 0)
 		return r;
 	json_object_object_add(embed, "fields", CW_TAKE_PTR(fields));
 

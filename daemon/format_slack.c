@@ -131,7 +131,8 @@ int cw_format_slack(struct json_object *data, struct cw_http_request *req)
 	    (r = add_field(fields, "Signal", cw_data_string(sig, "name"))) < 0 ||
 	    (r = add_field(fields, "Go", cw_data_string(go, "version"))) < 0 ||
 	    (r = add_field(fields, "Module", cw_data_string(go, "module"))) < 0 ||
-	    (r = add_field(fields, "Seen", seen)) < 0)
+	    (r = add_field(fields, "Seen", seen)) < 0 ||
+	    (r = add_field(fields, "Command line", cw_data_string(data, "cmdline"))) < 0)
 		return r;
 	if ((r = add_block(blocks, "section", "fields", CW_TAKE_PTR(fields))) < 0)
 		return r;

@@ -384,15 +384,20 @@ static int record_failure(struct cw_uploader *u, struct transfer *t, int status,
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
 		rnd = (uint32_t)now_monotonic_ms();
 	int64_t next = now + cw_upload_backoff(c->retry_initial_sec, c->retry_max_sec, t->row.attempts, rnd);
+	int64_t not_before = 0;
 	if (retry_after > 0) {
 		if (retry_after > CW_UPLOAD_RETRY_AFTER_MAX)
 			retry_after = CW_UPLOAD_RETRY_AFTER_MAX;
-		if (now + retry_after > next)
-			next = now + retry_after;
+		/* whole seconds in the outbox: round up so that at least retry_after passes */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		not_before = (int64_t)ts.tv_sec + retry_after + (ts.tv_nsec > 0 ? 1 : 0);
+		if (not_before > next)
+			next = not_before;
 	}
 	r = cw_outbox_mark_failed(u->db, t->row.id, status, error, next);
-	if (r == 0 && status == 429 && retry_after > 0)
-		r = cw_outbox_defer_endpoint(u->db, t->row.endpoint, now + retry_after);
+	if (r == 0 && status == 429 && not_before > 0)
+		r = cw_outbox_defer_endpoint(u->db, t->row.endpoint, not_before);
 	report(u, t, CW_OUTBOX_PENDING, status, error, next);
 	return r;
 }
