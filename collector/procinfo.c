@@ -418,6 +418,7 @@ int cw_procinfo_read(const struct cw_crash_info *c, struct cw_procinfo *p)
 		return r;
 	}
 	p->from_proc = true;
+	p->pidfd_source = owned_pidfd >= 0 ? "pidfd_open" : "kernel";
 	return 0;
 fail:
 	cw_procinfo_free(p);

@@ -22,6 +22,7 @@ struct cw_mapping {
 struct cw_procinfo {
 	bool from_proc;            /* true: verified /proc; false: core notes / nothing */
 	char note[160];            /* why we fell back, "" otherwise */
+	const char *pidfd_source;  /* "kernel" (%F / SO_PEERPIDFD), "pidfd_open", or NULL */
 	char *exe;
 	char *build_id;            /* hex */
 	int exe_fd;                /* open executable (for KeepExecutable), -1 */

@@ -4,7 +4,7 @@
 # the core's notes for a gone process, a bogus pidfd and a recycled pid.
 set -u
 . "$top_srcdir/tests/integration/collector-lib.sh"
-echo "1..31"
+echo "1..34"
 echo "# pattern from $PATTERN_SOURCE: $PATTERN"
 
 build_c_crasher
@@ -23,7 +23,7 @@ frames=$(tail -c 9 "$ZST" | head -c 4 | od -An -tu4 | tr -d ' ')
 size=$(stat -c %s "$CORE")
 check "one frame per MiB ($frames frames for $size bytes)" test "$frames" -eq $(((size + 1048575) / 1048576))
 check "record: schema, pid, signal, comm, hostname" test "$(field '[.schema,.pid,.signal_name,.comm,.hostname]|join(" ")')" = "crashwatch.record.v1 $SLEEPER SIGSEGV crash testhost"
-check "record: metadata from /proc" test "$(field .metadata_source)" = proc
+check "record: metadata from /proc, pidfd opened and checked" test "$(field .metadata_source) $(field .pidfd)" = "proc pidfd_open"
 check "record: exe via the pidfd" test "$(field .exe)" = "$(readlink -f /proc/$SLEEPER/exe)"
 bid=$(readelf -n "$(readlink -f /proc/$SLEEPER/exe)" | sed -n 's/.*Build ID: //p')
 check "record: build id of the executable" test "$(field .build_id)" = "$bid"
@@ -60,6 +60,16 @@ clear_spool
 run_collector "$SLEEPER" "$SLEEPER" 0 0 11 "$NOW" 0 testhost 1 7 crash < "$CORE" 7</dev/null
 check "bogus pidfd: /proc not trusted" test "$(field .metadata_source)" = core
 check "bogus pidfd: the note says so" grep -q "pidfd invalid" <(field .metadata_note)
+
+# A real pidfd passed as %F (what Linux >= 6.16 does).
+clear_spool
+PIDFD_OF=$SLEEPER run_collector "$SLEEPER" "$SLEEPER" 0 0 11 "$NOW" 0 testhost 1 @PIDFD@ crash < "$CORE" 2>/dev/null
+check "kernel pidfd: used and verified" test "$(field .metadata_source) $(field .pidfd)" = "proc kernel"
+check "kernel pidfd: byte-exact core" cmp -s <(zstd -dc "$(core_of)") "$CORE"
+# A pidfd of another process than %P: not trusted.
+clear_spool
+PIDFD_OF=$$ run_collector "$SLEEPER" "$SLEEPER" 0 0 11 "$NOW" 0 testhost 1 @PIDFD@ crash < "$CORE" 2>/dev/null
+check "pidfd of another process: /proc not trusted" grep -q "pidfd invalid: names pid $$" <(field .metadata_note)
 
 # A recycled pid: the live process started after the crash.
 clear_spool

@@ -56,7 +56,17 @@ run_collector() {
 		for k in "${!val[@]}"; do out=${out//%$k/${val[$k]}}; done
 		argv+=("$out")
 	done
-	"${argv[@]}"
+	if [ -n "${PIDFD_OF:-}" ]; then
+		# %F was "@PIDFD@": open a real pidfd of $PIDFD_OF and pass it, as the kernel does.
+		python3 -c '
+import os, sys
+fd = os.pidfd_open(int(sys.argv[1]))
+os.set_inheritable(fd, True)
+args = [a.replace("@PIDFD@", str(fd)) for a in sys.argv[2:]]
+os.execv(args[0], args)' "$PIDFD_OF" "${argv[@]}"
+	else
+		"${argv[@]}"
+	fi
 }
 
 # make_core DIR PROGRAM ARGS...: runs a crashing program in DIR and prints
