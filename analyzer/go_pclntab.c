@@ -316,8 +316,10 @@ void cw_pcln_free(struct cw_pcln *p)
 {
 	if (!p)
 		return;
-	if (p->cache)
+	if (p->cache) {
 		free(p->cache->last_name);
+		free(p->cache->frames);
+	}
 	free(p->cache);
 	free(p->owned);
 	free(p);
@@ -328,6 +330,8 @@ int cw_pcln_set_gofunc(struct cw_pcln *p, uint64_t addr, const uint8_t *data, si
 	if (!p || (!data && len))
 		return -EINVAL;
 	p->gofunc = (struct cw_pcln_view){ addr, data, len };
+	if (p->cache && p->cache->frames)   /* cached frames came from the old tree */
+		memset(p->cache->frames, 0, CW_PCLN_FC_SIZE * sizeof(*p->cache->frames));
 	return 0;
 }
 

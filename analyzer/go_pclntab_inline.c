@@ -60,8 +60,7 @@ static int fill_frame(struct cw_pcframe *fr, const char *raw, uint8_t funcid, bo
 	return fr->name ? 0 : -ENOMEM;
 }
 
-int cw_pcln_frames(const struct cw_pcln *p, const struct cw_exe *exe, uint64_t pc,
-		   struct cw_pcframe *frames, size_t max, size_t *n)
+static int frames_uncached(const struct cw_pcln *p, uint64_t pc, struct cw_pcframe *frames, size_t max, size_t *n)
 {
 	struct cw_func f;
 	*n = 0;
@@ -69,8 +68,7 @@ int cw_pcln_frames(const struct cw_pcln *p, const struct cw_exe *exe, uint64_t p
 	if (r < 0)
 		return r;
 	uint32_t tree = 0;
-	bool have_tree = p->gofunc.data && cw_pcln_funcdata_off(p, &f, FUNCDATA_INLTREE, &tree) == 0 &&
-			 p->gofunc.addr + tree >= p->gofunc.addr;
+	bool have_tree = p->gofunc.data && cw_pcln_funcdata_off(p, &f, FUNCDATA_INLTREE, &tree) == 0;
 	uint64_t tracepc = pc;
 	for (unsigned depth = 0; depth <= MAX_INLINE_DEPTH; depth++) {
 		if (*n >= max)
@@ -95,6 +93,48 @@ int cw_pcln_frames(const struct cw_pcln *p, const struct cw_exe *exe, uint64_t p
 			tracepc = f.entry;   /* hostile parentPc: stay inside the function */
 	}
 	return -EBADMSG;
+}
+
+static struct cw_pcln_fc_entry *fc_slot(const struct cw_pcln *p, uint64_t pc)
+{
+	struct cw_pcln_cache *c = p->cache;
+	if (!c)
+		return NULL;
+	if (!c->frames)
+		c->frames = calloc(CW_PCLN_FC_SIZE, sizeof(*c->frames));
+	if (!c->frames)
+		return NULL;
+	return &c->frames[((pc * 0x9e3779b97f4a7c15ull) >> 40) % CW_PCLN_FC_SIZE];
+}
+
+int cw_pcln_frames(const struct cw_pcln *p, const struct cw_exe *exe, uint64_t pc,
+		   struct cw_pcframe *frames, size_t max, size_t *n)
+{
+	struct cw_pcln_fc_entry *e = fc_slot(p, pc);
+	*n = 0;
+	if (e && e->pc == pc + 1 && e->n <= max) {
+		for (size_t i = 0; i < e->n; i++) {
+			const struct cw_pcln_fc_frame *c = &e->f[i];
+			frames[i] = (struct cw_pcframe){ .raw_name = c->raw_name, .file = c->file, .line = c->line,
+							 .inlined = c->inlined, .funcid = c->funcid };
+			frames[i].name = cw_go_func_name_for_print(c->raw_name);
+			if (!frames[i].name) {
+				cw_pcframes_free(frames, i);
+				return -ENOMEM;
+			}
+		}
+		*n = e->n;
+		return 0;
+	}
+	int r = frames_uncached(p, pc, frames, max, n);
+	if (r == 0 && e && *n <= CW_PCLN_FC_DEPTH) {
+		e->pc = pc + 1;
+		e->n = (uint8_t)*n;
+		for (size_t i = 0; i < *n; i++)
+			e->f[i] = (struct cw_pcln_fc_frame){ frames[i].raw_name, frames[i].file, frames[i].line,
+							     frames[i].funcid, frames[i].inlined };
+	}
+	return r;
 }
 
 void cw_pcframes_free(struct cw_pcframe *frames, size_t n)

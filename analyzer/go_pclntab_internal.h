@@ -41,8 +41,26 @@ struct cw_pcln_cache_entry {
 	int32_t val;
 };
 
+/* cw_pcln_frames results by pc (frame chains up to CW_PCLN_FC_DEPTH deep) */
+#define CW_PCLN_FC_SIZE 8192u
+#define CW_PCLN_FC_DEPTH 6u
+
+struct cw_pcln_fc_frame {
+	const char *raw_name, *file;
+	int32_t line;
+	uint8_t funcid;
+	bool inlined;
+};
+
+struct cw_pcln_fc_entry {
+	uint64_t pc;        /* pc + 1; 0 = empty */
+	uint8_t n;
+	struct cw_pcln_fc_frame f[CW_PCLN_FC_DEPTH];
+};
+
 struct cw_pcln_cache {
 	struct cw_pcln_cache_entry e[CW_PCLN_CACHE_SIZE];
+	struct cw_pcln_fc_entry *frames;   /* CW_PCLN_FC_SIZE entries, allocated on first use */
 	/* cw_pcln_func_by_name: the last hit, to make repeated lookups cheap */
 	char *last_name;
 	size_t last_index;

@@ -225,6 +225,19 @@ static void test_inline_frames(void **state)
 			assert_int_equal(fr[1].line, 42);
 			found = true;
 		}
+		/* a second lookup (from the cache) gives the same frames */
+		struct cw_pcframe again[8];
+		size_t n2;
+		assert_int_equal(cw_pcln_frames(p, exe, pc, again, 8, &n2), 0);
+		assert_int_equal(n2, n);
+		for (size_t i = 0; i < n; i++) {
+			assert_string_equal(again[i].name, fr[i].name);
+			assert_ptr_equal(again[i].file, fr[i].file);
+			assert_int_equal(again[i].line, fr[i].line);
+			assert_int_equal(again[i].inlined, fr[i].inlined);
+			assert_int_equal(again[i].funcid, fr[i].funcid);
+		}
+		cw_pcframes_free(again, n2);
 		/* too small a buffer is reported */
 		size_t m;
 		if (n > 1) {
