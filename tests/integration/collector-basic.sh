@@ -4,7 +4,7 @@
 # the core's notes for a gone process, a bogus pidfd and a recycled pid.
 set -u
 . "$top_srcdir/tests/integration/collector-lib.sh"
-echo "1..34"
+echo "1..37"
 echo "# pattern from $PATTERN_SOURCE: $PATTERN"
 
 build_c_crasher
@@ -75,6 +75,38 @@ check "pidfd of another process: /proc not trusted" grep -q "pidfd invalid: name
 clear_spool
 run_collector "$SLEEPER" "$SLEEPER" 0 0 11 $((NOW - 3600)) 0 testhost 1 "" crash < "$CORE"
 check "recycled pid: /proc not trusted" test "$(field .metadata_source) $(field .metadata_note)" != "proc null" -a "$(field .exe)" = "$TMP/crash"
+# A Go crash (GOTRACEBACK=crash): a real Go core, byte-exact, SIGABRT.
+clear_spool
+GO=$("$top_srcdir/scripts/go-toolchain.sh" 1.26 2>/dev/null || command -v go || true)
+mkdir -p "$TMP/gocrash"
+cat > "$TMP/gocrash/main.go" <<'GEOF'
+package main
+
+import "os"
+
+var sink [][]byte
+
+func main() {
+	for i := 0; i < 64; i++ {
+		sink = append(sink, make([]byte, 64<<10))
+	}
+	var m map[string]int
+	m[os.Args[0]] = 1
+}
+GEOF
+if [ -n "$GO" ] && (cd "$TMP/gocrash" && GOTOOLCHAIN=local GO111MODULE=off "$GO" build -o gocrash main.go) 2>/dev/null &&
+	GOCORE=$(GOTRACEBACK=crash make_core "$TMP/gocrash" "$TMP/gocrash/gocrash"); then
+	run_collector "$SLEEPER" "$SLEEPER" 0 0 6 "$NOW" 0 testhost 1 "" gocrash < "$GOCORE" 2>/dev/null
+	check "Go core: stored byte for byte" cmp -s <(zstd -dc "$(core_of)") "$GOCORE"
+	check "Go core: SIGABRT, sizes" test "$(field .signal_name) $(field .core.size)" = "SIGABRT $(stat -c %s "$GOCORE")"
+	clear_spool
+	(exit 0) & gone=$!; wait $gone
+	run_collector "$gone" "$gone" 0 0 6 "$NOW" 0 testhost 1 "" gocrash < "$GOCORE" 2>/dev/null
+	check "Go core, process gone: exe from the core's NT_FILE" test "$(field .exe)" = "$TMP/gocrash/gocrash"
+else
+	for w in "stored byte for byte" "SIGABRT, sizes" "exe from NT_FILE"; do skip "Go core: $w" "no Go toolchain or no core"; done
+fi
+
 # ForwardTo=: the previous handler (argv expanded like the kernel's) gets the core too.
 clear_spool
 cat > "$TMP/fwd.sh" <<FEOF
