@@ -136,8 +136,13 @@ crash_go() {
 	[ -n "$CRASH_CORE" ] || return 1
 	mv "$CRASH_CORE" "$dir/the.core"
 	CRASH_CORE="$dir/the.core"
-	run_collector "$CRASH_PID" "$CRASH_PID" "$uid" "$uid" 6 "$(date +%s)" 18446744073709551615 "$(hostname)" 1 "" \
+	run_collector "$CRASH_PID" "$CRASH_PID" "$uid" "$uid" "${CRASH_SIG:-6}" "$(date +%s)" 18446744073709551615 "$(hostname)" "${CRASH_DUMPMODE:-1}" "" \
 		"$(basename "$prog" | cut -c1-15)" < "$CRASH_CORE"
+}
+
+build_c_crasher() { # a small C program that segfaults
+	printf "int main(void) { volatile int *p = 0; *p = 1; return 0; }\n" > "$TMP/segv.c"
+	cc -g -o "$TMP/segv" "$TMP/segv.c"
 }
 
 # The runtime's own panic line(s): text after the last "panic: " without " [recovered]".
