@@ -8,13 +8,21 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 
 #define MEM_MAX_RANGES (4U << 20)
 #define MEM_MAX_EXE_SEGMENTS 256U   /* real executables have a handful of PT_LOADs */
+#define MEM_MAX_CANDIDATES 65536U
+#define MEM_MAX_HOLE_SCAN 4096U     /* candidates looked at for one hole */
+#define MEM_MAX_FILES 4096U
 
 enum range_kind { RANGE_PTR, RANGE_CORE_PREAD };
 
@@ -25,6 +33,20 @@ struct mem_range {
 	uint64_t core_off;           /* RANGE_CORE_PREAD: core file offset of start */
 };
 
+struct mem_candidate {         /* file-backed bytes that may fill a hole of the core */
+	uint64_t start, end;
+	const uint8_t *ptr;
+	unsigned prio;               /* 0: the executable, 1: other mapped files */
+};
+
+struct mem_file {                /* one NT_FILE entry served from this host's copy */
+	uint64_t start, end, offset;
+	const uint8_t *map;
+	uint64_t size;
+	char *path;
+	bool owner;                  /* this entry owns map and path */
+};
+
 struct cw_mem {
 	struct cw_core *core;
 	const struct cw_exe *exe;
@@ -32,23 +54,50 @@ struct cw_mem {
 	struct mem_range *ranges;
 	size_t nranges, cap;
 	size_t last;                 /* index of the last range hit */
+	struct mem_candidate *cand;
+	uint64_t *cand_max_end;      /* running maximum of cand[0..i].end */
+	size_t ncand, cand_cap;
+	struct mem_file *files;
+	size_t nfiles, files_cap;
 };
 
 void cw_mem_free(struct cw_mem *m)
 {
 	if (!m)
 		return;
+	for (size_t i = 0; i < m->nfiles; i++) {
+		if (m->files[i].owner) {
+			munmap((void *)m->files[i].map, m->files[i].size);
+			free(m->files[i].path);
+		}
+	}
+	free(m->files);
+	free(m->cand);
+	free(m->cand_max_end);
 	free(m->ranges);
 	free(m);
 }
 CW_DEFINE_CLEANUP(struct cw_mem *, cw_mem_free)
 
-static int add_range(struct cw_mem *m, const struct mem_range *r)
+/* Appends r, trimmed to start after the last range (ranges stay sorted
+ * and disjoint even for overlapping hostile segments). */
+static int add_range(struct cw_mem *m, struct mem_range r)
 {
-	if (r->end <= r->start)
+	if (m->nranges) {
+		uint64_t prev_end = m->ranges[m->nranges - 1].end;
+		if (r.start < prev_end) {
+			uint64_t skip = prev_end - r.start;
+			if (r.end <= prev_end)
+				return 0;
+			r.start = prev_end;
+			if (r.kind == RANGE_PTR)
+				r.ptr += skip;
+			else
+				r.core_off += skip;
+		}
+	}
+	if (r.end <= r.start)
 		return 0;
-	if (m->nranges && r->start < m->ranges[m->nranges - 1].end)
-		return 0;   /* overlapping (hostile) segments: first one wins */
 	if (m->nranges >= MEM_MAX_RANGES)
 		return -E2BIG;
 	if (m->nranges == m->cap) {
@@ -59,37 +108,94 @@ static int add_range(struct cw_mem *m, const struct mem_range *r)
 		m->ranges = n;
 		m->cap = nc;
 	}
-	m->ranges[m->nranges++] = *r;
+	m->ranges[m->nranges++] = r;
 	return 0;
 }
 
-/* The part [lo, hi) of the address space that the core lacks: the
- * executable's file-backed bytes, where it has them. */
-static int add_exe_ranges(struct cw_mem *m, uint64_t lo, uint64_t hi)
+static int add_candidate(struct cw_mem *m, uint64_t start, uint64_t len, const uint8_t *ptr, unsigned prio)
 {
-	if (!m->exe)
+	if (len == 0 || start + len < start || m->ncand >= MEM_MAX_CANDIDATES)
 		return 0;
-	size_t size;
-	const uint8_t *data = cw_exe_data(m->exe, &size);
-	for (size_t i = 0; i < cw_exe_nsegments(m->exe) && i < MEM_MAX_EXE_SEGMENTS; i++) {
-		const struct cw_exe_segment *s = cw_exe_segment(m->exe, i);
-		uint64_t fs = s->filesz;   /* already clamped to the file by exe.c */
-		if (fs == 0)
+	if (m->ncand == m->cand_cap) {
+		size_t nc = m->cand_cap ? m->cand_cap * 2 : 16;
+		struct mem_candidate *n = realloc(m->cand, nc * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		m->cand = n;
+		m->cand_cap = nc;
+	}
+	m->cand[m->ncand++] = (struct mem_candidate){ .start = start, .end = start + len, .ptr = ptr, .prio = prio };
+	return 0;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct mem_candidate *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (int)x->prio - (int)y->prio;
+}
+
+/* File-backed bytes that can fill what the core lacks: the executable's
+ * PT_LOADs (at vaddr + bias), then the opted-in mapped files. */
+static int collect_candidates(struct cw_mem *m)
+{
+	m->ncand = 0;
+	if (m->exe) {
+		size_t size;
+		const uint8_t *data = cw_exe_data(m->exe, &size);
+		for (size_t i = 0; i < cw_exe_nsegments(m->exe) && i < MEM_MAX_EXE_SEGMENTS; i++) {
+			const struct cw_exe_segment *s = cw_exe_segment(m->exe, i);
+			/* filesz is already clamped to the file by exe.c */
+			int ret = add_candidate(m, s->vaddr + m->bias, s->filesz, data + s->offset, 0);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct mem_file *f = &m->files[i];
+		if (f->offset >= f->size)
 			continue;
-		uint64_t rs = s->vaddr + m->bias;
-		if (rs + fs < rs)
+		uint64_t len = f->end - f->start, avail = f->size - f->offset;
+		int ret = add_candidate(m, f->start, len < avail ? len : avail, f->map + f->offset, 1);
+		if (ret < 0)
+			return ret;
+	}
+	if (m->ncand)
+		qsort(m->cand, m->ncand, sizeof(*m->cand), cand_cmp);
+	free(m->cand_max_end);
+	m->cand_max_end = malloc((m->ncand ? m->ncand : 1) * sizeof(uint64_t));
+	if (!m->cand_max_end)
+		return -ENOMEM;
+	uint64_t mx = 0;
+	for (size_t i = 0; i < m->ncand; i++) {
+		if (m->cand[i].end > mx)
+			mx = m->cand[i].end;
+		m->cand_max_end[i] = mx;
+	}
+	return 0;
+}
+
+/* The part [lo, hi) of the address space that the core lacks: filled from
+ * the candidates that overlap it. */
+static int fill_hole(struct cw_mem *m, uint64_t lo, uint64_t hi)
+{
+	/* first candidate whose running maximum end passes lo */
+	size_t a = 0, b = m->ncand;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		if (m->cand_max_end[mid] <= lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	for (size_t i = a, n = 0; i < m->ncand && m->cand[i].start < hi && n < MEM_MAX_HOLE_SCAN; i++, n++) {
+		const struct mem_candidate *c = &m->cand[i];
+		if (c->end <= lo)
 			continue;
-		uint64_t re = rs + fs;
-		uint64_t a = rs > lo ? rs : lo, b = re < hi ? re : hi;
-		if (a >= b)
-			continue;
-		if (m->nranges && a < m->ranges[m->nranges - 1].end)
-			a = m->ranges[m->nranges - 1].end;
-		if (a >= b)
-			continue;
-		struct mem_range r = { .start = a, .end = b, .kind = RANGE_PTR,
-				       .ptr = data + s->offset + (a - rs) };
-		int ret = add_range(m, &r);
+		uint64_t s = c->start > lo ? c->start : lo, e = c->end < hi ? c->end : hi;
+		struct mem_range r = { .start = s, .end = e, .kind = RANGE_PTR, .ptr = c->ptr + (s - c->start) };
+		int ret = add_range(m, r);
 		if (ret < 0)
 			return ret;
 	}
@@ -101,6 +207,11 @@ static int build_ranges(struct cw_mem *m)
 	uint64_t core_size;
 	const uint8_t *map = cw_core_data(m->core, &core_size);
 	core_size = cw_core_size(m->core);
+	m->nranges = 0;
+	m->last = 0;
+	int ret = collect_candidates(m);
+	if (ret < 0)
+		return ret;
 	for (size_t i = 0; i < cw_core_nsegments(m->core); i++) {
 		const struct cw_core_segment *s = cw_core_segment(m->core, i);
 		if (s->memsz == 0 || s->vaddr + s->memsz < s->vaddr)
@@ -119,17 +230,79 @@ static int build_ranges(struct cw_mem *m)
 			} else {
 				r.kind = RANGE_CORE_PREAD;
 			}
-			int ret = add_range(m, &r);
+			ret = add_range(m, r);
 			if (ret < 0)
 				return ret;
 		}
 		if (dumped < s->memsz) {
-			int ret = add_exe_ranges(m, s->vaddr + dumped, end);
+			ret = fill_hole(m, s->vaddr + dumped, end);
 			if (ret < 0)
 				return ret;
 		}
 	}
 	return 0;
+}
+
+static bool is_exe_path(const struct cw_mem *m, const char *path)
+{
+	if (!m->exe)
+		return false;
+	_cleanup_free_ char *real = realpath(cw_exe_path(m->exe), NULL);
+	return real && strcmp(real, path) == 0;
+}
+
+int cw_mem_use_mapped_files(struct cw_mem *m)
+{
+	if (!m)
+		return -EINVAL;
+	for (size_t i = 0; i < cw_core_nfiles(m->core) && m->nfiles < MEM_MAX_FILES; i++) {
+		const struct cw_core_file_mapping *f = cw_core_file(m->core, i);
+		if (f->end <= f->start || f->path[0] != '/' || is_exe_path(m, f->path))
+			continue;
+		/* one mapping of each file, shared by its NT_FILE entries */
+		const struct mem_file *same = NULL;
+		for (size_t k = 0; k < m->nfiles; k++)
+			if (strcmp(m->files[k].path, f->path) == 0)
+				same = &m->files[k];
+		struct mem_file nf = { .start = f->start, .end = f->end, .offset = f->file_offset };
+		if (same) {
+			nf.map = same->map;
+			nf.size = same->size;
+			nf.path = same->path;
+			nf.owner = false;
+		} else {
+			_cleanup_close_ int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+			struct stat st;
+			if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+				continue;
+			void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (p == MAP_FAILED)
+				continue;
+			nf.map = p;
+			nf.size = (uint64_t)st.st_size;
+			nf.path = strdup(f->path);
+			nf.owner = true;
+			if (!nf.path) {
+				munmap(p, nf.size);
+				return -ENOMEM;
+			}
+		}
+		if (m->nfiles == m->files_cap) {
+			size_t nc = m->files_cap ? m->files_cap * 2 : 16;
+			struct mem_file *n = realloc(m->files, nc * sizeof(*n));
+			if (!n) {
+				if (nf.owner) {
+					munmap((void *)nf.map, nf.size);
+					free(nf.path);
+				}
+				return -ENOMEM;
+			}
+			m->files = n;
+			m->files_cap = nc;
+		}
+		m->files[m->nfiles++] = nf;
+	}
+	return build_ranges(m);
 }
 
 int cw_mem_new(struct cw_core *core, const struct cw_exe *exe, uint64_t load_bias, struct cw_mem **out)

@@ -34,4 +34,10 @@ int cw_mem_gostring(struct cw_mem *m, uint64_t ptr, uint64_t len, size_t max, ch
 /* True when addr lies in a readable mapping of the process. */
 bool cw_mem_mapped(struct cw_mem *m, uint64_t addr);
 
+/* Opt-in: also serve the file-backed bytes the core lacks for the other
+ * files mapped in the process (NT_FILE: shared libraries, ...) from this
+ * host's copies, when they are regular readable files. A copy that differs
+ * from the one the process mapped gives wrong bytes: use for code
+ * (disassembly), not for data. 0 or -ENOMEM. */
+int cw_mem_use_mapped_files(struct cw_mem *m);
 #endif

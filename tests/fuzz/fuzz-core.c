@@ -34,6 +34,7 @@ static void exercise(struct cw_core *core)
 	}
 	if (cw_mem_new(core, NULL, 0, &m) < 0)
 		return;
+	(void)cw_mem_use_mapped_files(m);
 	for (size_t i = 0; i < cw_core_nsegments(core) && i < 256; i++) {
 		const struct cw_core_segment *s = cw_core_segment(core, i);
 		uint8_t buf[64];

@@ -282,6 +282,30 @@ static void test_c_memory(void **state)
 	struct cw_core *core = NULL;
 	assert_int_equal(cw_core_open(fx->c_core, &core), 0);
 	check_c_memory(fx, core);
+
+	/* libc's text is not in the core; opted in, it comes from the host's libc */
+	const struct cw_core_file_mapping *text = NULL;
+	for (size_t i = 0; i < cw_core_nfiles(core) && !text; i++) {
+		const struct cw_core_file_mapping *f = cw_core_file(core, i);
+		for (size_t k = 0; strstr(f->path, "libc.so") && k < cw_core_nsegments(core); k++) {
+			const struct cw_core_segment *sg = cw_core_segment(core, k);
+			if (sg->vaddr == f->start && (sg->flags & PF_X) && sg->filesz == 0)
+				text = f;
+		}
+	}
+	assert_non_null(text);
+	struct cw_mem *m = NULL;
+	uint8_t got[64], want[64];
+	assert_int_equal(cw_mem_new(core, NULL, 0, &m), 0);
+	assert_int_equal(cw_mem_read(m, text->start + 256, got, sizeof(got)), -EFAULT);
+	assert_int_equal(cw_mem_use_mapped_files(m), 0);
+	assert_int_equal(cw_mem_read(m, text->start + 256, got, sizeof(got)), 0);
+	int fd = open(text->path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, want, sizeof(want), (off_t)(text->file_offset + 256)), (ssize_t)sizeof(want));
+	close(fd);
+	assert_memory_equal(got, want, sizeof(want));
+	cw_mem_free(m);
 	cw_core_free(core);
 }
 
