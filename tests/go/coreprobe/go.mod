@@ -1,0 +1,3 @@
+module example.com/coreprobe
+
+go 1.18
