@@ -78,7 +78,7 @@ for v in $versions; do
 		if ! (cd "$src" && GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=0 "$gobin" build "$@" -o "$dir/coreprobe" .) >"$dir/build.log" 2>&1; then
 			fail=1; echo "not ok $n - $name # build failed: $(tail -1 "$dir/build.log")"; continue
 		fi
-		{ (cd "$dir" && ulimit -c unlimited && GOTRACEBACK=crash ./coreprobe) >/dev/null 2>&1; } 2>/dev/null
+		{ (cd "$dir" && ulimit -c unlimited && GOTRACEBACK=crash exec ./coreprobe) >/dev/null 2>&1; } 2>/dev/null
 		core=$dir/core
 		[ -f "$core" ] || core=$(ls "$dir"/core.* 2>/dev/null | head -1)
 		if [ -z "$core" ] || [ ! -f "$core" ]; then
