@@ -6,7 +6,8 @@
 # signal (SIGABRT), the Go build id (= go tool buildid), the build info
 # (= go env GOVERSION, go version -m), runtime.buildVersion read through
 # process memory (header from the core, bytes from the executable), the
-# load bias (AT_ENTRY and the NT_FILE mapping agree), the build id in the
+# load bias (AT_ENTRY and the NT_FILE mapping agree), symtab and DWARF
+# (libdw opens Go's compressed sections), the build id in the
 # core's copy of the first page, g through the TLS slot, native unwinding.
 # CW_GO_VERSIONS restricts the matrix (e.g. "1.22.12 1.26").
 set -u
@@ -47,6 +48,11 @@ check() { # gobin variant exe core -> prints the failures, empty when all good
 	done
 	if [ "$var" != stripped ]; then
 		[ "$(get mem_build_version)" = "$gover" ] || echo "mem_build_version=$(get mem_build_version)"
+		[ "$(get symtab)" = 1 ] || echo "no symtab"
+		[ "$(get dwarf)" = 1 ] || echo "no DWARF"
+	else
+		[ "$(get symtab)" = 0 ] || echo "symtab in a stripped binary"
+		[ "$(get dwarf)" = 0 ] || echo "DWARF in a stripped binary"
 	fi
 	case "$(get bias)" in error*) echo "bias $(get bias)";; esac
 	if [ "$var" = pie ]; then

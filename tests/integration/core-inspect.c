@@ -92,7 +92,7 @@ int main(int argc, char **argv)
 	printf("threads=%zu\ncursig=%d\nsigno=%d\nfname=%s\ntruncated=%d\n", cw_core_nthreads(core),
 	       cw_core_thread(core, 0) ? cw_core_thread(core, 0)->cursig : -1, cw_core_siginfo(core)->signo,
 	       cw_core_prpsinfo(core)->fname, cw_core_truncated(core));
-	printf("pie=%d\n", cw_exe_is_pie(exe));
+	printf("pie=%d\nsymtab=%d\ndwarf=%d\n", cw_exe_is_pie(exe), cw_exe_has_symtab(exe), cw_exe_has_dwarf(exe));
 	printf("go_build_id=%s\n", cw_exe_go_build_id(exe) ? cw_exe_go_build_id(exe) : "");
 	printf("gnu_build_id=%s\n", cw_exe_gnu_build_id(exe) ? cw_exe_gnu_build_id(exe) : "");
 	print_buildinfo(exe);
