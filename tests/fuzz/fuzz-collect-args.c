@@ -1,11 +1,12 @@
-/* libFuzzer harness: the collector's core_pattern argument parser, with
- * the input cut at NULs into an argv. */
+/* libFuzzer harness: the collector's core_pattern argument parser (input
+ * cut at NULs into an argv) and the ForwardTo= specifier expansion. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collector/collect.h"
+#include "collector/forward.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,7 +24,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		argv[argc++] = copy + i;
 		i += strlen(copy + i) + 1;
 	}
-	(void)cw_crash_from_args(argc, argv, &c);
+	if (cw_crash_from_args(argc, argv, &c) == 0) {
+		/* ForwardTo= expansion of every argument with what was parsed. */
+		char out[256];
+		for (int i = 0; i < argc; i++)
+			(void)cw_forward_expand(argv[i], &c, argv[0], 3, out, sizeof(out));
+	}
 	free(copy);
 	return 0;
 }

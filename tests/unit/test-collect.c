@@ -1,0 +1,184 @@
+/* libcwcollect: the kernel's argument parser, ForwardTo= expansion, and the
+ * daemon's @socket entry point (a pidfd from SO_PEERPIDFD instead of the
+ * %-arguments) collecting into a spool. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "collector/collect.h"
+#include "collector/forward.h"
+#include "common/cwconfig.h"
+
+static void test_args(void **state)
+{
+	char *argv[] = { "42", "43", "1000", "100", "11", "1700000000", "18446744073709551615", "host",
+			 "2", "5", "my", "prog" };
+	struct cw_crash_info c;
+
+	assert_int_equal(cw_crash_from_args(12, argv, &c), 0);
+	assert_int_equal(c.pid, 42);
+	assert_int_equal(c.tid, 43);
+	assert_int_equal(c.uid, 1000);
+	assert_int_equal(c.gid, 100);
+	assert_int_equal(c.signal, 11);
+	assert_int_equal(c.crash_time, 1700000000);
+	assert_true(c.core_rlimit == UINT64_MAX);
+	assert_string_equal(c.hostname, "host");
+	assert_int_equal(c.dump_mode, 2);
+	assert_int_equal(c.pidfd, 5);
+	assert_string_equal(c.comm, "my prog"); /* a comm split by an old kernel is joined */
+}
+
+static void test_args_missing_specifiers(void **state)
+{
+	/* A kernel without %d and %F expands them to nothing. */
+	char *argv[] = { "42", "42", "0", "0", "6", "1", "0", "h", "", "", "x" };
+	struct cw_crash_info c;
+
+	assert_int_equal(cw_crash_from_args(11, argv, &c), 0);
+	assert_int_equal(c.dump_mode, -1);
+	assert_int_equal(c.pidfd, -1);
+}
+
+static void test_args_bad(void **state)
+{
+	char *zero_pid[] = { "0", "1", "0", "0", "6", "1", "0", "h", "1", "", "x" };
+	char *bad_num[] = { "12x", "1", "0", "0", "6", "1", "0", "h", "1", "", "x" };
+	char *bad_mode[] = { "12", "1", "0", "0", "6", "1", "0", "h", "7", "", "x" };
+	char *neg_uid[] = { "12", "1", "-1", "0", "6", "1", "0", "h", "1", "", "x" };
+	struct cw_crash_info c;
+
+	assert_int_equal(cw_crash_from_args(11, zero_pid, &c), -EINVAL);
+	assert_int_equal(cw_crash_from_args(11, bad_num, &c), -EINVAL);
+	assert_int_equal(cw_crash_from_args(11, bad_mode, &c), -EINVAL);
+	assert_int_equal(cw_crash_from_args(11, neg_uid, &c), -EINVAL);
+	assert_int_equal(cw_crash_from_args(10, zero_pid, &c), -EINVAL);
+}
+
+static void test_forward_expand(void **state)
+{
+	struct cw_crash_info c = { .pid = 7, .tid = 8, .uid = 1000, .gid = 1001, .signal = 6,
+				   .crash_time = 99, .core_rlimit = 0, .dump_mode = 1, .pidfd = -1 };
+	char out[128];
+
+	strcpy(c.hostname, "box");
+	strcpy(c.comm, "api");
+	assert_int_equal(cw_forward_expand("%P-%i:%u/%g %s %t %c %h %e %d %F %% %z", &c, "/srv/api", 9, out, sizeof(out)), 0);
+	assert_string_equal(out, "7-8:1000/1001 6 99 0 box api 1 9 % ");
+	assert_int_equal(cw_forward_expand("%E", &c, "/srv/api", -1, out, sizeof(out)), 0);
+	assert_string_equal(out, "!srv!api");
+	assert_int_equal(cw_forward_expand("%h%h%h", &c, NULL, -1, out, 6), -ENAMETOOLONG);
+}
+
+static char *slurp_path(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = calloc(1, 1 << 20);
+	assert_non_null(f);
+	assert_non_null(buf);
+	size_t n = fread(buf, 1, (1 << 20) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+/* The @socket entry: identify the crash from a pidfd, then collect. */
+static void test_socket_entry(void **state)
+{
+	char dir[] = "/tmp/test-collect.XXXXXX";
+	struct cw_config cfg;
+	struct cw_crash_info c;
+	struct cw_collect_result res;
+	unsigned char data[200000];
+	char path[512];
+
+	assert_non_null(mkdtemp(dir));
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* Another program: a process running our own executable is "our own crash". */
+		execl("/bin/sleep", "sleep", "60", (char *)NULL);
+		_exit(127);
+	}
+	int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	for (int i = 0; i < 200; i++) { /* wait for the exec */
+		char exe[64], link[256];
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)child);
+		ssize_t n = readlink(exe, link, sizeof(link) - 1);
+		if (n > 0 && (link[n] = 0, strstr(link, "sleep")))
+			break;
+		usleep(5000);
+	}
+	assert_true(pidfd >= 0);
+	assert_int_equal(cw_crash_from_pidfd(pidfd, &c), 0);
+	assert_int_equal(c.pid, child);
+	assert_int_equal(c.uid, (int64_t)getuid());
+	assert_int_equal(c.signal, -1);
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 7 / 3);
+	int fd = memfd_create("core", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+
+	cw_config_defaults(&cfg);
+	free(cfg.storage_dir);
+	cfg.storage_dir = strdup(dir);
+	assert_int_equal(cw_collect(&cfg, &c, CW_COLLECT_SOCKET, fd, &res), 0);
+	assert_true(res.record_written);
+	assert_true(res.core_stored);
+	assert_int_equal(res.size, sizeof(data));
+	assert_int_equal(res.stored_size, sizeof(data));
+
+	snprintf(path, sizeof(path), "%s/spool/%s.meta", dir, res.id);
+	char *text = slurp_path(path);
+	json_object *o = json_tokener_parse(text);
+	json_object *v;
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "collector", &v));
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "entry")), "socket");
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "pidfd")), "kernel");
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "metadata_source")), "proc");
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "pid")), child);
+	json_object_put(o);
+	free(text);
+
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	/* The process is gone now: its pidfd no longer identifies a crash. */
+	assert_int_equal(cw_crash_from_pidfd(pidfd, &c), -ESRCH);
+	close(pidfd);
+	cw_config_free(&cfg);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_args),
+		cmocka_unit_test(test_args_missing_specifiers),
+		cmocka_unit_test(test_args_bad),
+		cmocka_unit_test(test_forward_expand),
+		cmocka_unit_test(test_socket_entry),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
