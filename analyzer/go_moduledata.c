@@ -155,11 +155,16 @@ int cw_go_file_word(const struct cw_exe *exe, uint64_t addr, unsigned ptr_size, 
 	return 0;
 }
 
+/* Candidates checked at most (each check may scan the relocations: a
+ * hostile file must not make the search quadratic). */
+#define MD_MAX_CANDIDATES 64
+
 struct md_candidate {
 	const struct cw_exe *exe;
 	uint64_t pcln_addr, funcname_off, pctab_off;
 	unsigned ptr_size;
 	uint64_t found;
+	unsigned tried;
 };
 
 /* A word at addr that points to the pclntab is moduledata.pcHeader when
@@ -178,7 +183,11 @@ static bool md_plausible(const struct md_candidate *c, uint64_t addr)
 static int match_addend(uint64_t off, uint64_t addend, void *ud)
 {
 	struct md_candidate *c = ud;
-	if (addend != c->pcln_addr || !md_plausible(c, off))
+	if (addend != c->pcln_addr)
+		return 0;
+	if (++c->tried > MD_MAX_CANDIDATES)
+		return -1;
+	if (!md_plausible(c, off))
 		return 0;
 	c->found = off;
 	return 1;
@@ -191,7 +200,7 @@ int cw_go_moduledata_find(const struct cw_exe *exe, uint64_t pcln_addr, unsigned
 		return 0;
 	if (!pcln_addr || (ptr_size != 4 && ptr_size != 8))
 		return -ENOENT;
-	struct md_candidate c = { exe, pcln_addr, funcname_off, pctab_off, ptr_size, 0 };
+	struct md_candidate c = { exe, pcln_addr, funcname_off, pctab_off, ptr_size, 0, 0 };
 	if (cw_exe_is_pie(exe) && for_each_relative(exe, match_addend, &c) == 1) {
 		*addr = c.found;
 		return 0;
@@ -205,6 +214,8 @@ int cw_go_moduledata_find(const struct cw_exe *exe, uint64_t pcln_addr, unsigned
 		for (uint64_t at = 0; at + ptr_size <= s->filesz; at += ptr_size) {
 			if (le_word(file + s->offset + at, ptr_size) != pcln_addr)
 				continue;
+			if (++c.tried > 2 * MD_MAX_CANDIDATES)
+				return -ENOENT;
 			if (md_plausible(&c, s->vaddr + at)) {
 				*addr = s->vaddr + at;
 				return 0;

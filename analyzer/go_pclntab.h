@@ -121,7 +121,11 @@ void cw_pcframes_free(struct cw_pcframe *frames, size_t n);
  * gentraceback (1.18-1.20): each frame's file:line is funcline(f, tracepc)
  * with tracepc = entry + inlinedCall.parentPc for the callers. It returns
  * -ENOBUFS with *n = max when the frames do not fit (the frames filled
- * must still be freed). Not thread-safe: lookups share a cache. */
+ * must still be freed). Wrapper frames (funcid CW_FUNCID_WRAPPER) are
+ * returned: eliding them (elideWrapperCalling) is the unwinder's choice.
+ * Names are as stored, except generic shapes printed "[...]"; the runtime
+ * prints runtime.gopanic as "panic" (printFuncName), which this does not.
+ * Not thread-safe: lookups share caches (pc-value and frames by pc). */
 /* Link-time address of go:func.* (moduledata.gofunc), 0 when unknown. */
 uint64_t cw_pcln_gofunc(const struct cw_pcln *p);
 /* data (not copied, must outlive p) holds len bytes at link-time addr. */

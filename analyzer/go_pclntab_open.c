@@ -15,6 +15,8 @@
 /* Only offsets with this alignment are tried when scanning for the magic
  * (the linker aligns runtime.pcheader to at least 4). */
 #define MAGIC_ALIGN 4u
+/* Headers validated at most while scanning (validation is O(nfunc)). */
+#define MAX_SCAN_CANDIDATES 64
 
 /* cw_exe_symbol, only asked when there is a symtab */
 static int exe_symbol(const struct cw_exe *exe, const char *name, uint64_t *addr, uint64_t *size)
@@ -72,6 +74,7 @@ static int open_scan(const struct cw_exe *exe, struct cw_pcln **out)
 	size_t fsize;
 	const uint8_t *file = cw_exe_data(exe, &fsize);
 	int best = -ENOENT;
+	unsigned tried = 0;
 	for (size_t i = 0; i < cw_exe_nsegments(exe); i++) {
 		const struct cw_exe_segment *s = cw_exe_segment(exe, i);
 		if (!s || s->offset > fsize || fsize - s->offset < s->filesz)
@@ -83,6 +86,8 @@ static int open_scan(const struct cw_exe *exe, struct cw_pcln **out)
 			if (h[1] != 0xff || h[2] != 0xff || h[3] != 0xff || (h[0] != 0xf0 && h[0] != 0xf1) ||
 			    h[4] != 0 || h[5] != 0)
 				continue;
+			if (++tried > MAX_SCAN_CANDIDATES)
+				return -EBADMSG;
 			int r = cw_pcln_new(h, (size_t)(s->filesz - at), false, 0, out);
 			if (r == 0) {
 				(*out)->addr = offset_to_addr(exe, s->offset + at);
