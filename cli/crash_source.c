@@ -15,6 +15,7 @@
 #include "cli/exit_codes.h"
 #include "common/cleanup.h"
 #include "daemon/query.h"
+#include "storage/outbox.h"
 #include "storage/crash_json.h"
 
 #define RESPONSE_MAX (512U << 20)
@@ -216,6 +217,13 @@ int cw_source_status(struct cw_source *s, struct json_object **out)
 	json_object_object_add(o, "cores_disk_bytes", json_object_new_int64(ss.cores_disk_bytes));
 	json_object_object_add(o, "analyses_failed", json_object_new_int64(ss.analyses_failed));
 	json_object_object_add(o, "newest_usec", json_object_new_int64(ss.newest_usec));
+	/* uploads: the outbox's deliveries and dead letters */
+	struct cw_outbox_counts oc;
+	if (cw_outbox_counts(cw_db_handle(s->db), &oc) == 0) {
+		json_object_object_add(o, "uploads_pending", json_object_new_int64(oc.pending));
+		json_object_object_add(o, "uploads_delivered", json_object_new_int64(oc.delivered));
+		json_object_object_add(o, "uploads_dead", json_object_new_int64(oc.dead));
+	}
 	*out = o;
 	return 0;
 }

@@ -70,7 +70,6 @@ int cw_verb_status(int argc, char **argv)
 	int64_t waiting = spool_waiting(cfg);
 	if (waiting >= 0)
 		json_object_object_add(st, "spool_waiting", json_object_new_int64(waiting));
-	/* Uploads (issue 5): the outbox's dead-letter count is added here. */
 	struct json_object *v;
 	bool up = json_object_object_get_ex(st, "daemon", &v) && json_object_get_boolean(v);
 	if (json) {
@@ -89,6 +88,12 @@ int cw_verb_status(int argc, char **argv)
 		       (long long)get_i(st, "groups"), (long long)get_i(st, "analyses_failed"));
 		printf("       Cores: %lld stored, %.1f MiB on disk\n", (long long)get_i(st, "cores_stored"),
 		       (double)get_i(st, "cores_disk_bytes") / 1048576.0);
+		/* uploads: present for root (the outbox spans every user) */
+		if (json_object_object_get_ex(st, "uploads_dead", &v))
+			printf("     Uploads: %lld delivered, %lld pending, %lld dead%s\n",
+			       (long long)get_i(st, "uploads_delivered"), (long long)get_i(st, "uploads_pending"),
+			       (long long)get_i(st, "uploads_dead"),
+			       get_i(st, "uploads_dead") ? " (see crashwatch uploads)" : "");
 	}
 	json_object_put(st);
 	cw_source_close(src);

@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "daemon/query.h"
 #include "storage/crash_json.h"
+#include "storage/outbox.h"
 
 #define CONN_DEADLINE_USEC (5ULL * 1000000)
 #define MAX_CONNECTIONS 32
@@ -121,6 +122,13 @@ static struct json_object *answer(struct cw_daemon *d, struct cw_query_request *
 		json_object_object_add(st, "cores_disk_bytes", json_object_new_int64(s.cores_disk_bytes));
 		json_object_object_add(st, "analyses_failed", json_object_new_int64(s.analyses_failed));
 		json_object_object_add(st, "newest_usec", json_object_new_int64(s.newest_usec));
+		/* uploads: the outbox spans every user's crashes, so root only */
+		struct cw_outbox_counts oc;
+		if (!f->restrict_uid && cw_outbox_counts(cw_db_handle(d->db), &oc) == 0) {
+			json_object_object_add(st, "uploads_pending", json_object_new_int64(oc.pending));
+			json_object_object_add(st, "uploads_delivered", json_object_new_int64(oc.delivered));
+			json_object_object_add(st, "uploads_dead", json_object_new_int64(oc.dead));
+		}
 		json_object_object_add(resp, "status", st);
 		break;
 	}

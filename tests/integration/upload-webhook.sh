@@ -4,7 +4,7 @@
 # Retry-After, timeout), attempt cap and dead letters, Events=new-fingerprint,
 # crashwatch uploads and uploads retry.
 . "$(dirname "$0")/upload-lib.sh"
-echo "1..20"
+echo "1..21"
 
 start_server hook 90 --rule /hook=500,close,429:2,ok --rule /dead=500 --rule /gone=404 \
 	--rule /slow=stall:4,stall:4,ok --rule /new=ok
@@ -214,6 +214,15 @@ assert len(rows) == 4 and all(r["state"] == "dead" for r in rows)
 assert sorted(r["endpoint"] for r in rows) == ["Upload dead"] * 2 + ["Upload gone"] * 2
 assert {r["last_status"] for r in rows} == {500, 404}
 assert all(r["attempts"] in (1, 2) for r in rows)
+PYEOF
+
+"$top_builddir/crashwatch" status --json > "$T/status.json" 2> "$T/status.err"
+"$top_builddir/crashwatch" status > "$T/status.txt" 2>&1
+check "crashwatch status shows the dead letters" python3 - "$T/status.json" "$T/status.txt" <<'PYEOF'
+import sys, json
+j = json.load(open(sys.argv[1]))
+assert (j["uploads_delivered"], j["uploads_pending"], j["uploads_dead"]) == (5, 0, 4), j
+assert "Uploads: 5 delivered, 0 pending, 4 dead (see crashwatch uploads)" in open(sys.argv[2]).read()
 PYEOF
 
 "$HARNESS" uploads retry 99999 > /dev/null 2>&1
