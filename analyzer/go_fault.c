@@ -26,16 +26,6 @@
 
 CW_DEFINE_CLEANUP(struct cw_disasm *, cw_disasm_free)
 
-/* g.sig: a uint32 right before g.writebuf in every release 1.18 .. 1.26
- * (1.26 puts int32 secret between them, in what was padding). */
-static int g_sig_offset(const struct cw_go_layout *l, uint64_t *off)
-{
-	if (!cw_go_has(l->g_writebuf) || l->g_writebuf.off < 8)
-		return -ENOTSUP;
-	*off = (uint64_t)l->g_writebuf.off - 8;
-	return 0;
-}
-
 struct fault_src {
 	int signo;
 	uint64_t code, addr, pc;
@@ -47,12 +37,11 @@ static int from_goroutine(struct cw_go_ctx *ctx, const struct cw_go_layout *l, c
 	const struct cw_goroutine *g = cw_go_crashed_goroutine(a);
 	if (!g || !g->g_addr)
 		return -ENOENT;
-	uint64_t sig_off;
-	if (g_sig_offset(l, &sig_off) < 0 || !cw_go_has(l->g_sigcode0) || !cw_go_has(l->g_sigcode1) ||
+	if (!cw_go_has(l->g_sig) || !cw_go_has(l->g_sigcode0) || !cw_go_has(l->g_sigcode1) ||
 	    !cw_go_has(l->g_sigpc))
 		return -ENOTSUP;
 	uint32_t sig;
-	if (cw_mem_u32(ctx->mem, g->g_addr + sig_off, &sig) < 0 ||
+	if (cw_mem_u32(ctx->mem, g->g_addr + (uint64_t)l->g_sig.off, &sig) < 0 ||
 	    cw_mem_ptr(ctx->mem, g->g_addr + (uint64_t)l->g_sigcode0.off, &out->code) < 0 ||
 	    cw_mem_ptr(ctx->mem, g->g_addr + (uint64_t)l->g_sigcode1.off, &out->addr) < 0 ||
 	    cw_mem_ptr(ctx->mem, g->g_addr + (uint64_t)l->g_sigpc.off, &out->pc) < 0)

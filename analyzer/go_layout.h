@@ -41,6 +41,7 @@
 	X(g_waitreason, "runtime.g", "waitreason") \
 	X(g_preempt, "runtime.g", "preempt") \
 	X(g_lockedm, "runtime.g", "lockedm") \
+	X(g_sig, "runtime.g", "sig") \
 	X(g_sigcode0, "runtime.g", "sigcode0") \
 	X(g_sigcode1, "runtime.g", "sigcode1") \
 	X(g_sigpc, "runtime.g", "sigpc") \

@@ -182,6 +182,27 @@ static int emit_panic(struct cw_analysis *a, const struct cw_go_types *types, co
 	return 0;
 }
 
+/* Without a known crashed goroutine: the one running goroutine that has
+ * a panic record, if there is exactly one. */
+static const struct cw_goroutine *only_running_panicking(struct cw_go_ctx *ctx, const struct cw_go_layout *l,
+							 const struct cw_analysis *a)
+{
+	const struct cw_goroutine *found = NULL;
+	if (!cw_go_has(l->g_panic))
+		return NULL;
+	for (size_t i = 0; i < a->ngoroutines; i++) {
+		const struct cw_goroutine *g = &a->goroutines[i];
+		uint64_t p;
+		if ((g->atomicstatus & ~(uint32_t)CW_G_SCAN) != CW_G_RUNNING || !g->g_addr ||
+		    cw_mem_ptr(ctx->mem, g->g_addr + (uint64_t)l->g_panic.off, &p) < 0 || p == 0)
+			continue;
+		if (found)
+			return NULL;
+		found = g;
+	}
+	return found;
+}
+
 /* Records in printpanics order: oldest first; a goexit record prints
  * nothing, and from 1.25 a record whose link was marked repanicked by
  * preprintpanics is skipped (its value is printed once, on the link, with
@@ -189,6 +210,8 @@ static int emit_panic(struct cw_analysis *a, const struct cw_go_types *types, co
 static int collect_chain(struct cw_go_ctx *ctx, const struct cw_go_layout *l, struct cw_analysis *a)
 {
 	const struct cw_goroutine *g = cw_go_crashed_goroutine(a);
+	if (!g)
+		g = only_running_panicking(ctx, l, a);
 	if (!g || g->g_addr == 0)
 		return 0;
 	if (!cw_go_has(l->g_panic) || !cw_go_has(l->panic_arg) || !cw_go_has(l->panic_link) ||
