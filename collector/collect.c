@@ -18,6 +18,7 @@
 #include "collector/forward.h"
 #include "collector/limits.h"
 #include "collector/procinfo.h"
+#include "collector/reader.h"
 #include "collector/readfile.h"
 #include "collector/record.h"
 #include "collector/spool.h"
@@ -25,6 +26,7 @@
 #include "common/zstd_seekable.h"
 
 #define CHUNK CW_ZSTD_SEEKABLE_FRAME_SIZE
+#define READ_AHEAD 4                      /* chunks read ahead of the compressor */
 #define LIMIT_CHECK_EVERY (64ULL << 20)   /* re-check MaxUse/KeepFree per 64 MiB written */
 #define OWN_COMM "crashwatch-coll"        /* our name as the kernel's 15-char comm */
 
@@ -48,24 +50,6 @@ static uint64_t now_usec(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static ssize_t read_full(int fd, unsigned char *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return got ? (ssize_t)got : -errno;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
 }
 
 static void drop_core(struct stream *s, const char *reason)
@@ -119,45 +103,45 @@ static void store_chunk(struct stream *s, const unsigned char *buf, size_t n)
  * storing what the limits allow, then closes it. */
 static int stream_core(struct stream *s, int core_fd)
 {
-	_cleanup_free_ unsigned char *buf = malloc(CHUNK);
-	int r = 0;
+	struct cw_reader *reader = NULL;
+	const unsigned char *buf;
+	size_t n;
+	int r;
 
-	if (!buf)
-		r = -ENOMEM;
 	/* A bigger pipe: fewer wake-ups for the kernel's writer and for us. */
 	(void)fcntl(core_fd, F_SETPIPE_SZ, (int)CHUNK);
-	for (;;) {
-		ssize_t n = buf ? read_full(core_fd, buf, CHUNK) : 0;
-		if (!buf) {
-			/* No memory: still drain with a small stack buffer. */
-			unsigned char small[4096];
-			n = read(core_fd, small, sizeof(small));
-			if (n < 0 && errno == EINTR)
+	r = cw_reader_new(core_fd, CHUNK, READ_AHEAD, &reader);
+	if (r < 0) {
+		/* No memory: still drain, store nothing. */
+		unsigned char small[4096];
+		drop_core(s, "io-error");
+		for (;;) {
+			ssize_t k = read(core_fd, small, sizeof(small));
+			if (k < 0 && errno == EINTR)
 				continue;
-			if (n <= 0)
+			if (k <= 0)
 				break;
-			s->res->size += (uint64_t)n;
-			continue;
+			s->res->size += (uint64_t)k;
 		}
-		if (n < 0) {
-			r = (int)n;
-			drop_core(s, "io-error");
-			break;
-		}
-		if (n == 0)
-			break;
+		reader = NULL;
+		r = 0;
+	}
+	while (reader && (r = cw_reader_next(reader, &buf, &n)) > 0) {
 		s->res->size += (uint64_t)n;
 		if (s->forward)
-			cw_forward_write(s->forward, buf, (size_t)n);
+			cw_forward_write(s->forward, buf, n);
 		if (s->prefix && s->prefix_len < CW_CORENOTES_PREFIX_MAX) {
 			size_t take = CW_CORENOTES_PREFIX_MAX - s->prefix_len;
-			if (take > (size_t)n)
-				take = (size_t)n;
+			if (take > n)
+				take = n;
 			memcpy(s->prefix + s->prefix_len, buf, take);
 			s->prefix_len += take;
 		}
-		store_chunk(s, buf, (size_t)n);
+		store_chunk(s, buf, n);
 	}
+	if (r < 0)
+		drop_core(s, "io-error");
+	cw_reader_free(reader);
 	close(core_fd);
 	if (s->forward)
 		cw_forward_end(s->forward);
