@@ -1,8 +1,10 @@
 #!/bin/sh
 # pclntab-matrix.sh: the pclntab reader against every Go release of the
 # matrix (scripts/go-toolchain.sh --list), on tests/go/pclnprobe built
-# plain, stripped (-s -w), PIE, PIE stripped, -trimpath, and stripped with
-# .gopclntab renamed (found by its header magic). For each binary:
+# plain, stripped (-s -w), PIE, PIE stripped, -trimpath, stripped with
+# .gopclntab renamed (found by its header magic), and stripped PIE linked
+# externally with cgo (the table inside .data.rel.ro before 1.19's linker
+# gave it a section there; text after the C code). For each binary:
 #   - the table, go:func.* and runtime.firstmoduledata are found;
 #   - function and file:line of ~1500 pcs (every function's entry and pcs
 #     inside) equal `go tool addr2line` of the same toolchain;
@@ -23,7 +25,7 @@ resolve=$top_builddir/tests/integration/pclnresolve
 work=$top_builddir/tests/work/pclnprobe
 src=$top_srcdir/tests/go/pclnprobe
 versions=${CW_GO_VERSIONS:-$("$top_srcdir/scripts/go-toolchain.sh" --list)}
-variants="plain stripped pie piestripped trimpath renamed"
+variants="plain stripped pie piestripped trimpath renamed extpie"
 mkdir -p "$work"
 newest=$("$top_srcdir/scripts/go-toolchain.sh" "$("$top_srcdir/scripts/go-toolchain.sh" --list | tr ' ' '\n' | tail -1)" 2>/dev/null) || newest=
 n=0
@@ -44,8 +46,11 @@ build() { # version variant out
 	pie) set -- -buildmode=pie ;;
 	piestripped) set -- -buildmode=pie "-ldflags=-s -w" ;;
 	trimpath) set -- -trimpath ;;
+	extpie) set -- -buildmode=pie "-ldflags=-linkmode=external -s -w" ;;
 	esac
-	(cd "$src" && GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 "$gobin" build "$@" -o "$out.tmp" .) >"$out.log" 2>&1 || return 1
+	cgo=0
+	[ "$var" = extpie ] && cgo=1
+	(cd "$src" && GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=$cgo "$gobin" build "$@" -o "$out.tmp" .) >"$out.log" 2>&1 || return 1
 	if [ "$var" = renamed ]; then
 		objcopy --rename-section .gopclntab=.cwhidden "$out.tmp" >>"$out.log" 2>&1 || return 1
 	fi
@@ -58,6 +63,7 @@ for v in $versions; do
 		name="go$v/$var"
 		if [ -z "$gobin" ]; then skip3 "$name" "toolchain $v unavailable"; continue; fi
 		if [ "$var" = renamed ] && ! command -v objcopy >/dev/null; then skip3 "$name" "no objcopy"; continue; fi
+		if [ "$var" = extpie ] && ! command -v gcc >/dev/null; then skip3 "$name" "no gcc for cgo"; continue; fi
 		bin=$work/probe-$v-$var
 		if [ ! -x "$bin" ] || [ "$src/main.go" -nt "$bin" ]; then
 			if ! build "$gobin" "$var" "$bin"; then
@@ -84,7 +90,12 @@ for v in $versions; do
 		fi
 		"$resolve" "$bin" addr2line <"$bin.pcs" >"$bin.got" 2>&1
 		cnt=$(wc -l <"$bin.pcs")
-		if [ "$cnt" -ge 1000 ] && cmp -s "$bin.want" "$bin.got"; then
+		if [ "$var" = extpie ]; then
+			# debug/gosym needs a .gopclntab section, and (1.26, no textStart
+			# in the header) takes .text as the text start, which external
+			# linking begins with C code: the runtime oracles below decide
+			n=$((n + 1)); echo "ok $n - $name: addr2line # SKIP go tool addr2line cannot read externally linked PIE tables"
+		elif [ "$cnt" -ge 1000 ] && cmp -s "$bin.want" "$bin.got"; then
 			ok "$name: $cnt pcs match $oracle"
 		else
 			notok "$name: $cnt pcs match $oracle" "$(diff "$bin.want" "$bin.got" | head -4 | tr '\n' ' ')"
