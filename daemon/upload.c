@@ -54,6 +54,7 @@ struct cw_uploader {
 	CURLM *multi;
 	int epfd;
 	int64_t curl_deadline_ms;          /* monotonic, -1 = none */
+	int64_t next_prune_ms;             /* monotonic */
 	struct endpoint *endpoints;
 	size_t nendpoints;
 	struct transfer *transfers;        /* in flight */
@@ -555,6 +556,12 @@ int cw_uploader_dispatch(struct cw_uploader *u)
 		curl_multi_socket_action(u->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	}
 	int r = reap_finished(u);
+	if (now_monotonic_ms() >= u->next_prune_ms) {
+		u->next_prune_ms = now_monotonic_ms() + CW_UPLOAD_PRUNE_EVERY_MS;
+		int rp = cw_outbox_prune_delivered(u->db, now_realtime() - CW_UPLOAD_KEEP_DELIVERED, NULL);
+		if (rp < 0 && r == 0)
+			r = rp;
+	}
 	int r2 = start_due(u);
 	/* newly added handles ask for an immediate timeout: serve it now */
 	if (u->curl_deadline_ms >= 0 && now_monotonic_ms() >= u->curl_deadline_ms) {

@@ -35,6 +35,8 @@ struct cw_uploader;
 #define CW_UPLOAD_POLL_MS 5000           /* re-read the outbox at least this often */
 #define CW_UPLOAD_RETRY_AFTER_MAX 86400  /* a Retry-After beyond a day is cut to a day */
 #define CW_UPLOAD_RESPONSE_KEEP 200      /* bytes of an error response kept in last_error */
+#define CW_UPLOAD_KEEP_DELIVERED (30 * 86400) /* delivered rows are forgotten after 30 days */
+#define CW_UPLOAD_PRUNE_EVERY_MS (3600 * 1000)
 
 /* One finished attempt, for the caller to log (never contains secrets). */
 struct cw_upload_result {

@@ -330,6 +330,19 @@ int cw_outbox_retry(sqlite3 *db, int64_t id, int64_t now, int *changed)
 	return id >= 0 && n == 0 ? -ENOENT : 0;
 }
 
+int cw_outbox_prune_delivered(sqlite3 *db, int64_t before, int *removed)
+{
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	int r = prepare(db, "DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?", &s);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, before);
+	r = step_done(s);
+	if (r == 0 && removed)
+		*removed = sqlite3_changes(db);
+	return r;
+}
+
 int cw_outbox_find_id(sqlite3 *db, const char *id_or_delivery, int64_t *out)
 {
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;

@@ -90,6 +90,10 @@ int cw_outbox_defer_endpoint(struct sqlite3 *db, const char *endpoint, int64_t n
  * -ENOENT when id names no dead or pending row. */
 int cw_outbox_retry(struct sqlite3 *db, int64_t id, int64_t now, int *changed);
 
+/* Forgets delivered rows delivered before `before` (dead ones stay until
+ * retried). *removed receives the number of rows deleted. */
+int cw_outbox_prune_delivered(struct sqlite3 *db, int64_t before, int *removed);
+
 /* Looks up by row id or delivery id. */
 int cw_outbox_find_id(struct sqlite3 *db, const char *id_or_delivery, int64_t *out);
 

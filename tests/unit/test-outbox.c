@@ -103,6 +103,16 @@ static void test_queue_claim_deliver(void **state)
 	assert_int_equal(k.dead, 0);
 	assert_int_equal(cw_outbox_next_due(c->h, "Upload", &due), -ENOENT);
 	assert_int_equal(cw_outbox_mark_delivered(c->h, 9999, 200, 1), -ENOENT);
+
+	/* old deliveries are forgotten, pending ones never */
+	int removed = -1;
+	assert_int_equal(cw_outbox_prune_delivered(c->h, 1011, &removed), 0);
+	assert_int_equal(removed, 0);
+	assert_int_equal(cw_outbox_prune_delivered(c->h, 1012, &removed), 0);
+	assert_int_equal(removed, 1);
+	assert_int_equal(cw_outbox_counts(c->h, &k), 0);
+	assert_int_equal(k.delivered, 0);
+	assert_int_equal(k.pending, 1);
 }
 
 static void test_dead_retry_recover(void **state)
