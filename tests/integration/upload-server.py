@@ -11,11 +11,14 @@ starting with PREFIX gets Bn, the last one repeating. Behaviours:
   stall:N                wait N seconds, then 200 (the client's timeout should cut it)
   close                  close the connection without answering
 The port (random, free) is written to --port-file. The server stops by
-itself after --lifetime seconds."""
+itself after --lifetime seconds. With --cert/--key it speaks TLS, and with
+--client-ca it requires a client certificate signed by that CA (its
+subject's CN is logged as "client_cn")."""
 import argparse
 import json
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -29,6 +32,21 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         pass
+
+    def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(10)
+            try:
+                self.request.do_handshake()
+            except (ssl.SSLError, OSError) as e:
+                srv = self.server
+                with srv.lock:
+                    with open(srv.log_path, "a") as f:
+                        f.write(json.dumps({"time": time.time(), "path": None,
+                                            "action": "tls-failed", "error": str(e)}) + "\n")
+                raise
+            self.request.settimeout(None)
+        super().setup()
 
     def choose(self):
         srv = self.server
@@ -54,6 +72,12 @@ class Handler(BaseHTTPRequestHandler):
             "body": body.decode("utf-8", "replace"),
             "action": action,
         }
+        if isinstance(self.connection, ssl.SSLSocket):
+            cert = self.connection.getpeercert() or {}
+            for rdn in cert.get("subject", ()):
+                for k, v in rdn:
+                    if k == "commonName":
+                        entry["client_cn"] = v
         srv = self.server
         with srv.lock:
             with open(srv.log_path, "a") as f:
@@ -95,10 +119,22 @@ def main():
     ap.add_argument("--rule", action="append", default=[])
     ap.add_argument("--lifetime", type=float, default=60)
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--client-ca")
     args = ap.parse_args()
 
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True
+    srv.handle_error = lambda request, address: None
+    if args.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.cert, args.key)
+        if args.client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(args.client_ca)
+        # the handshake happens in the handler's thread, not in accept()
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
     srv.lock = threading.Lock()
     srv.log_path = args.log
     srv.counts = {}
