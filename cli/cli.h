@@ -10,6 +10,12 @@
 
 /* "2026-11-25 01:02:03" local time. */
 void cw_format_time(int64_t usec, char *buf, size_t len);
+/* The same for long listings: reuses the last minute's broken-down time. */
+struct cw_time_cache {
+	int64_t minute;         /* unix minute of text, -1 = empty */
+	char text[32];          /* "YYYY-MM-DD HH:MM:" */
+};
+void cw_format_time_cached(struct cw_time_cache *tc, int64_t usec, char buf[32]);
 /* "SIGSEGV" or the number. */
 const char *cw_cli_signal_name(int sig, char *buf, size_t len);
 /* Exit code for a negative errno from the crash source. */

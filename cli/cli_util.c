@@ -20,12 +20,40 @@ void cw_format_time(int64_t usec, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
+void cw_format_time_cached(struct cw_time_cache *tc, int64_t usec, char buf[32])
+{
+	int64_t t = usec / 1000000;
+	int64_t minute = t >= 0 ? t / 60 : -1;
+	if (minute < 0) {
+		cw_format_time(usec, buf, 32);
+		return;
+	}
+	if (tc->minute != minute) {
+		char full[32];
+		cw_format_time(minute * 60 * 1000000, full, sizeof(full));
+		if (strlen(full) != 19) { /* not the usual form: no caching */
+			cw_format_time(usec, buf, 32);
+			return;
+		}
+		memcpy(tc->text, full, 17);
+		tc->text[17] = '\0';
+		tc->minute = minute;
+	}
+	unsigned sec = (unsigned)(t % 60);
+	memcpy(buf, tc->text, 17);
+	buf[17] = (char)('0' + sec / 10);
+	buf[18] = (char)('0' + sec % 10);
+	buf[19] = '\0';
+}
+
 const char *cw_cli_signal_name(int sig, char *buf, size_t len)
 {
 	const char *n = sig > 0 ? sigabbrev_np(sig) : NULL;
-	if (n)
-		snprintf(buf, len, "SIG%s", n);
-	else
+	size_t k = n ? strlen(n) : 0;
+	if (n && len > k + 3) { /* called per row by list: no printf */
+		memcpy(buf, "SIG", 3);
+		memcpy(buf + 3, n, k + 1);
+	} else
 		snprintf(buf, len, "%d", sig);
 	return buf;
 }

@@ -16,6 +16,7 @@
 
 struct list_ctx {
 	bool json, color, legend;
+	struct cw_time_cache tc;
 	size_t n;
 	struct json_object *arr;
 };
@@ -36,25 +37,99 @@ static void list_usage(FILE *f)
 		"  -c, --config FILE       configuration file\n");
 }
 
+/* A line built by hand: listing 100,000 crashes is dominated by printf otherwise. */
+struct line {
+	char buf[8192];
+	size_t n;
+};
+
+/* Appends len bytes of s padded to width (left- or right-aligned), never
+ * past the buffer. */
+static void put_mem(struct line *l, const char *s, size_t len, size_t width, bool left)
+{
+	size_t room = sizeof(l->buf) - l->n - 2; /* keep space for the newline */
+	if (len > room)
+		len = room;
+	size_t pad = len < width ? width - len : 0;
+	if (len + pad > room)
+		pad = room - len;
+	char *p = l->buf + l->n;
+	if (!left)
+		for (size_t i = 0; i < pad; i++)
+			*p++ = ' ';
+	memcpy(p, s, len);
+	p += len;
+	if (left)
+		for (size_t i = 0; i < pad; i++)
+			*p++ = ' ';
+	l->n = (size_t)(p - l->buf);
+}
+
+static void put_str(struct line *l, const char *s, size_t width, bool left)
+{
+	put_mem(l, s, strlen(s), width, left);
+}
+
+static void put_char(struct line *l, char c)
+{
+	if (l->n < sizeof(l->buf) - 2)
+		l->buf[l->n++] = c;
+}
+
+static void put_int(struct line *l, long long v, size_t width, bool left)
+{
+	char tmp[24];
+	size_t k = sizeof(tmp);
+	bool neg = v < 0;
+	unsigned long long u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		tmp[--k] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (neg)
+		tmp[--k] = '-';
+	put_mem(l, tmp + k, sizeof(tmp) - k, width, left);
+}
+
 static int print_row(const struct cw_crash_record *c, void *ud)
 {
-	struct list_ctx *l = ud;
-	l->n++;
-	if (l->json) {
-		json_object_array_add(l->arr, cw_crash_to_json(c, false));
+	struct list_ctx *x = ud;
+	x->n++;
+	if (x->json) {
+		json_object_array_add(x->arr, cw_crash_to_json(c, false));
 		return 0;
 	}
-	char t[32], sig[16], fp[13];
-	cw_format_time(c->time_usec, t, sizeof(t));
-	snprintf(fp, sizeof(fp), "%s", c->fingerprint ? c->fingerprint : "-");
+	struct line l;
+	l.n = 0;
+	char t[32], sig[16], fp[13] = "-";
+	cw_format_time_cached(&x->tc, c->time_usec, t);
+	if (c->fingerprint) {
+		memcpy(fp, c->fingerprint, strnlen(c->fingerprint, 12));
+		fp[strnlen(c->fingerprint, 12)] = '\0';
+	}
 	const char *msg = c->message ? c->message :
 			  c->analysis_status == CW_ANALYSIS_FAILED ? "(analysis failed)" : "-";
-	printf("%-6lld %s %7lld %5lld %-7s %-12s %-13s %s%s%s\n", (long long)c->id, t, (long long)c->pid,
-	       (long long)c->uid, cw_cli_signal_name(c->signal, sig, sizeof(sig)), fp,
-	       cw_core_state_name(c->core_state), c->exe ? c->exe : c->comm ? c->comm : "?",
-	       l->color ? "  " CW_ANSI_BOLD : "  ", msg);
-	if (l->color)
-		fputs(CW_ANSI_RESET, stdout);
+	put_int(&l, c->id, 6, true);
+	put_char(&l, ' ');
+	put_str(&l, t, 19, true);
+	put_char(&l, ' ');
+	put_int(&l, c->pid, 7, false);
+	put_char(&l, ' ');
+	put_int(&l, c->uid, 5, false);
+	put_char(&l, ' ');
+	put_str(&l, cw_cli_signal_name(c->signal, sig, sizeof(sig)), 7, true);
+	put_char(&l, ' ');
+	put_str(&l, fp, 12, true);
+	put_char(&l, ' ');
+	put_str(&l, cw_core_state_name(c->core_state), 13, true);
+	put_char(&l, ' ');
+	put_str(&l, c->exe ? c->exe : c->comm ? c->comm : "?", 0, true);
+	put_str(&l, x->color ? "  " CW_ANSI_BOLD : "  ", 0, true);
+	put_str(&l, msg, 0, true);
+	if (x->color)
+		put_str(&l, CW_ANSI_RESET, 0, true);
+	l.buf[l.n++] = '\n';
+	fwrite(l.buf, 1, l.n, stdout);
 	return 0;
 }
 
@@ -68,7 +143,7 @@ int cw_verb_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
 	struct cw_crash_filter f = { 0 };
-	struct list_ctx l = { .legend = true };
+	struct list_ctx l = { .legend = true, .tc = { .minute = -1 } };
 	bool no_pager = false;
 	int c;
 	optind = 1;
@@ -104,6 +179,8 @@ int cw_verb_list(int argc, char **argv)
 	if (l.json)
 		l.arr = json_object_new_array();
 	else {
+		f.summary_only = true;
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16); /* long listings: fewer writes */
 		cw_pager_open(no_pager);
 		l.color = cw_use_color();
 		if (l.legend)

@@ -52,6 +52,11 @@ const char *cw_analysis_status_name(enum cw_analysis_status s)
 
 static enum cw_analysis_status analysis_status_from_name(const char *s)
 {
+	/* per row in listings: the three names differ in their first letter */
+	if (s && s[0] == 'o' && strcmp(s, "ok") == 0)
+		return CW_ANALYSIS_OK;
+	if (s && s[0] == 'f' && strcmp(s, "failed") == 0)
+		return CW_ANALYSIS_FAILED;
 	for (size_t i = 0; s && i < CW_ARRAY_SIZE(analysis_status_names); i++)
 		if (strcmp(s, analysis_status_names[i]) == 0)
 			return (enum cw_analysis_status)i;
@@ -239,6 +244,50 @@ static void row_to_crash(sqlite3_stmt *st, struct cw_crash_record *c, bool with_
 		c->analysis_json = col_text(st, i++);
 }
 
+/* A listing reads (id, time_usec, list_summary) from the crashes_list
+ * covering index (migration 3): one generated text column holding
+ * pid, uid, signal, core_state, analysis_status, the fingerprint's first
+ * 12 digits, exe (else comm) and the message, separated by U+001F. */
+#define SUMMARY_COLUMNS "c.id, c.time_usec, c.list_summary"
+#define SUMMARY_FIELDS 8
+#define SUMMARY_MAX 8192
+
+static int row_to_summary(sqlite3_stmt *st, struct cw_crash_record *c, char buf[SUMMARY_MAX])
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(st, 0);
+	c->time_usec = sqlite3_column_int64(st, 1);
+	const char *s = col_text(st, 2);
+	size_t len = s ? (size_t)sqlite3_column_bytes(st, 2) : 0;
+	if (len >= SUMMARY_MAX)
+		len = SUMMARY_MAX - 1;
+	memcpy(buf, s ? s : "", len);
+	buf[len] = '\0';
+	char *field[SUMMARY_FIELDS];
+	size_t n = 0;
+	char *p = buf;
+	field[n++] = p;
+	while (n < SUMMARY_FIELDS && (p = memchr(p, '\x1f', len - (size_t)(p - buf)))) {
+		*p++ = '\0';
+		field[n++] = p;
+	}
+	if (n != SUMMARY_FIELDS)
+		return -EBADMSG;
+	c->pid = strtoll(field[0], NULL, 10);
+	c->tid = c->pid;
+	c->uid = strtoll(field[1], NULL, 10);
+	c->gid = -1;
+	c->signal = (int)strtol(field[2], NULL, 10);
+	enum cw_core_state cs = CW_CORE_METADATA_ONLY;
+	(void)cw_core_state_from_name(field[3], &cs);
+	c->core_state = cs;
+	c->analysis_status = analysis_status_from_name(field[4]);
+	c->fingerprint = field[5][0] ? field[5] : NULL;
+	c->exe = field[6][0] ? field[6] : NULL;
+	c->message = field[7][0] ? field[7] : NULL;
+	return 0;
+}
+
 /* Builds the WHERE clause; binds in the same order in bind_filter(). */
 static int build_query(const struct cw_crash_filter *f, char **out)
 {
@@ -264,7 +313,13 @@ static int build_query(const struct cw_crash_filter *f, char **out)
 #undef ADD
 	const char *inner_order = f->newest ? " ORDER BY c.time_usec DESC, c.id DESC LIMIT ?" : "";
 	int r;
-	if (f->with_analysis)
+	if (f->summary_only && !f->with_analysis && !f->newest)
+		r = asprintf(out, "SELECT " SUMMARY_COLUMNS " FROM crashes c WHERE %s ORDER BY c.time_usec, c.id",
+			     where);
+	else if (f->summary_only && !f->with_analysis)
+		r = asprintf(out, "SELECT * FROM (SELECT " SUMMARY_COLUMNS " FROM crashes c WHERE %s%s)"
+			     " ORDER BY time_usec, id", where, inner_order);
+	else if (f->with_analysis)
 		r = asprintf(out, "SELECT * FROM (SELECT " CRASH_COLUMNS ", a.json FROM crashes c"
 			     " LEFT JOIN analyses a ON a.crash_id = c.id WHERE %s%s)"
 			     " ORDER BY time_usec, id", where, inner_order);
@@ -329,9 +384,14 @@ int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_cra
 	if (f->newest)
 		sqlite3_bind_int64(st, i++, (sqlite3_int64)f->newest);
 	int rc;
+	char summary[SUMMARY_MAX];
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct cw_crash_record c;
-		row_to_crash(st, &c, f->with_analysis);
+		if (f->summary_only && !f->with_analysis) {
+			if (row_to_summary(st, &c, summary) < 0)
+				continue;
+		} else
+			row_to_crash(st, &c, f->with_analysis);
 		r = cb(&c, userdata);
 		if (r != 0)
 			return r;

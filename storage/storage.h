@@ -86,6 +86,10 @@ struct cw_crash_filter {
 	int64_t uid;
 	size_t newest;               /* > 0: only the N newest (still printed oldest first) */
 	bool with_analysis;          /* fill analysis_json */
+	bool summary_only;           /* listings: only id, time, pid, uid, signal, core and
+				      * analysis state, exe (else comm), message and the
+				      * fingerprint's first 12 digits, read from an index;
+				      * tid = pid, gid = -1, other strings NULL */
 };
 
 /* Calls cb for every matching crash, oldest first. A non-zero return from
