@@ -15,7 +15,10 @@
 /* funcID values used by tracebacks. Releases number them differently
  * (1.18-1.21: no corostart; 1.22-1.24: this order, CORO_EXIT being
  * abi.FuncID_corostart; 1.25+: runFinalizers (RUNFINQ here) and
- * runCleanups after runtime_main); cw_pcln_func normalises them to these. */
+ * runCleanups after runtime_main); cw_pcln_func normalises them to these.
+ * The 1.18 linker never marked runtime.rt0_go and runtime.systemstack_switch
+ * (objabi/funcid.go keyed them "go" and "switch"): in 1.18 binaries they
+ * are CW_FUNCID_NORMAL, as the 1.18 runtime itself sees them. */
 enum cw_funcid {
 	CW_FUNCID_NORMAL = 0,
 	CW_FUNCID_ABORT,

@@ -206,8 +206,48 @@ static int do_bench(const struct cw_pcln *p, size_t count, size_t distinct)
 	return 0;
 }
 
-static int do_info(const struct cw_pcln *p)
+/* funcIDs of runtime functions, normalised whatever the release's numbering */
+static bool funcids_ok(const struct cw_exe *exe, const struct cw_pcln *p)
 {
+	CW_CLEANUP(cw_go_buildinfo_freep) struct cw_go_buildinfo *bi = NULL;
+	/* the 1.18 linker keyed systemstack_switch as "switch" and rt0_go as
+	 * "go" (objabi/funcid.go): its binaries carry funcID normal for them */
+	bool go118 = cw_exe_go_buildinfo(exe, &bi) == 0 && strncmp(bi->go_version, "go1.18", 6) == 0 &&
+		     (bi->go_version[6] == '.' || bi->go_version[6] == 0);
+	static const struct { const char *name; uint8_t id; } ids[] = {
+		{ "runtime.goexit", CW_FUNCID_GOEXIT }, { "runtime.sigpanic", CW_FUNCID_SIGPANIC },
+		{ "runtime.gopanic", CW_FUNCID_GOPANIC }, { "runtime.mstart", CW_FUNCID_MSTART },
+		{ "runtime.main", CW_FUNCID_RUNTIME_MAIN }, { "runtime.systemstack", CW_FUNCID_SYSTEMSTACK },
+		{ "runtime.systemstack_switch", CW_FUNCID_SYSTEMSTACK_SWITCH }, { "runtime.mcall", CW_FUNCID_MCALL },
+		{ "runtime.morestack", CW_FUNCID_MORESTACK }, { "runtime.rt0_go", CW_FUNCID_RT0_GO },
+		{ "runtime.asyncPreempt", CW_FUNCID_ASYNCPREEMPT }, { "runtime.gogo", CW_FUNCID_GOGO },
+		{ "runtime.gcBgMarkWorker", CW_FUNCID_GCBGMARKWORKER }, { "runtime.abort", CW_FUNCID_ABORT },
+		{ "runtime.asmcgocall", CW_FUNCID_ASMCGOCALL }, { "runtime.cgocallback", CW_FUNCID_CGOCALLBACK },
+		{ "runtime.runfinq", CW_FUNCID_RUNFINQ }, { "runtime.runFinalizers", CW_FUNCID_RUNFINQ },
+		{ "runtime.runCleanups", CW_FUNCID_RUN_CLEANUPS }, { "runtime.corostart", CW_FUNCID_CORO_EXIT },
+		{ "runtime.handleAsyncEvent", CW_FUNCID_HANDLEASYNCEVENT }, { "runtime.debugCallV2", CW_FUNCID_DEBUGCALLV2 },
+		{ "main.main", CW_FUNCID_NORMAL },
+	};
+	bool ok = true;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		struct cw_func f;
+		if (cw_pcln_func_by_name(p, ids[i].name, &f) < 0)
+			continue;
+		uint8_t want = ids[i].id;
+		if (go118 && (want == CW_FUNCID_SYSTEMSTACK_SWITCH || want == CW_FUNCID_RT0_GO))
+			want = CW_FUNCID_NORMAL;
+		if (f.funcid != want) {
+			printf("funcid %s %u want %u\n", ids[i].name, f.funcid, ids[i].id);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static int do_info(const struct cw_exe *exe, const struct cw_pcln *p)
+{
+	if (funcids_ok(exe, p))
+		printf("funcids ok\n");
 	printf("layout %s\nnfunc %zu\ntext %" PRIx64 "\npclntab %" PRIx64 "\ngofunc %" PRIx64 "\nmoduledata %" PRIx64 "\n",
 	       cw_pcln_layout(p), cw_pcln_nfuncs(p), cw_pcln_text_start(p), cw_pcln_addr(p),
 	       cw_pcln_gofunc(p), cw_pcln_moduledata_addr(p));
@@ -358,7 +398,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(argv[2], "info") == 0)
-		return do_info(p);
+		return do_info(exe, p);
 	if (strcmp(argv[2], "pcs") == 0)
 		return do_pcs(p, argc > 3 ? strtoul(argv[3], NULL, 10) : 1000);
 	if (strcmp(argv[2], "addr2line") == 0)

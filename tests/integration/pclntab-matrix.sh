@@ -71,10 +71,10 @@ for v in $versions; do
 			fi
 		fi
 		info=$("$resolve" "$bin" info 2>&1)
-		if [ $? -eq 0 ] && ! echo "$info" | grep -q -E '^(gofunc|moduledata) 0$'; then
-			ok "$name: pclntab, go:func.* and firstmoduledata found"
+		if [ $? -eq 0 ] && ! echo "$info" | grep -q -E '^(gofunc|moduledata) 0$' && echo "$info" | grep -q '^funcids ok'; then
+			ok "$name: pclntab, go:func.* and firstmoduledata found, funcIDs normalised"
 		else
-			notok "$name: pclntab, go:func.* and firstmoduledata found" "$(echo "$info" | tr '\n' ' ')"
+			notok "$name: pclntab, go:func.* and firstmoduledata found, funcIDs normalised" "$(echo "$info" | tr '\n' ' ')"
 		fi
 		"$resolve" "$bin" pcs 1500 >"$bin.pcs"
 		(cd "$src" && GOTOOLCHAIN=local "$gobin" tool addr2line "$bin") <"$bin.pcs" >"$bin.want" 2>&1
