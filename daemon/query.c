@@ -59,8 +59,14 @@ int cw_query_request_parse(const char *buf, size_t len, struct cw_query_request 
 	if (!tok)
 		return -ENOMEM;
 	struct json_object *root = json_tokener_parse_ex(tok, buf, (int)len);
+	size_t end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	int r = -EBADMSG;
+	for (; root && end < len; end++)
+		if (buf[end] != '\n' && buf[end] != ' ' && buf[end] != '\r') {
+			json_object_put(root);
+			return -EBADMSG; /* one request per connection, nothing after it */
+		}
 	struct json_object *verb, *filter = NULL;
 	if (!root || !json_object_is_type(root, json_type_object) ||
 	    !json_object_object_get_ex(root, "verb", &verb) || !json_object_is_type(verb, json_type_string))
@@ -117,7 +123,7 @@ int cw_query_request_format(enum cw_query_verb verb, const struct cw_crash_filte
 	if (f->fingerprint)
 		json_object_object_add(flt, "fingerprint", json_object_new_string(f->fingerprint));
 	json_object_object_add(o, "filter", flt);
-	int r = asprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	int r = asprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return r < 0 ? -ENOMEM : 0;
 }

@@ -92,6 +92,14 @@ static int join_cmdline(struct json_object *arr, char **out)
 	return 0;
 }
 
+static bool only_space(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\n' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
 int cw_spool_record_parse(const char *buf, size_t len, struct cw_spool_record *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -101,7 +109,8 @@ int cw_spool_record_parse(const char *buf, size_t len, struct cw_spool_record *o
 	if (!tok)
 		return -ENOMEM;
 	struct json_object *root = json_tokener_parse_ex(tok, buf, (int)len);
-	bool complete = json_tokener_get_error(tok) == json_tokener_success;
+	bool complete = json_tokener_get_error(tok) == json_tokener_success &&
+			only_space(buf + json_tokener_get_parse_end(tok), len - json_tokener_get_parse_end(tok));
 	json_tokener_free(tok);
 	if (!root || !complete || !json_object_is_type(root, json_type_object)) {
 		json_object_put(root);

@@ -1,0 +1,132 @@
+/* Unit tests for the daemon's parsers of hostile input: the spool record
+ * (ID.meta) and the query socket's requests. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <cmocka.h>
+
+#include "daemon/query.h"
+#include "daemon/spool_record.h"
+
+#define GOOD_ID "1732500000123456-4242-0a1b2c3d"
+
+static void test_spool_id(void **state)
+{
+	assert_true(cw_spool_id_valid(GOOD_ID, strlen(GOOD_ID)));
+	assert_false(cw_spool_id_valid("1732500000123456-4242-0a1b2c3", 29));
+	assert_false(cw_spool_id_valid("1732500000123456-4242-0A1B2C3D", 30));
+	assert_false(cw_spool_id_valid("173250000012345x-4242-0a1b2c3d", 30));
+	assert_false(cw_spool_id_valid("1732500000123456--0a1b2c3d", 26));
+	assert_false(cw_spool_id_valid("../../../etc/passwd", 19));
+	assert_false(cw_spool_id_valid("", 0));
+}
+
+static void test_record_good(void **state)
+{
+	const char *j = "{\"schema\":\"crashwatch.record.v1\",\"id\":\"" GOOD_ID "\","
+		"\"time_usec\":1732500000123456,\"pid\":4242,\"tid\":4243,\"uid\":1000,\"gid\":1000,"
+		"\"signal\":11,\"comm\":\"api\",\"exe\":\"/srv/api\",\"restricted\":false,\"container\":true,"
+		"\"cmdline\":[\"/srv/api\",\"-listen\",\":80\"],\"unit\":\"api.service\","
+		"\"core\":{\"stored\":true,\"size\":10,\"stored_size\":9,\"truncated\":true,"
+		"\"dropped_reason\":\"external-size-max\"},\"future_field\":{\"x\":1}}";
+	struct cw_spool_record r;
+	assert_int_equal(cw_spool_record_parse(j, strlen(j), &r), 0);
+	assert_string_equal(r.id, GOOD_ID);
+	assert_int_equal(r.pid, 4242);
+	assert_int_equal(r.tid, 4243);
+	assert_int_equal(r.uid, 1000);
+	assert_int_equal(r.signal, 11);
+	assert_string_equal(r.cmdline, "/srv/api -listen :80");
+	assert_string_equal(r.container, "yes");
+	assert_true(r.core_stored);
+	assert_true(r.core_truncated);
+	assert_int_equal(r.core_size, 9);
+	assert_string_equal(r.dropped_reason, "external-size-max");
+	cw_spool_record_clear(&r);
+}
+
+static void test_record_bad(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"[]",
+		"{\"schema\":\"crashwatch.record.v1\"}",
+		"{\"schema\":\"other\",\"id\":\"" GOOD_ID "\",\"time_usec\":1,\"pid\":1,\"uid\":0,\"gid\":0,\"signal\":6}",
+		"{\"schema\":\"crashwatch.record.v1\",\"id\":\"../x\",\"time_usec\":1,\"pid\":1,\"uid\":0,\"gid\":0,\"signal\":6}",
+		"{\"schema\":\"crashwatch.record.v1\",\"id\":\"" GOOD_ID "\",\"time_usec\":1,\"pid\":-1,\"uid\":0,\"gid\":0,\"signal\":6}",
+		"{\"schema\":\"crashwatch.record.v1\",\"id\":\"" GOOD_ID "\",\"time_usec\":1,\"pid\":1,\"uid\":\"0\",\"gid\":0,\"signal\":6}",
+		"{\"schema\":\"crashwatch.record.v1\",\"id\":\"" GOOD_ID "\",\"time_usec\":1,\"pid\":1,\"uid\":0,\"gid\":0,\"signal\":999}",
+		"{\"schema\":\"crashwatch.record.v1\",\"id\":\"" GOOD_ID "\",\"time_usec\":1,\"pid\":1,\"uid\":0,\"gid\":0,\"signal\":6} trailing",
+		"{\"schema\":\"crashwatch.record.v1\",\"id\":\"" GOOD_ID "\",\"time_usec\":1,",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct cw_spool_record r;
+		int rc = cw_spool_record_parse(bad[i], strlen(bad[i]), &r);
+		if (rc == 0)
+			fail_msg("accepted bad record %zu: %s", i, bad[i]);
+		assert_int_equal(rc, -EBADMSG);
+	}
+}
+
+static void test_query_roundtrip(void **state)
+{
+	struct cw_crash_filter f = { .id = 7, .pid = 42, .match = "api", .fingerprint = "abcd",
+				     .since_usec = 1000, .until_usec = 2000, .newest = 3 };
+	char *text = NULL;
+	assert_int_equal(cw_query_request_format(CW_QUERY_INFO, &f, &text), 0);
+	struct cw_query_request q;
+	assert_int_equal(cw_query_request_parse(text, strlen(text), &q), 0);
+	free(text);
+	assert_int_equal(q.verb, CW_QUERY_INFO);
+	assert_int_equal(q.filter.id, 7);
+	assert_int_equal(q.filter.pid, 42);
+	assert_string_equal(q.filter.match, "api");
+	assert_string_equal(q.filter.fingerprint, "abcd");
+	assert_int_equal(q.filter.since_usec, 1000);
+	assert_int_equal(q.filter.until_usec, 2000);
+	assert_int_equal(q.filter.newest, 3);
+	/* the client cannot widen what it is allowed to see */
+	assert_false(q.filter.restrict_uid);
+}
+
+static void test_query_bad(void **state)
+{
+	static const char *const bad[] = {
+		"", "x", "{}", "{\"verb\":\"drop\"}", "{\"verb\":1}",
+		"{\"verb\":\"list\",\"filter\":[]}",
+		"{\"verb\":\"list\",\"filter\":{\"pid\":\"1\"}}",
+		"{\"verb\":\"list\",\"filter\":{\"id\":-5}}",
+		"{\"verb\":\"list\",\"filter\":{\"match\":\"\"}}",
+		"{\"verb\":\"list\",\"filter\":{\"newest\":99999999}}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct cw_query_request q;
+		if (cw_query_request_parse(bad[i], strlen(bad[i]), &q) == 0)
+			fail_msg("accepted bad request %zu: %s", i, bad[i]);
+	}
+	/* uid restriction keys sent by a client are ignored */
+	const char *sneaky = "{\"verb\":\"list\",\"filter\":{\"restrict_uid\":false,\"uid\":0}}";
+	struct cw_query_request q;
+	assert_int_equal(cw_query_request_parse(sneaky, strlen(sneaky), &q), 0);
+	assert_false(q.filter.restrict_uid);
+	assert_int_equal(q.filter.uid, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spool_id),
+		cmocka_unit_test(test_record_good),
+		cmocka_unit_test(test_record_bad),
+		cmocka_unit_test(test_query_roundtrip),
+		cmocka_unit_test(test_query_bad),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
