@@ -16,35 +16,88 @@
 CW_DEFINE_CLEANUP(struct json_object *, json_object_put)
 #define _cleanup_json_ CW_CLEANUP(json_object_putp)
 
+/* Bytes of the well-formed UTF-8 sequence at p (at most avail bytes), 0
+ * when it is not one (bad lead or continuation byte, overlong form,
+ * surrogate, beyond U+10FFFF, or cut short). */
+static size_t utf8_sequence(const unsigned char *p, size_t avail)
+{
+	unsigned char c = p[0];
+	size_t n;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xE0) == 0xC0) {
+		n = 2;
+		cp = c & 0x1F;
+	} else if ((c & 0xF0) == 0xE0) {
+		n = 3;
+		cp = c & 0x0F;
+	} else if ((c & 0xF8) == 0xF0) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3F);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
 size_t cw_utf8_prefix(const char *s, size_t max)
 {
-	size_t len = strnlen(s, max + 1);
-	if (len <= max)
-		return len;
-	size_t cut = max;
-	/* back off continuation bytes, then the lead byte of the cut sequence */
-	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-		cut--;
-	return cut;
+	size_t len = strnlen(s, max), i = 0;
+	while (i < len) {
+		size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
+		if (n == 0)
+			break;
+		i += n;
+	}
+	return i;
 }
 
 struct json_object *cw_json_string_bounded(const char *s, size_t max)
 {
+	static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+	static const char ellipsis[] = "\xe2\x80\xa6";    /* U+2026 */
 	if (!s)
 		return NULL;
-	size_t len = strnlen(s, max + 1);
-	if (len <= max)
-		return json_object_new_string_len(s, (int)len);
-	static const char ellipsis[] = "\xe2\x80\xa6";
-	size_t keep = cw_utf8_prefix(s, max > 3 ? max - 3 : 0);
-	char *buf = malloc(keep + sizeof(ellipsis));
+	char *buf = malloc(max + 1);
 	if (!buf)
 		return NULL;
-	memcpy(buf, s, keep);
-	memcpy(buf + keep, ellipsis, sizeof(ellipsis));
-	struct json_object *o = json_object_new_string(buf);
+	size_t len = strlen(s), i = 0, o = 0;
+	bool cut = false;
+	while (i < len) {
+		size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
+		const char *src = n ? s + i : replacement;
+		size_t k = n ? n : sizeof(replacement) - 1;
+		if (o + k > max) {
+			cut = true;
+			break;
+		}
+		memcpy(buf + o, src, k);
+		o += k;
+		i += n ? n : 1;
+	}
+	if (cut && max >= sizeof(ellipsis) - 1) {
+		/* make room for the ellipsis on a character boundary */
+		while (o > 0 && o + sizeof(ellipsis) - 1 > max)
+			do
+				o--;
+			while (o > 0 && ((unsigned char)buf[o] & 0xC0) == 0x80);
+		memcpy(buf + o, ellipsis, sizeof(ellipsis) - 1);
+		o += sizeof(ellipsis) - 1;
+	}
+	struct json_object *obj = json_object_new_string_len(buf, (int)o);
 	free(buf);
-	return o;
+	return obj;
 }
 
 static struct json_object *get(struct json_object *o, const char *key)

@@ -41,12 +41,13 @@ int cw_payload_data_new(const struct cw_crash_report *c, const struct cw_upload_
 /* Whether endpoint u wants this crash (Events=new-fingerprint). */
 bool cw_payload_wanted(const struct cw_crash_report *c, const struct cw_upload_config *u);
 
-/* Length of the longest prefix of s of at most max bytes that does not cut
- * a UTF-8 sequence. */
+/* Length of the longest prefix of s of at most max bytes made of whole,
+ * well-formed UTF-8 characters (stops at the first malformed byte). */
 size_t cw_utf8_prefix(const char *s, size_t max);
 
-/* A JSON string of at most max bytes of s (cut on a character boundary,
- * "…" appended when cut); NULL s gives JSON null. */
+/* A JSON string of at most max bytes of s: malformed UTF-8 (Go strings are
+ * bytes) replaced by U+FFFD, cut on a character boundary with "…" appended
+ * when too long. NULL s gives JSON null. */
 struct json_object *cw_json_string_bounded(const char *s, size_t max);
 
 /* Small accessors over the data object (NULL/0 when absent). */

@@ -211,6 +211,37 @@ static void test_data_bounds_and_events(void **state)
 			 CW_PAYLOAD_STACK_FRAMES);
 	json_object_put(d);
 
+	/* malformed UTF-8 (a Go string is bytes) becomes U+FFFD; the JSON stays valid */
+	json_object_object_add(json_object_array_get_idx(panics, 1), "message",
+			       json_object_new_string("\xff\xfe bad \xc0\xaf \xed\xa0\x80 ok \xe2\x82"));
+	d = data_for(&f);
+	assert_string_equal(str_member(d, "message"),
+			    "\xef\xbf\xbd\xef\xbf\xbd bad \xef\xbf\xbd\xef\xbf\xbd "
+			    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd ok \xef\xbf\xbd\xef\xbf\xbd");
+	json_object_put(d);
+
+	/* a long message of 3-byte characters: every chat body is still whole UTF-8 */
+	char *wide = malloc(3 * 3000 + 1);
+	assert_non_null(wide);
+	for (int i = 0; i < 3000; i++)
+		memcpy(wide + 3 * i, "\xe2\x82\xac", 3); /* U+20AC */
+	wide[9000] = '\0';
+	json_object_object_add(json_object_array_get_idx(panics, 1), "message", json_object_new_string(wide));
+	d = data_for(&f);
+	struct cw_http_request r;
+	assert_int_equal(cw_format_slack(d, &r), 0);
+	assert_int_equal(cw_utf8_prefix(r.body, r.body_len), r.body_len);
+	cw_http_request_clear(&r);
+	assert_int_equal(cw_format_discord(d, &r), 0);
+	assert_int_equal(cw_utf8_prefix(r.body, r.body_len), r.body_len);
+	struct json_object *body = json_tokener_parse(r.body);
+	assert_non_null(body);
+	assert_true(strlen(str_member(body, "content")) <= 2000);
+	json_object_put(body);
+	cw_http_request_clear(&r);
+	json_object_put(d);
+	free(wide);
+
 	/* Events=new-fingerprint */
 	f.up.events = CW_EVENTS_NEW_FINGERPRINT;
 	assert_false(cw_payload_wanted(&f.report, &f.up));
