@@ -26,7 +26,7 @@
 #include "common/zstd_seekable.h"
 
 #define CHUNK CW_ZSTD_SEEKABLE_FRAME_SIZE
-#define READ_AHEAD 4                      /* chunks read ahead of the compressor */
+#define READ_AHEAD 8                      /* chunks read ahead of the compressor */
 #define LIMIT_CHECK_EVERY (64ULL << 20)   /* re-check MaxUse/KeepFree per 64 MiB written */
 #define OWN_COMM "crashwatch-coll"        /* our name as the kernel's 15-char comm */
 

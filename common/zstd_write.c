@@ -27,7 +27,7 @@
 #define CW_ZSW_MAX_FRAMES 0x8000000U
 #define CW_ZSW_TABLE_ENTRY 8U      /* compressed u32, decompressed u32 (no checksum) */
 #define CW_ZSW_FOOTER 9U           /* frames u32, descriptor u8, magic u32 */
-#define CW_ZSW_SLOTS 4U            /* compressed frames in flight to the writer thread */
+#define CW_ZSW_SLOTS 8U            /* compressed frames in flight to the writer thread */
 
 struct cw_zsw_slot {
 	unsigned char *buf;         /* ZSTD_compressBound(frame_size) */
