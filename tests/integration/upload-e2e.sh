@@ -18,7 +18,10 @@ for i in $(seq 1 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 port=$(cat "$TMP/port")
 touch "$TMP/srv.log"
 printf 'whsec_%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" > "$TMP/secret"
+# (no address-space limit on the analysis: sanitizer builds need a large one)
 write_config <<CONF
+[Analyze]
+MemoryMax=infinity
 [Upload]
 URL=http://127.0.0.1:$port/hook
 SecretFile=$TMP/secret

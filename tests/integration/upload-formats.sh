@@ -4,7 +4,7 @@
 # (exception, frames with in_app, one thread per goroutine, fingerprint,
 # release, server_name, contexts), chat bodies, bearer token, 429 on Slack.
 . "$(dirname "$0")/upload-lib.sh"
-echo "1..12"
+echo "1..14"
 
 start_server srv 60 --rule /api/42/envelope/=ok --rule /slack=429:1,ok --rule /discord=ok
 base="http://127.0.0.1:$srv_port"
@@ -178,6 +178,33 @@ if grep -qF "$TOKEN" "$T/run.out" "$T/run.err" "$T/list.json"; then
 else
 	ok "the bearer token appears in no output"
 fi
+
+# a crash whose analysis failed is reported from its record alone
+cat > "$CRASHWATCH_CONFIG" <<CONF
+[Storage]
+Directory=$T/store
+[Upload plain]
+URL=$base/plain
+CONF
+"$HARNESS" store spool-unanalysed - > /dev/null
+timeout 20 "$HARNESS" run 10 --until-idle > "$T/run2.out" 2>&1
+check "a crash without an analysis is still reported, from its record" python3 - "$T/srv.log" <<'PYEOF'
+import sys, json
+reqs = [json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["path"] == "/plain"]
+assert len(reqs) == 1, reqs
+d = json.loads(reqs[0]["body"])["data"]
+assert d["crash_id"] == "2" and d["executable"] == "/usr/bin/unanalysed", d
+assert d["signal"]["name"] == "SIGABRT" and d["kind"] == "signal" and d["message"] == "killed by SIGABRT"
+assert d["go"] is None and d["runtime"] == "native" and d["frames"] == [] and d["fingerprint"] is None
+PYEOF
+# a crash stored twice (same spool id) is queued once
+"$HARNESS" store spool-unanalysed - > "$T/again.out" 2>&1
+"$HARNESS" uploads --json --crash 2 > "$T/c2.json"
+check "re-storing a crash (same spool id) queues nothing new" python3 - "$T/c2.json" <<'PYEOF'
+import sys, json
+j = json.load(open(sys.argv[1]))
+assert len(j["uploads"]) == 1 and j["uploads"][0]["state"] == "delivered", j
+PYEOF
 
 # a bad DSN or an unreadable secret is a clear start-up error naming the section
 cat > "$CRASHWATCH_CONFIG" <<CONF

@@ -3,7 +3,7 @@
  * loop against a test server, and runs `crashwatch uploads`. The database
  * and endpoints come from $CRASHWATCH_CONFIG.
  *
- *   upload-harness store SPOOL_ID ANALYSIS.json [TIME_SEC]   prints the crash id
+ *   upload-harness store SPOOL_ID ANALYSIS.json|- [TIME_SEC] prints the crash id ("-": analysis failed)
  *   upload-harness run SECONDS [--until-idle]                 prints one line per attempt
  *   upload-harness uploads [ARGS...]                          crashwatch uploads ARGS */
 #include "config.h"
@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,9 @@ static int store(const char *spool_id, const char *analysis_path, int64_t when)
 		cw_config_free(&cfg);
 		return 1;
 	}
-	struct json_object *a = json_object_from_file(analysis_path);
+	/* "-": a crash whose analysis failed (no analysis JSON) */
+	bool none = strcmp(analysis_path, "-") == 0;
+	struct json_object *a = none ? json_object_new_object() : json_object_from_file(analysis_path);
 	if (!a) {
 		fprintf(stderr, "%s: not JSON\n", analysis_path);
 		cw_db_close(db);
@@ -63,12 +66,12 @@ static int store(const char *spool_id, const char *analysis_path, int64_t when)
 		.host = "testhost",
 		.pid = 4242, .tid = 4242, .uid = 1000, .gid = 1000,
 		.signal = 6,
-		.exe = json_object_object_get_ex(exe, "path", &v) ? json_object_get_string(v) : NULL,
+		.exe = json_object_object_get_ex(exe, "path", &v) ? json_object_get_string(v) : "/usr/bin/unanalysed",
 		.cmdline = "/srv/api --secret-flag=swordfish",
 		.fingerprint = json_object_object_get_ex(a, "fingerprint", &v) ? json_object_get_string(v) : NULL,
 		.core_state = CW_CORE_METADATA_ONLY,
-		.analysis_status = CW_ANALYSIS_OK,
-		.analysis_json = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN),
+		.analysis_status = none ? CW_ANALYSIS_FAILED : CW_ANALYSIS_OK,
+		.analysis_json = none ? NULL : json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN),
 	};
 	int64_t id = 0;
 	r = cw_crash_insert_hooked(db, &c, cw_upload_crash_hook, &cfg, &id);
