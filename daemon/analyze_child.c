@@ -72,7 +72,7 @@ static void child_run(const struct cw_sandbox *sb, const char *exe, const char *
 		_exit(2);
 	struct rlimit no_core = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &no_core);
-	if (sb->memory_max) {
+	if (sb->memory_max && CW_SANDBOX_HAS_AS_LIMIT) {
 		struct rlimit as = { sb->memory_max, sb->memory_max };
 		setrlimit(RLIMIT_AS, &as);
 	}

@@ -20,6 +20,19 @@ struct cw_sandbox {
 	uint64_t timeout_sec;   /* wall clock and RLIMIT_CPU, 0 = unlimited */
 };
 
+/* AddressSanitizer reserves terabytes of address space for its shadow:
+ * such builds cannot apply RLIMIT_AS (MemoryMax=). */
+#if defined(__SANITIZE_ADDRESS__)
+#define CW_SANDBOX_HAS_AS_LIMIT 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CW_SANDBOX_HAS_AS_LIMIT 0
+#endif
+#endif
+#ifndef CW_SANDBOX_HAS_AS_LIMIT
+#define CW_SANDBOX_HAS_AS_LIMIT 1
+#endif
+
 /* Fills sb from the configuration. *user_missing is set when the daemon
  * runs as root and User= does not exist (the analysis then runs as root,
  * still with limits: the caller logs it). */

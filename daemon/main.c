@@ -74,7 +74,9 @@ static void load_sandbox(struct cw_daemon *d)
 		cw_log_warning("[Analyze] User=%s does not exist: analyses run as root, still with limits "
 			       "(create the user, e.g. with systemd-sysusers, to drop privileges)",
 			       d->cfg.analyze_user);
-	else if (!d->sandbox.drop && geteuid() != 0)
+	if (!CW_SANDBOX_HAS_AS_LIMIT)
+		cw_log_warning("built with AddressSanitizer: [Analyze] MemoryMax= is not enforced");
+	if (r >= 0 && !missing && !d->sandbox.drop && geteuid() != 0)
 		cw_log_info("not running as root: analyses run as uid %u with limits", (unsigned)geteuid());
 }
 

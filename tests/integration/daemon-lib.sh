@@ -15,6 +15,9 @@ export CRASHWATCH_CONFIG="$TMP/crashwatch.conf"
 DAEMON_PID=""
 n=0
 failed=0
+# sanitizer builds: reports of every program go to files checked at the end
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$TMP/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$TMP/sanitizer"
 
 write_config() { # extra lines on stdin are appended
 	{
@@ -148,4 +151,16 @@ build_c_crasher() { # a small C program that segfaults
 # The runtime's own panic line(s): text after the last "panic: " without " [recovered]".
 runtime_panic_message() {
 	grep '^panic: ' "$1" | tail -n 1 | sed -e 's/^panic: //' -e 's/ \[recovered\]$//'
+}
+
+# check_sanitizer_reports: no AddressSanitizer/LeakSanitizer/UBSan report
+# from the daemon, the collector or the CLI during the test.
+check_sanitizer_reports() {
+	local reports
+	reports=$(ls "$TMP"/sanitizer.* 2>/dev/null)
+	if [ -z "$reports" ]; then
+		ok "no sanitizer reports"
+	else
+		not_ok "no sanitizer reports" "$(head -n 3 $reports | tr '\n' ' ' | cut -c1-300)"
+	fi
 }

@@ -5,7 +5,7 @@
 # SIGHUP reload (bad config kept out, good config applied), SIGTERM.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
-echo "1..10"
+echo "1..11"
 write_config </dev/null
 
 cat > "$TMP/launch.py" <<'PYEOF'
@@ -88,4 +88,5 @@ if [ -S /run/systemd/journal/socket ] && command -v journalctl >/dev/null; then
 else
 	skip "journald native logging" "no journal socket (/run/systemd/journal/socket) here"
 fi
+check_sanitizer_reports
 exit $failed

@@ -7,11 +7,11 @@
 # crash stored exactly once.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
-echo "1..22"
+echo "1..23"
 write_config </dev/null
 
 if ! find_go; then
-	for i in $(seq 1 22); do skip "e2e step $i" "no Go toolchain"; done
+	for i in $(seq 1 23); do skip "e2e step $i" "no Go toolchain"; done
 	exit 0
 fi
 
@@ -109,4 +109,5 @@ check "killed mid-analysis: every crash stored exactly once" \
 	test "$("$CLI" list --json | jq '[.[].spool_id] | unique | length')" = 5 -a "$(crash_count)" = 5
 
 check "SIGTERM: the daemon exits cleanly" stop_daemon
+check_sanitizer_reports
 exit $failed
