@@ -347,7 +347,7 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 		(void)cw_core_notes_parse(prefix, s.prefix_len, &p);
 
 	bool restricted = (c->dump_mode >= 0 && c->dump_mode != 1) ||
-			  (p.from_proc && (p.uid != p.euid || p.gid != p.egid));
+			  (p.from_proc && (p.uid != p.euid || p.gid != p.egid || p.nondumpable));
 	int64_t crash_uid = c->uid >= 0 ? c->uid : p.uid;
 	uid_t owner = restricted || crash_uid < 0 ? 0 : (uid_t)crash_uid;
 

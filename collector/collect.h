@@ -59,9 +59,15 @@ int cw_crash_from_pidfd(int pidfd, struct cw_crash_info *c);
 
 /* Collects one crash: reads its metadata (pidfd-verified /proc, else the
  * core's notes), drains core_fd to EOF into the spool under cfg's storage
- * directory, writes the record last. Never waits for anyone. Returns 0 when
- * the crash was handled (including "metadata only" and "dropped"), a
- * negative errno when nothing could be written (the core is still drained). */
+ * directory, writes the record last. Takes core_fd: it is closed as soon
+ * as it is drained (for the kernel, that releases the crashing process).
+ * Never waits for anyone. Returns 0 when the crash was handled (including
+ * "metadata only" and "dropped"), a negative errno when nothing could be
+ * written (the core is still drained).
+ * Socket mode (core_pattern "@PATH", Linux >= 6.16): the daemon accepts the
+ * kernel's connection, gets a pidfd with getsockopt(SO_PEERPIDFD), fills c
+ * with cw_crash_from_pidfd() and calls this with entry CW_COLLECT_SOCKET
+ * and the connection as core_fd. */
 int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum cw_collect_entry entry,
 	       int core_fd, struct cw_collect_result *res);
 

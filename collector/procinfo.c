@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -386,6 +387,11 @@ int cw_procinfo_read(const struct cw_crash_info *c, struct cw_procinfo *p)
 	if (cw_read_file_at(proc_fd, "status", SMALL_MAX, &buf, &len) >= 0)
 		parse_status(p, buf);
 	free(buf), buf = NULL;
+	/* The kernel gives the files in /proc/PID to root when a process is not dumpable
+	 * (setuid, prctl(PR_SET_DUMPABLE, 0)): such a core is root's only. */
+	struct stat st;
+	if (fstatat(proc_fd, "status", &st, 0) == 0 && st.st_uid == 0 && p->euid > 0)
+		p->nondumpable = true;
 	if (cw_read_file_at(proc_fd, "comm", 256, &buf, &len) >= 0) {
 		buf[strcspn(buf, "\n")] = 0;
 		p->comm = CW_TAKE_PTR(buf);

@@ -33,6 +33,7 @@ struct cw_procinfo {
 	int64_t uid, euid, gid, egid; /* -1 unknown */
 	int signal;                /* from the core (socket mode), -1 */
 	bool core_dumping;         /* /proc says the process is dumping core */
+	bool nondumpable;          /* /proc/PID owned by root for a non-root process: not dumpable */
 	char *cgroup;
 	char *unit;
 	char *user_unit;

@@ -4,7 +4,7 @@
 # the core's notes for a gone process, a bogus pidfd and a recycled pid.
 set -u
 . "$top_srcdir/tests/integration/collector-lib.sh"
-echo "1..37"
+echo "1..39"
 echo "# pattern from $PATTERN_SOURCE: $PATTERN"
 
 build_c_crasher
@@ -46,6 +46,22 @@ check "a user's crash is owned by that user" test "$(stat -c %u "$(meta_of)") $(
 clear_spool
 run_collector "$SLEEPER" "$SLEEPER" 65534 65534 6 "$NOW" 0 testhost 2 "" crash < "$CORE"
 check "a restricted crash is root's, mode 0400" test "$(stat -c '%u %a' "$(core_of)")" = "0 400" -a "$(field .restricted)" = true
+
+# A non-dumpable process (prctl(PR_SET_DUMPABLE, 0), as after setuid) of
+# another user, with %d saying 1: /proc/PID is root's, so the core is too.
+cat > "$TMP/nodump.c" <<'CEOF'
+#include <sys/prctl.h>
+#include <unistd.h>
+int main(void) { prctl(PR_SET_DUMPABLE, 0); pause(); return 0; }
+CEOF
+cc -o "$TMP/nodump" "$TMP/nodump.c" && chmod 755 "$TMP" "$TMP/nodump"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/nodump" & nodump=$!
+BG_PIDS="$BG_PIDS $nodump"
+for i in $(seq 50); do [ "$(stat -c %u /proc/$nodump/status 2>/dev/null)" = 0 ] && break; sleep 0.05; done
+clear_spool
+run_collector "$nodump" "$nodump" 65534 65534 6 "$(date +%s)" 0 testhost 1 "" nodump < "$CORE" 2>/dev/null
+check "non-dumpable process: restricted, root-owned 0400" test "$(field .restricted) $(stat -c '%u %a' "$(core_of)")" = "true 0 400"
+check "non-dumpable process: no executable copy" test "$(field .executable_copy)" = null
 
 # The process is gone: metadata from the core's notes.
 clear_spool

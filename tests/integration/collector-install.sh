@@ -3,10 +3,10 @@
 # sysctl.d directory (the real ones are only touched by make check-kernel).
 set -u
 . "$top_srcdir/tests/integration/collector-lib.sh"
-echo "1..14"
+echo "1..16"
 
 if ! "$CLI" install --help >/dev/null 2>&1; then
-	for i in $(seq 14); do skip "install/uninstall $i" "crashwatch has no install verb in this build"; done
+	for i in $(seq 16); do skip "install/uninstall $i" "crashwatch has no install verb in this build"; done
 	exit 0
 fi
 PF="$TMP/core_pattern"; SD="$TMP/sysctl.d"; mkdir -p "$SD"
@@ -39,6 +39,19 @@ inst --forward >/dev/null
 check "--forward records ForwardTo= in a config drop-in" grep -qxF "ForwardTo=${prev#|}" "$CRASHWATCH_CONFIG.d/50-forward.conf"
 uninst >/dev/null
 check "uninstall removes the forward drop-in" test ! -e "$CRASHWATCH_CONFIG.d/50-forward.conf"
+
+# --socket: the daemon's core socket when the kernel has @socket (>= 6.16), else the pipe.
+printf '[Storage]\nDirectory=%s\n[Daemon]\nCoreSocket=%s\n' "$STORE" "$TMP/core.sock" > "$CRASHWATCH_CONFIG"
+out=$(inst --dry-run --socket)
+check "--socket without a listening socket falls back to the pipe" test "${out:0:1}" = "|"
+python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$TMP/core.sock"
+out=$(inst --dry-run --socket)
+if [ "$(uname -r | awk -F. '{ print ($1 > 6 || ($1 == 6 && $2 >= 16)) }')" = 1 ]; then
+	check "--socket on Linux >= 6.16 uses @socket" test "$out" = "@$TMP/core.sock"
+else
+	check "--socket on Linux < 6.16 keeps the pipe" test "${out:0:1}" = "|"
+fi
+printf '[Storage]\nDirectory=%s\n' "$STORE" > "$CRASHWATCH_CONFIG"
 
 "$CLI" install --dry-run --collector "relative/crashwatch-collect" >/dev/null 2>&1
 check "a relative collector path is refused" test $? -eq 2
