@@ -229,7 +229,7 @@ static int keep_executable(const struct cw_config *cfg, int storage_fd, const st
 			goto fail;
 		}
 	}
-	r = cw_spool_file_commit(dir_fd, &f, p->build_id, 0, 0, st.st_mode & S_IROTH ? 0444 : 0400);
+	r = cw_spool_file_commit(dir_fd, &f, p->build_id, st.st_mode & S_IROTH ? 0444 : 0400, -1, NULL);
 	if (r == -EEXIST)
 		r = 0; /* another crash kept it first */
 	if (r < 0)
@@ -241,7 +241,7 @@ fail:
 	return r;
 }
 
-static int write_record(int spool_fd, const struct cw_record *rec, uid_t uid, gid_t gid)
+static int write_record(int spool_fd, const struct cw_record *rec, int64_t reader)
 {
 	_cleanup_free_ char *json = NULL;
 	struct cw_spool_file f = { .fd = -1 };
@@ -267,7 +267,7 @@ static int write_record(int spool_fd, const struct cw_record *rec, uid_t uid, gi
 		off += (size_t)n;
 	}
 	snprintf(name, sizeof(name), "%s.meta", rec->id);
-	return cw_spool_file_commit(spool_fd, &f, name, uid, gid, 0400);
+	return cw_spool_file_commit(spool_fd, &f, name, 0400, reader, NULL);
 }
 
 int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum cw_collect_entry entry,
@@ -349,13 +349,14 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 	bool restricted = (c->dump_mode >= 0 && c->dump_mode != 1) ||
 			  (p.from_proc && (p.uid != p.euid || p.gid != p.egid || p.nondumpable));
 	int64_t crash_uid = c->uid >= 0 ? c->uid : p.uid;
-	uid_t owner = restricted || crash_uid < 0 ? 0 : (uid_t)crash_uid;
+	int64_t reader = restricted ? -1 : crash_uid; /* who may read the files besides root */
+	bool user_readable = false;
 
 	snprintf(core_name, sizeof(core_name), "%s.core.zst", res->id);
 	if (s.zsw) {
 		cw_zsw_free(s.zsw);
 		s.zsw = NULL;
-		r = cw_spool_file_commit(spool_fd, &s.file, core_name, owner, 0, 0400);
+		r = cw_spool_file_commit(spool_fd, &s.file, core_name, 0400, reader, &user_readable);
 		if (r < 0) {
 			res->core_stored = false;
 			res->truncated = false;
@@ -379,8 +380,9 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 		.executable_copy = exe_copy,
 		.core_file = res->core_stored ? core_name : NULL,
 		.forwarded_to = res->forwarded ? cfg->forward_to : NULL,
+		.user_readable = user_readable,
 	};
-	r = write_record(spool_fd, &rec, owner, 0);
+	r = write_record(spool_fd, &rec, reader);
 	if (r < 0 && res->core_stored) {
 		/* No record, no crash: never leave a core without its record. */
 		(void)unlinkat(spool_fd, core_name, 0);

@@ -196,6 +196,7 @@ int cw_record_to_json(const struct cw_record *rec, char **out)
 				      json_object_new_uint64(c->core_rlimit));
 	add(o, "dump_mode", jint_or_null(c->dump_mode));
 	add(o, "restricted", json_object_new_boolean(rec->restricted));
+	add(o, "user_readable", json_object_new_boolean(rec->user_readable));
 	add(o, "metadata_source", json_object_new_string(p->from_proc ? "proc" : p->exe || p->comm || p->n_maps ? "core" : "none"));
 	add(o, "metadata_note", p->note[0] ? jstr(p->note) : NULL);
 	add(o, "pidfd", p->pidfd_source ? json_object_new_string(p->pidfd_source) : NULL);

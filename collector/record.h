@@ -18,6 +18,7 @@ struct cw_record {
 	const struct cw_procinfo *proc;
 	const struct cw_collect_result *result;
 	bool restricted;
+	bool user_readable;           /* the crashing uid may read the core (ACL) */
 	const char *boot_id;          /* may be NULL */
 	const char *executable_copy;  /* relative to STORAGE, may be NULL */
 	const char *core_file;        /* name in the spool, NULL when not stored */

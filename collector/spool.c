@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "collector/spool.h"
@@ -66,17 +67,54 @@ int cw_spool_file_begin(int dirfd, struct cw_spool_file *f)
 	return r;
 }
 
-int cw_spool_file_commit(int dirfd, struct cw_spool_file *f, const char *name, uid_t uid, gid_t gid, mode_t mode)
+/* A POSIX ACL "user:UID:r" on fd (the xattr format of
+ * system.posix_acl_access, as setfacl writes it). */
+static int grant_read(int fd, uid_t uid, mode_t mode)
+{
+	enum { USER_OBJ = 0x01, USER = 0x02, GROUP_OBJ = 0x04, MASK = 0x10, OTHER = 0x20 };
+	const struct { uint16_t tag, perm; uint32_t id; } entries[] = {
+		{ USER_OBJ, (mode >> 6) & 7, UINT32_MAX },
+		{ USER, 4, uid },
+		{ GROUP_OBJ, (mode >> 3) & 7, UINT32_MAX },
+		{ MASK, 4 | ((mode >> 3) & 7), UINT32_MAX },
+		{ OTHER, mode & 7, UINT32_MAX },
+	};
+	unsigned char buf[4 + sizeof(entries) / sizeof(entries[0]) * 8], *p = buf;
+
+	p[0] = 2, p[1] = p[2] = p[3] = 0; /* POSIX_ACL_XATTR_VERSION, little endian */
+	p += 4;
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++, p += 8) {
+		p[0] = (unsigned char)entries[i].tag;
+		p[1] = (unsigned char)(entries[i].tag >> 8);
+		p[2] = (unsigned char)entries[i].perm;
+		p[3] = 0;
+		for (int b = 0; b < 4; b++)
+			p[4 + b] = (unsigned char)(entries[i].id >> (8 * b));
+	}
+	if (fsetxattr(fd, "system.posix_acl_access", buf, sizeof(buf), 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int cw_spool_file_commit(int dirfd, struct cw_spool_file *f, const char *name, mode_t mode, int64_t reader_uid,
+			 bool *reader_granted)
 {
 	int r = 0;
 
+	if (reader_granted)
+		*reader_granted = false;
 	if (f->fd < 0)
 		return -EBADF;
-	if (fchown(f->fd, uid, gid) < 0 || fchmod(f->fd, mode) < 0) {
+	if (fchmod(f->fd, mode) < 0) {
 		r = -errno;
 		cw_spool_file_abort(dirfd, f);
 		return r;
 	}
+	/* Owned by root; the crashing user may read it through an ACL (where
+	 * the file system has none, the file stays root's only). */
+	if (reader_uid > 0 && reader_uid < UINT32_MAX && grant_read(f->fd, (uid_t)reader_uid, mode) == 0 &&
+	    reader_granted)
+		*reader_granted = true;
 	if (f->tmp_name[0]) {
 		if (renameat2(dirfd, f->tmp_name, dirfd, name, RENAME_NOREPLACE) < 0)
 			r = -errno;

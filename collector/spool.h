@@ -4,6 +4,7 @@
 #ifndef CW_COLLECTOR_SPOOL_H
 #define CW_COLLECTOR_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -25,9 +26,12 @@ struct cw_spool_file {
 
 /* Starts an anonymous file in dirfd. */
 int cw_spool_file_begin(int dirfd, struct cw_spool_file *f);
-/* Sets owner and mode, then gives it its final name (never replacing an
- * existing one: -EEXIST). Closes the fd. */
-int cw_spool_file_commit(int dirfd, struct cw_spool_file *f, const char *name, uid_t uid, gid_t gid, mode_t mode);
+/* Sets the mode (the file stays root's), lets reader_uid (> 0) read it
+ * through a POSIX ACL when the file system allows (*reader_granted, may be
+ * NULL), then gives it its final name (never replacing an existing one:
+ * -EEXIST). Closes the fd. */
+int cw_spool_file_commit(int dirfd, struct cw_spool_file *f, const char *name, mode_t mode, int64_t reader_uid,
+			 bool *reader_granted);
 /* Drops the file: nothing remains. Safe to call twice. */
 void cw_spool_file_abort(int dirfd, struct cw_spool_file *f);
 

@@ -4,7 +4,7 @@
 # the core's notes for a gone process, a bogus pidfd and a recycled pid.
 set -u
 . "$top_srcdir/tests/integration/collector-lib.sh"
-echo "1..39"
+echo "1..43"
 echo "# pattern from $PATTERN_SOURCE: $PATTERN"
 
 build_c_crasher
@@ -40,12 +40,19 @@ check "no temporary files left" test -z "$(ls -A "$SPOOL" | grep -v -e '\.meta$'
 # Another user's crash: files owned by that uid.
 clear_spool
 run_collector "$SLEEPER" "$SLEEPER" 65534 65534 6 "$NOW" 0 testhost 1 "" crash < "$CORE"
-check "a user's crash is owned by that user" test "$(stat -c %u "$(meta_of)") $(stat -c %u "$(core_of)")" = "65534 65534"
+chmod 755 "$TMP"
+as_user() { setpriv --reuid="$1" --regid="$1" --clear-groups cat "$2" > /dev/null 2>&1; }
+check "a user's crash: root's files, readable by that user (ACL)" \
+	test "$(stat -c %u "$(core_of)")" = 0 -a "$(field .user_readable)" = true
+check "a user's crash: that user can read the core and the record" as_user 65534 "$(core_of)"
+check "a user's crash: another user cannot" test "$(as_user 65533 "$(core_of)"; echo $?) $(as_user 65533 "$(meta_of)"; echo $?)" = "1 1"
+check "a user's crash: that user cannot change it" test "$(setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "chmod 600 '$(core_of)' || echo denied" 2>/dev/null)" = denied
 
 # Dump mode 2 (setuid / not dumpable): root only.
 clear_spool
 run_collector "$SLEEPER" "$SLEEPER" 65534 65534 6 "$NOW" 0 testhost 2 "" crash < "$CORE"
-check "a restricted crash is root's, mode 0400" test "$(stat -c '%u %a' "$(core_of)")" = "0 400" -a "$(field .restricted)" = true
+check "a restricted crash is root's only" test "$(stat -c '%u %a' "$(core_of)")" = "0 400" -a "$(field .restricted) $(field .user_readable)" = "true false"
+check "a restricted crash: the user cannot read it" test "$(as_user 65534 "$(core_of)"; echo $?)" = 1
 
 # A non-dumpable process (prctl(PR_SET_DUMPABLE, 0), as after setuid) of
 # another user, with %d saying 1: /proc/PID is root's, so the core is too.
