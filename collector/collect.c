@@ -303,7 +303,7 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 		cw_procinfo_free(&p);
 		return r;
 	}
-	r = cw_spool_new_id(started, c->pid, res->id, sizeof(res->id));
+	r = cw_spool_new_id(started, c->pid > 0 ? c->pid : 0, res->id, sizeof(res->id));
 	if (r >= 0)
 		r = cw_store_limits_init(cfg, storage_fd, &limits);
 	if (r < 0) {
@@ -319,7 +319,9 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 	s.file.fd = -1;
 	s.res = res;
 	s.next_check = LIMIT_CHECK_EVERY;
-	if (!p.from_proc)
+	/* The core's notes fill in what /proc could not tell, and the signal
+	 * when the kernel did not pass one (socket mode). */
+	if (!p.from_proc || c->signal < 0)
 		s.prefix = prefix = malloc(CW_CORENOTES_PREFIX_MAX);
 
 	struct cw_forward forward = { .pid = -1, .fd = -1 };

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <elf.h>
 #include <json-c/json.h>
 
 #include "collector/collect.h"
@@ -98,6 +99,38 @@ static char *slurp_path(const char *path)
 	return buf;
 }
 
+/* A minimal ELF core: header, one PT_NOTE with NT_SIGINFO (SIGSEGV), then
+ * filler up to len. */
+static void make_core(unsigned char *buf, size_t len)
+{
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Phdr ph = { 0 };
+	unsigned char note[12 + 8 + 128] = { 0 };
+
+	memset(buf, 0x5a, len);
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_CORE;
+	eh.e_machine = EM_X86_64;
+	eh.e_phoff = sizeof(eh);
+	eh.e_phentsize = sizeof(ph);
+	eh.e_phnum = 1;
+	ph.p_type = PT_NOTE;
+	ph.p_offset = sizeof(eh) + sizeof(ph);
+	ph.p_filesz = sizeof(note);
+	note[0] = 5;                      /* namesz "CORE\0" */
+	note[4] = 128;                    /* descsz */
+	for (int b = 0; b < 4; b++)
+		note[8 + b] = (unsigned char)((uint32_t)NT_SIGINFO >> (8 * b));
+	memcpy(note + 12, "CORE", 5);
+	note[20] = 11;                    /* si_signo */
+	memcpy(buf, &eh, sizeof(eh));
+	memcpy(buf + sizeof(eh), &ph, sizeof(ph));
+	memcpy(buf + ph.p_offset, note, sizeof(note));
+}
+
 /* The @socket entry: identify the crash from a pidfd, then collect. */
 static void test_socket_entry(void **state)
 {
@@ -131,8 +164,7 @@ static void test_socket_entry(void **state)
 	assert_int_equal(c.uid, (int64_t)getuid());
 	assert_int_equal(c.signal, -1);
 
-	for (size_t i = 0; i < sizeof(data); i++)
-		data[i] = (unsigned char)(i * 7 / 3);
+	make_core(data, sizeof(data));
 	int fd = memfd_create("core", MFD_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
@@ -157,6 +189,8 @@ static void test_socket_entry(void **state)
 	assert_string_equal(json_object_get_string(json_object_object_get(o, "pidfd")), "kernel");
 	assert_string_equal(json_object_get_string(json_object_object_get(o, "metadata_source")), "proc");
 	assert_int_equal(json_object_get_int(json_object_object_get(o, "pid")), child);
+	/* No %s in socket mode: the signal comes from the core's NT_SIGINFO. */
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "signal_name")), "SIGSEGV");
 	json_object_put(o);
 	free(text);
 
