@@ -43,6 +43,8 @@ int cw_analysis_summary_get(struct json_object *a, struct cw_analysis_summary *s
 	s->go_module = get_str(go, "main_module");
 	s->fingerprint = get_str(a, "fingerprint");
 	s->build_id = get_str(get(a, "executable", json_type_object), "build_id");
+	struct json_object *sig = get(get(a, "signal", json_type_object), "number", json_type_int);
+	s->signal = sig && json_object_get_int(sig) > 0 && json_object_get_int(sig) < 128 ? json_object_get_int(sig) : 0;
 	struct json_object *v = get(a, "crashed_goroutine", json_type_int);
 	s->crashed_goroutine = v ? json_object_get_int64(v) : 0;
 	struct json_object *gs = get(a, "goroutines", json_type_array);

@@ -12,6 +12,7 @@ struct cw_analysis_summary {
 	char *message;          /* the final panic's message, or the fatal error */
 	char *fault_location;   /* "function file:line" */
 	int64_t crashed_goroutine, goroutine_count;
+	int signal;             /* from the core's NT_SIGINFO, 0 when absent */
 };
 
 /* Strings are borrowed from a except message and fault_location. */

@@ -39,6 +39,8 @@ struct cw_daemon {
 	unsigned query_connections;
 	uint64_t ingested, failed;
 	struct cw_upload_service *uploads;
+	int core_fd;                 /* @socket core_pattern listener, or -1 */
+	sd_event_source *core_src;
 };
 
 /* spool_watch.c */
@@ -58,6 +60,11 @@ int cw_retention_start(struct cw_daemon *d);
 
 /* query_socket.c */
 int cw_query_socket_start(struct cw_daemon *d, int listen_fd);
+
+/* core_socket.c: the kernel's @socket entry (Linux >= 6.16). Returns 1
+ * when listening, 0 when not configured. */
+bool cw_core_socket_supported(void);
+int cw_core_socket_start(struct cw_daemon *d);
 
 /* main.c: STATUS= for systemd */
 void cw_daemon_update_status(struct cw_daemon *d);

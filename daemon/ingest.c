@@ -82,7 +82,7 @@ static int take_core(struct cw_ingest *in)
 		if (faccessat(d->cores_fd, in->name_core, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 			return -ENOENT; /* neither in the spool nor taken before */
 	}
-	_cleanup_close_ int fd = openat(d->cores_fd, in->name_core, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(d->cores_fd, in->name_core, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	struct stat st;
@@ -131,7 +131,7 @@ static void finish(struct cw_ingest *in, bool ok, const char *json, const char *
 	struct cw_crash_record c = {
 		.spool_id = rec->id, .time_usec = rec->time_usec, .host = rec->host,
 		.boot_id = rec->boot_id, .pid = rec->pid, .tid = rec->tid, .uid = rec->uid,
-		.gid = rec->gid, .signal = rec->signal, .restricted = rec->restricted,
+		.gid = rec->gid, .signal = rec->signal ? rec->signal : sum.signal, .restricted = rec->restricted,
 		.exe = rec->exe, .build_id = rec->build_id ? rec->build_id : sum.build_id,
 		.comm = rec->comm, .cmdline = rec->cmdline, .unit = rec->unit,
 		.container = rec->container, .go_version = sum.go_version, .go_module = sum.go_module,

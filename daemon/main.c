@@ -176,6 +176,15 @@ static int setup(struct cw_daemon *d)
 		if (r < 0)
 			return cw_log_errno(LOG_ERR, r, "query socket %s", lfd >= 0 ? "from systemd" : d->cfg.socket_path);
 	}
+	if (cw_core_socket_supported()) {
+		r = cw_core_socket_start(d);
+		if (r < 0)
+			cw_log_errno(LOG_WARNING, r, "core socket %s (the pipe handler still works)",
+				     d->cfg.core_socket_path);
+		else if (r > 0)
+			cw_log_info("kernel @socket core dumps accepted on %s", d->cfg.core_socket_path);
+	} else
+		cw_log_debug("kernel older than 6.16: no @socket core dumps, the pipe handler collects");
 	/* uploads: drains the outbox that ingest fills (daemon/upload_service.h) */
 	r = cw_upload_service_start(d->ev, d->db, &d->cfg, &d->uploads);
 	if (r < 0)
@@ -201,6 +210,9 @@ static void teardown(struct cw_daemon *d)
 	sd_event_source_disable_unref(d->inotify_src);
 	sd_event_source_disable_unref(d->retention_timer);
 	sd_event_source_disable_unref(d->query_src);
+	sd_event_source_disable_unref(d->core_src);
+	if (d->core_fd >= 0)
+		close(d->core_fd);
 	if (d->query_fd >= 0)
 		close(d->query_fd);
 	if (d->spool_fd >= 0)
@@ -222,7 +234,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	struct cw_daemon d = { .spool_fd = -1, .cores_fd = -1, .query_fd = -1 };
+	struct cw_daemon d = { .spool_fd = -1, .cores_fd = -1, .query_fd = -1, .core_fd = -1 };
 	int c;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {

@@ -63,6 +63,16 @@ static bool get_int(struct json_object *o, const char *k, int64_t min, int64_t m
 	return true;
 }
 
+/* A number within [min, max], or null / absent (then 0). */
+static bool int_or_null(struct json_object *o, const char *k, int64_t min, int64_t max, int64_t *out)
+{
+	struct json_object *v;
+	*out = 0;
+	if (!json_object_object_get_ex(o, k, &v) || !v)
+		return true;
+	return get_int(o, k, min, max, out);
+}
+
 static bool get_bool(struct json_object *o, const char *k)
 {
 	struct json_object *v = get(o, k, json_type_boolean);
@@ -124,14 +134,21 @@ int cw_spool_record_parse(const char *buf, size_t len, struct cw_spool_record *o
 	    !cw_spool_id_valid(json_object_get_string(id), (size_t)json_object_get_string_len(id)) ||
 	    !get_int(root, "time_usec", 0, INT64_MAX, &out->time_usec) ||
 	    !get_int(root, "pid", 1, INT32_MAX, &out->pid) ||
-	    !get_int(root, "uid", 0, UINT32_MAX, &out->uid) ||
-	    !get_int(root, "gid", 0, UINT32_MAX, &out->gid) ||
-	    !get_int(root, "signal", 0, 128, &sig))
+	    !int_or_null(root, "signal", 0, 128, &sig))
 		goto out;
-	out->signal = (int)sig;
+	out->signal = (int)sig; /* 0: unknown (socket mode), the analysis knows */
 	if (!get_int(root, "tid", 1, INT32_MAX, &out->tid))
 		out->tid = out->pid;
 	out->restricted = get_bool(root, "restricted");
+	if (!get_int(root, "uid", 0, UINT32_MAX, &out->uid) || !get_int(root, "gid", 0, UINT32_MAX, &out->gid)) {
+		/* owner unknown: root's only */
+		struct json_object *u = NULL, *g = NULL;
+		if ((json_object_object_get_ex(root, "uid", &u) && u) ||
+		    (json_object_object_get_ex(root, "gid", &g) && g))
+			goto out; /* present but not a valid id */
+		out->uid = out->gid = 0;
+		out->restricted = true;
+	}
 	out->container = get_bool(root, "container") ? strdup("yes") : NULL;
 	r = -ENOMEM;
 	out->id = strdup(json_object_get_string(id));

@@ -52,6 +52,20 @@ static void test_record_good(void **state)
 	cw_spool_record_clear(&r);
 }
 
+static void test_record_socket_mode(void **state)
+{
+	/* @socket entry: the kernel tells no signal; an unknown owner is root's only */
+	const char *j = "{\"schema\":\"crashwatch.record.v1\",\"id\":\"" GOOD_ID "\","
+		"\"time_usec\":1,\"pid\":7,\"tid\":null,\"uid\":null,\"gid\":null,\"signal\":null}";
+	struct cw_spool_record r;
+	assert_int_equal(cw_spool_record_parse(j, strlen(j), &r), 0);
+	assert_int_equal(r.signal, 0);
+	assert_int_equal(r.tid, 7);
+	assert_int_equal(r.uid, 0);
+	assert_true(r.restricted);
+	cw_spool_record_clear(&r);
+}
+
 static void test_record_bad(void **state)
 {
 	static const char *const bad[] = {
@@ -124,6 +138,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spool_id),
 		cmocka_unit_test(test_record_good),
+		cmocka_unit_test(test_record_socket_mode),
 		cmocka_unit_test(test_record_bad),
 		cmocka_unit_test(test_query_roundtrip),
 		cmocka_unit_test(test_query_bad),
