@@ -241,7 +241,7 @@ int cw_pcln_func(const struct cw_pcln *p, uint64_t pc, struct cw_func *f)
 	return decode_func(p, i, f);
 }
 
-static int detect_scheme(struct cw_pcln *p)
+static void detect_scheme(struct cw_pcln *p)
 {
 	struct cw_func f;
 	/* runtime.sigpanic exists in every Go program; its raw funcID differs
@@ -249,16 +249,15 @@ static int detect_scheme(struct cw_pcln *p)
 	p->scheme = CW_FUNCID_SCHEME_122;
 	if (p->magic == CW_PCLN_MAGIC_118) {
 		p->scheme = CW_FUNCID_SCHEME_118;
-		return 0;
+		return;
 	}
 	if (cw_pcln_func_by_name(p, "runtime.sigpanic", &f) < 0)
-		return 0;
+		return;
 	const uint8_t raw = p->data[f.func_off + p->func_hdr_size - 4];
 	if (raw == 18)
 		p->scheme = CW_FUNCID_SCHEME_118;
 	else if (raw == 20)
 		p->scheme = CW_FUNCID_SCHEME_125;
-	return 0;
 }
 
 static int validate_functab(const struct cw_pcln *p)

@@ -114,6 +114,8 @@ int cw_pcln_frames(const struct cw_pcln *p, const struct cw_exe *exe, uint64_t p
 		   struct cw_pcframe *frames, size_t max, size_t *n);
 void cw_pcframes_free(struct cw_pcframe *frames, size_t n);
 /* Extensions (pcln): */
+/* cw_pcln_open references the executable's bytes: exe must outlive the
+ * cw_pcln. cw_pcln_open_bytes copies its input. */
 /* The PC arguments of this API are link-time pcs the caller wants
  * described: for a return address (every frame but the innermost one, and
  * not after a sigpanic) callers pass pc-1, as the runtime's tracepc does;
