@@ -41,6 +41,7 @@ static void upload_free(struct cw_upload_config *u)
 {
 	free(u->name);
 	free(u->url);
+	free(u->url_file);
 	free(u->dsn);
 	free(u->secret_file);
 	free(u->token_file);
@@ -116,6 +117,7 @@ static const struct key_def main_keys[] = {
 #define UPL(field) offsetof(struct cw_upload_config, field)
 static const struct key_def upload_keys[] = {
 	{ "Upload", "URL", V_STRING, UPL(url) },
+	{ "Upload", "URLFile", V_PATH, UPL(url_file) },
 	{ "Upload", "DSN", V_STRING, UPL(dsn) },
 	{ "Upload", "SecretFile", V_PATH, UPL(secret_file) },
 	{ "Upload", "TokenFile", V_PATH, UPL(token_file) },
@@ -386,9 +388,9 @@ int cw_config_load(const char *path, bool must_exist, struct cw_config *cfg, cha
 	}
 	for (unsigned i = 0; i < cfg->n_uploads; i++) {
 		struct cw_upload_config *u = &cfg->uploads[i];
-		if (u->format == CW_UPLOAD_SENTRY ? !u->dsn : !u->url) {
+		if (u->format == CW_UPLOAD_SENTRY ? !u->dsn : !u->url && !u->url_file) {
 			snprintf(err, errlen, "%s: [%s] needs %s=", path, u->name,
-				 u->format == CW_UPLOAD_SENTRY ? "DSN" : "URL");
+				 u->format == CW_UPLOAD_SENTRY ? "DSN" : "URL= or URLFile");
 			return -EINVAL;
 		}
 	}

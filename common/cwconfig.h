@@ -17,6 +17,7 @@ enum cw_upload_events { CW_EVENTS_ALL, CW_EVENTS_NEW_FINGERPRINT };
 struct cw_upload_config {
 	char *name;             /* section name: "Upload" or "Upload NAME" */
 	char *url;
+	char *url_file;         /* URLFile=: the URL read from a file (Slack/Discord URLs are secrets) */
 	enum cw_upload_format format;
 	char *dsn;              /* Sentry DSN (Format=sentry) */
 	char *secret_file;      /* Standard Webhooks secret (whsec_...) */

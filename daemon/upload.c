@@ -102,6 +102,7 @@ int cw_upload_status_retryable(int status)
 
 /* ---- secrets ---------------------------------------------------------- */
 
+/* One printable token (a bearer token, a secret URL) from a file. */
 static int load_token(const char *path, char **out)
 {
 	char buf[TOKEN_MAX + 1];
@@ -149,6 +150,8 @@ static void endpoint_clear(struct endpoint *ep)
 	}
 	cw_sentry_dsn_clear(&ep->dsn);
 	free(ep->copy.name);
+	if (ep->copy.url)
+		OPENSSL_cleanse(ep->copy.url, strlen(ep->copy.url)); /* may come from URLFile= */
 	free(ep->copy.url);
 	free(ep->copy.ca_file);
 	free(ep->copy.client_cert);
@@ -190,6 +193,17 @@ static int endpoint_init(struct endpoint *ep, const struct cw_upload_config *c, 
 	if ((r = copy_config(c, &ep->copy)) < 0) {
 		snprintf(err, errlen, "[%s]: %s", c->name, strerror(-r));
 		return r;
+	}
+	if (c->url_file) {
+		char *url = NULL;
+		r = load_token(c->url_file, &url);
+		if (r < 0) {
+			snprintf(err, errlen, "[%s] URLFile=%s: %s", c->name, c->url_file,
+				 r == -EINVAL ? "expected one URL" : strerror(-r));
+			return r;
+		}
+		free(ep->copy.url);
+		ep->copy.url = url;
 	}
 	if (c->secret_file) {
 		r = cw_webhook_secret_load(c->secret_file, &ep->secret);

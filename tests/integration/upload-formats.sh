@@ -10,6 +10,7 @@ start_server srv 60 --rule /api/42/envelope/=ok --rule /slack=429:1,ok --rule /d
 base="http://127.0.0.1:$srv_port"
 TOKEN="tok-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 printf '%s\n' "$TOKEN" > "$T/token"
+printf '%s/discord\n' "$base" > "$T/discord.url"
 cat > "$CRASHWATCH_CONFIG" <<CONF
 [Storage]
 Directory=$T/store
@@ -26,7 +27,7 @@ RetryInitialSec=1
 
 [Upload discord]
 Format=discord
-URL=$base/discord
+URLFile=$T/discord.url
 TokenFile=$T/token
 IncludeCmdline=yes
 CONF
@@ -139,7 +140,7 @@ assert kinds[0] == "header" and "context" in kinds, kinds
 assert "main.handleGet" in reqs[1]["body"] and "/src/api/main.go:88" in reqs[1]["body"]
 PYEOF
 
-check "discord: bearer token from TokenFile=, an embed, no mentions" $PY <<'PYEOF'
+check "discord: URL from URLFile=, bearer token from TokenFile=, an embed, no mentions" $PY <<'PYEOF'
 import sys, json
 reqs = [json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["path"] == "/discord"]
 assert len(reqs) == 1
