@@ -136,8 +136,8 @@ int cw_verb_info(int argc, char **argv)
 	if (x.json)
 		x.arr = json_object_new_array();
 	else {
+		x.color = cw_use_color(); /* before the pager takes stdout */
 		cw_pager_open(no_pager);
-		x.color = cw_use_color();
 	}
 	int r = cw_source_crashes(src, &f, print_info, &x);
 	if (r < 0)

@@ -181,8 +181,8 @@ int cw_verb_list(int argc, char **argv)
 	else {
 		f.summary_only = true;
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16); /* long listings: fewer writes */
+		l.color = cw_use_color(); /* before the pager takes stdout */
 		cw_pager_open(no_pager);
-		l.color = cw_use_color();
 		if (l.legend)
 			printf("%-6s %-19s %7s %5s %-7s %-12s %-13s %s\n", "ID", "TIME", "PID", "UID", "SIG",
 			       "FINGERPRINT", "CORE", "EXE  MESSAGE");

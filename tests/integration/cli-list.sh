@@ -1,0 +1,70 @@
+#!/bin/bash
+# crashwatch's verbs on a history of synthetic crashes (records without
+# cores, as the collector writes them for rate-limited crashes): matching
+# like coredumpctl, --json, exit codes, config check, and a pager and
+# colours on a terminal only.
+. "$top_srcdir/tests/integration/daemon-lib.sh"
+
+echo "1..22"
+write_config </dev/null
+check "daemon starts" start_daemon
+
+# record ID TIME_SEC PID UID COMM EXE
+record() {
+	local id="$(printf '%016d' "$(( $2 * 1000000 ))")-$3-$1"
+	cat > "$SPOOL/.#$id" <<JEOF
+{"schema":"crashwatch.record.v1","id":"$id","time_usec":$(( $2 * 1000000 )),"pid":$3,"tid":$3,
+ "uid":$4,"gid":$4,"signal":11,"comm":"$5","exe":"$6","cmdline":["$6","--flag"],
+ "core":{"stored":false,"size":1234,"truncated":false,"dropped_reason":"rate-limited"}}
+JEOF
+	mv "$SPOOL/.#$id" "$SPOOL/$id.meta"
+}
+T0=1700000000   # 2023-11-14 22:13:20 UTC
+record 0000000a $((T0 + 0))    101 0    api     /srv/bin/api
+record 0000000b $((T0 + 3600)) 102 1000 worker  /opt/w/worker
+record 0000000c $((T0 + 7200)) 103 0    api     /srv/bin/api
+record 0000000d $((T0 + 9000)) 104 0    cron    /usr/sbin/cron
+check "four records stored" wait_for_crashes 4
+
+L() { "$CLI" "$@" 2>/dev/null; }
+check "list: one line per crash plus the legend" test "$(L list | wc -l)" = 5
+check "list: newest last" test "$(L list --json | jq -c '[.[].pid]')" = "[101,102,103,104]"
+check "list -1: the newest only" test "$(L list -1 --json | jq -c '[.[].pid]')" = "[104]"
+check "list PID" test "$(L list 102 --json | jq -c '[.[].comm]')" = '["worker"]'
+check "list COMM" test "$(L list api --json | jq -c '[.[].pid]')" = "[101,103]"
+check "list /path/to/exe" test "$(L list /usr/sbin/cron --json | jq -c '[.[].pid]')" = "[104]"
+check "list --since/--until" \
+	test "$(L list --since $((T0 + 3600)) --until $((T0 + 7200)) --json | jq -c '[.[].pid]')" = "[102,103]"
+L list nosuchprogram >/dev/null; rc=$?
+check "list with no match: exit 4" test "$rc" = 4
+check "list --json carries the contract's fields" \
+	test "$(L list --json | jq '[.[] | has("id","time","pid","uid","exe","signal","message","fingerprint","go_version","core_state")] | all')" = true
+check "a record without core: core_state metadata-only, analysis failed with the reason" \
+	test "$(L list -1 --json | jq -r '"\(.[0].core_state) \(.[0].analysis_status) \(.[0].analysis_error)"')" = "metadata-only failed no core stored (rate-limited)"
+ID=$(L list 102 --json | jq -r '.[0].id')
+check "info ID: the record as text" bash -c "'$CLI' info $ID 2>/dev/null | grep -q 'Command line: /opt/w/worker --flag'"
+check "info ID --json: one object with analysis null" test "$(L info "$ID" --json | jq -r '"\(.pid) \(.analysis)"')" = "102 null"
+L info 999999 >/dev/null; rc=$?
+check "info of an unknown ID: exit 4" test "$rc" = 4
+L dump "$ID" -o "$TMP/x.core"; rc=$?
+check "dump of a crash without core: exit 4, no file" test "$rc" = 4 -a ! -e "$TMP/x.core"
+check "status --json: daemon running, 4 crashes" test "$(L status --json | jq -r '"\(.daemon) \(.crashes)"')" = "true 4"
+printf '[Analyze]\nTimeoutSec=soon\n' > "$TMP/bad.conf"
+out=$("$CLI" config check "$TMP/bad.conf" 2>&1); rc=$?
+check "config check: a bad value names file, line and key (exit 3)" \
+	test "$rc" = 3 -a "$out" = "$TMP/bad.conf:2: [Analyze] TimeoutSec=: expected a time span such as 30s, 5min or 7d, got \"soon\""
+quiet() { "$@" >/dev/null 2>&1; }
+check "config check: the test configuration is valid" quiet "$CLI" config check "$CRASHWATCH_CONFIG"
+"$CLI" frobnicate >/dev/null 2>&1; rc=$?
+check "unknown verb: exit 2" test "$rc" = 2
+check "no colours in a pipe" bash -c "! '$CLI' list | grep -q $'\e'"
+if command -v script >/dev/null; then
+	CRASHWATCH_PAGER='sed s/^/PAGED:/' TERM=xterm script -qec "'$CLI' list" /dev/null > "$TMP/tty.out" 2>&1
+	check "on a terminal: through the pager, with colours" \
+		bash -c "grep -q '^PAGED:ID' '$TMP/tty.out' && grep -q $'\e\\[1m' '$TMP/tty.out'"
+else
+	skip "on a terminal: through the pager, with colours" "no script(1) for a pseudo-terminal"
+fi
+check_sanitizer_reports
+stop_daemon
+exit $failed
