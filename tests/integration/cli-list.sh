@@ -5,7 +5,7 @@
 # colours on a terminal only.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
-echo "1..22"
+echo "1..23"
 write_config </dev/null
 check "daemon starts" start_daemon
 
