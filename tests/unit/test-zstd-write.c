@@ -140,6 +140,34 @@ static void round_trip(size_t len, uint32_t frame_size, size_t chunk)
 	close(fd);
 }
 
+/* What the writer produces, the reader (cw_zsr_*) reads at any offset. */
+static void test_random_access_read(void **state)
+{
+	const size_t len = 5 * 65536 + 1234;
+	unsigned char *data = make_input(len), got[100000];
+	int fd = tmp_fd();
+	struct cw_zsw *w = NULL;
+	struct cw_zsr *r = NULL;
+	size_t nread;
+
+	assert_int_equal(cw_zsw_new(fd, 1, 65536, &w), 0);
+	assert_int_equal(cw_zsw_write(w, data, len), 0);
+	assert_int_equal(cw_zsw_finish(w), 0);
+	cw_zsw_free(w);
+	assert_int_equal(cw_zsr_open(fd, &r), 0);
+	assert_int_equal(cw_zsr_size(r), len);
+	static const size_t offs[] = { 0, 65535, 65536, 100000, 3 * 65536 - 7, 5 * 65536 };
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		size_t want = len - offs[i] < sizeof(got) ? len - offs[i] : sizeof(got);
+		assert_int_equal(cw_zsr_pread(r, got, sizeof(got), offs[i], &nread), 0);
+		assert_int_equal(nread, want);
+		assert_memory_equal(got, data + offs[i], want);
+	}
+	cw_zsr_free(r);
+	free(data);
+	close(fd);
+}
+
 static void test_round_trip_small_chunks(void **state) { round_trip(300000, 65536, 4093); }
 static void test_round_trip_whole_frames(void **state) { round_trip(4 * 65536, 65536, 65536); }
 static void test_round_trip_big_writes(void **state) { round_trip(1000001, 65536, 1000001); }
@@ -227,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_zero_frames),
 		cmocka_unit_test(test_write_error_is_sticky),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_random_access_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
