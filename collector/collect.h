@@ -21,7 +21,7 @@
 /* What the kernel tells about one crash. Unknown numbers are -1. */
 struct cw_crash_info {
 	pid_t pid;            /* %P, initial pid namespace */
-	pid_t tid;            /* %i */
+	pid_t tid;            /* %i, the process's pid namespace (as in NT_PRSTATUS) */
 	int64_t uid;          /* %u */
 	int64_t gid;          /* %g */
 	int signal;           /* %s */
