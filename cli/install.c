@@ -104,7 +104,8 @@ static int build_pattern(const struct install_opts *o, const struct cw_config *c
 {
 	int n;
 
-	if (o->socket && kernel_at_least(6, 16) && access(cfg->core_socket_path, F_OK) == 0)
+	struct stat st;
+	if (o->socket && kernel_at_least(6, 16) && stat(cfg->core_socket_path, &st) == 0 && S_ISSOCK(st.st_mode))
 		n = snprintf(buf, len, "@%s", cfg->core_socket_path);
 	else if (o->config || getenv(CW_CONFIG_ENV))
 		/* Installed with a non-default configuration: the collector must

@@ -3,10 +3,10 @@
 # sysctl.d directory (the real ones are only touched by make check-kernel).
 set -u
 . "$top_srcdir/tests/integration/collector-lib.sh"
-echo "1..16"
+echo "1..17"
 
 if ! "$CLI" install --help >/dev/null 2>&1; then
-	for i in $(seq 16); do skip "install/uninstall $i" "crashwatch has no install verb in this build"; done
+	for i in $(seq 17); do skip "install/uninstall $i" "crashwatch has no install verb in this build"; done
 	exit 0
 fi
 PF="$TMP/core_pattern"; SD="$TMP/sysctl.d"; mkdir -p "$SD"
@@ -44,6 +44,10 @@ check "uninstall removes the forward drop-in" test ! -e "$CRASHWATCH_CONFIG.d/50
 printf '[Storage]\nDirectory=%s\n[Daemon]\nCoreSocket=%s\n' "$STORE" "$TMP/core.sock" > "$CRASHWATCH_CONFIG"
 out=$(inst --dry-run --socket)
 check "--socket without a listening socket falls back to the pipe" test "${out:0:1}" = "|"
+touch "$TMP/core.sock"
+out=$(inst --dry-run --socket)
+check "--socket: a plain file is not a socket" test "${out:0:1}" = "|"
+rm "$TMP/core.sock"
 python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$TMP/core.sock"
 out=$(inst --dry-run --socket)
 if [ "$(uname -r | awk -F. '{ print ($1 > 6 || ($1 == 6 && $2 >= 16)) }')" = 1 ]; then
