@@ -27,7 +27,7 @@
 
 #define CHUNK CW_ZSTD_SEEKABLE_FRAME_SIZE
 #define READ_AHEAD 8                      /* chunks read ahead of the compressor */
-#define LIMIT_CHECK_EVERY (64ULL << 20)   /* re-check MaxUse/KeepFree per 64 MiB written */
+#define LIMIT_CHECK_EVERY (8ULL << 20)    /* re-check KeepFree per 8 MiB written */
 #define OWN_COMM "crashwatch-coll"        /* our name as the kernel's 15-char comm */
 
 
@@ -68,6 +68,16 @@ static const char *write_error_reason(int r)
 	return r == -ENOSPC || r == -EDQUOT ? "disk-full" : "io-error";
 }
 
+/* When to look at the limits again: every LIMIT_CHECK_EVERY bytes for
+ * KeepFree, and exactly when MaxUse would be crossed. */
+static uint64_t next_limit_check(const struct cw_store_limits *l, uint64_t out)
+{
+	uint64_t next = out + LIMIT_CHECK_EVERY;
+	if (l->max_use >= l->used && l->max_use - l->used < next - 1)
+		next = l->max_use - l->used + 1;
+	return next;
+}
+
 static void store_chunk(struct stream *s, const unsigned char *buf, size_t n)
 {
 	struct cw_collect_result *res = s->res;
@@ -92,10 +102,11 @@ static void store_chunk(struct stream *s, const unsigned char *buf, size_t n)
 	res->stored_size += n;
 	uint64_t out = cw_zsw_bytes_out(s->zsw);
 	if (out >= s->next_check) {
-		s->next_check = out + LIMIT_CHECK_EVERY;
 		r = cw_store_limits_check(s->limits, s->storage_fd, out);
 		if (r < 0)
 			drop_core(s, r == -EDQUOT ? "max-use" : "keep-free");
+		else
+			s->next_check = next_limit_check(s->limits, out);
 	}
 }
 
@@ -318,7 +329,7 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 	s.spool_fd = spool_fd;
 	s.file.fd = -1;
 	s.res = res;
-	s.next_check = LIMIT_CHECK_EVERY;
+	s.next_check = next_limit_check(&limits, 0);
 	/* The core's notes fill in what /proc could not tell, and the signal
 	 * when the kernel did not pass one (socket mode). */
 	if (!p.from_proc || c->signal < 0)

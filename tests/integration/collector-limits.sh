@@ -4,7 +4,7 @@
 # fills up mid-write (a small tmpfs): record kept, no partial core, no garbage.
 set -u
 . "$top_srcdir/tests/integration/collector-lib.sh"
-echo "1..17"
+echo "1..20"
 
 build_c_crasher
 CORE=$(make_core "$TMP" "$TMP/crash" 6000000) || { echo "Bail out! no core"; exit 1; }
@@ -30,6 +30,14 @@ clear_spool; config "MaxUse=1K"
 mkdir -p "$SPOOL"; head -c 8192 /dev/urandom > "$SPOOL/old.core.zst"
 collect
 check "MaxUse: metadata only" test "$(field '.core.dropped_reason')" = max-use -a -z "$(core_of | grep -v old)"
+clear_spool
+
+# MaxUse crossed while writing: the partial core is dropped, the record says so.
+clear_spool; config "MaxUse=3M"
+head -c 6000000 /dev/urandom > "$TMP/random.core"
+run_collector "$SLEEPER" "$SLEEPER" 0 0 11 "$NOW" 0 h 1 "" crash < "$TMP/random.core" 2>/dev/null
+check "MaxUse crossed mid-write: metadata only, drained" test "$(field '[.core.stored,.core.dropped_reason,.core.size]|join(" ")')" = "false max-use 6000000"
+check "MaxUse crossed mid-write: no partial core left" test "$(ls -A "$SPOOL" | grep -vc '\.meta$')" = 0
 clear_spool
 
 config "KeepFree=1000T"
@@ -59,8 +67,16 @@ if mount -t tmpfs -o size=2m tmpfs "$TMP/small" 2>/dev/null; then
 	check "disk full: reason disk-full, no core" test "$(jq -r '[.core.stored,.core.dropped_reason]|join(" ")' "$sp"/*.meta)" = "false disk-full"
 	check "disk full: no partial core or temporary file" test "$(ls -A "$sp" | grep -vc '\.meta$')" = 0
 	check "disk full: drained everything" test "$(jq -r .core.size "$sp"/*.meta)" = 6000000
+	# KeepFree crossed while writing: 16 MiB, keep 12 MiB free, 10 MB that do not compress.
+	umount "$TMP/small"
+	mount -t tmpfs -o size=16m tmpfs "$TMP/small"
+	printf '[Storage]\nDirectory=%s\n[Collect]\nKeepFree=12M\nMaxUse=1G\n' "$TMP/small/store" > "$CRASHWATCH_CONFIG"
+	head -c 10000000 /dev/urandom > "$TMP/random.core"
+	run_collector "$SLEEPER" "$SLEEPER" 0 0 11 "$NOW" 0 h 1 "" crash < "$TMP/random.core" 2>/dev/null
+	check "KeepFree crossed mid-write: metadata only" test "$(jq -r '[.core.stored,.core.dropped_reason]|join(" ")' "$sp"/*.meta)" = "false keep-free"
 	umount "$TMP/small"
 else
+	skip "KeepFree mid-write" "mounting a tmpfs is not permitted here"
 	for w in "exit 0" "record kept" "reason disk-full" "no partial core" "drained"; do
 		skip "disk full: $w" "mounting a tmpfs is not permitted here"
 	done
