@@ -254,19 +254,27 @@ static int do_info(const struct cw_exe *exe, const struct cw_pcln *p)
 	return 0;
 }
 
+/* Every function's entry, then pcs inside functions (a quarter, half and
+ * three quarters in) until max pcs are listed. */
 static int do_pcs(const struct cw_pcln *p, size_t max)
 {
 	size_t n = cw_pcln_nfuncs(p), out = 0;
-	for (size_t i = 0; i < n && out < max; i++) {
-		struct cw_func f;
-		if (cw_pcln_func_at(p, i, &f) < 0)
-			return 1;
-		uint64_t len = f.end - f.entry;
-		printf("%" PRIx64 "\n", f.entry);
-		out++;
-		/* a few pcs inside: spread over the function */
-		for (uint64_t k = 1; k < 4 && len > 4 && out < max; k++, out++)
+	for (uint64_t k = 0; k < 4 && out < max; k++) {
+		for (size_t i = 0; i < n && out < max; i++) {
+			struct cw_func f;
+			if (cw_pcln_func_at(p, i, &f) < 0)
+				return 1;
+			uint64_t len = f.end - f.entry;
+			if (k > 0 && len <= 4)
+				continue;
+			/* linker markers (go:textfipsstart...) have no tables: the
+			 * runtime says "?:0", debug/gosym decodes offset 0 as a table */
+			int32_t sp;
+			if (cw_pcln_spdelta(p, &f, f.entry, &sp) == -ENOENT)
+				continue;
 			printf("%" PRIx64 "\n", f.entry + len * k / 4);
+			out++;
+		}
 	}
 	return 0;
 }

@@ -6,8 +6,8 @@
 # externally with cgo (the table inside .data.rel.ro before 1.19's linker
 # gave it a section there; text after the C code). For each binary:
 #   - the table, go:func.* and runtime.firstmoduledata are found;
-#   - function and file:line of ~1500 pcs (every function's entry and pcs
-#     inside) equal `go tool addr2line` of the same toolchain;
+#   - function and file:line of 5000 pcs (every function's entry, then pcs
+#     inside functions) equal `go tool addr2line` of the same toolchain;
 #   - the inline expansion of every pc the probe's runtime.Callers returns
 #     equals what runtime.CallersFrames printed for it at run time;
 #   - every frame the runtime's own GOTRACEBACK=crash traceback prints
@@ -76,7 +76,7 @@ for v in $versions; do
 		else
 			notok "$name: pclntab, go:func.* and firstmoduledata found, funcIDs normalised" "$(echo "$info" | tr '\n' ' ')"
 		fi
-		"$resolve" "$bin" pcs 1500 >"$bin.pcs"
+		"$resolve" "$bin" pcs 5000 >"$bin.pcs"
 		(cd "$src" && GOTOOLCHAIN=local "$gobin" tool addr2line "$bin") <"$bin.pcs" >"$bin.want" 2>&1
 		oracle="go tool addr2line"
 		if [ "$var" = renamed ] && [ -f "$work/probe-$v-stripped.want" ]; then
@@ -95,7 +95,7 @@ for v in $versions; do
 			# in the header) takes .text as the text start, which external
 			# linking begins with C code: the runtime oracles below decide
 			n=$((n + 1)); echo "ok $n - $name: addr2line # SKIP go tool addr2line cannot read externally linked PIE tables"
-		elif [ "$cnt" -ge 1000 ] && cmp -s "$bin.want" "$bin.got"; then
+		elif [ "$cnt" -ge 4000 ] && cmp -s "$bin.want" "$bin.got"; then
 			ok "$name: $cnt pcs match $oracle"
 		else
 			notok "$name: $cnt pcs match $oracle" "$(diff "$bin.want" "$bin.got" | head -4 | tr '\n' ' ')"
