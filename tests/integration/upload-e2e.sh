@@ -3,15 +3,15 @@
 # to a signed webhook and a Sentry envelope on a 127.0.0.1 test server,
 # carrying what the Go runtime itself printed.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
-echo "1..9"
+echo "1..14"
 if ! find_go; then
-	for i in $(seq 1 9); do skip "upload e2e step $i" "no Go toolchain"; done
+	for i in $(seq 1 14); do skip "upload e2e step $i" "no Go toolchain"; done
 	exit 0
 fi
 
 SERVER="$top_srcdir/tests/integration/upload-server.py"
 python3 "$SERVER" --port-file "$TMP/port" --log "$TMP/srv.log" --lifetime 120 \
-	--rule /hook=503:1,ok --rule /api/7/envelope/=ok &
+	--rule /hook=503:1,ok --rule /api/7/envelope/=ok --rule /slow=stall:30,ok &
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null; cleanup' EXIT
 for i in $(seq 1 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
@@ -29,6 +29,9 @@ RetryInitialSec=1
 [Upload sentry]
 Format=sentry
 DSN=http://e2ekey@127.0.0.1:$port/7
+[Upload slow]
+URL=http://127.0.0.1:$port/slow
+TimeoutSec=60
 CONF
 
 mkdir -p "$TMP/src"
@@ -59,7 +62,7 @@ func main() {
 GOEOF
 go_build "$TMP/src" "$TMP/payer"
 check "a crashing Go program" test -x "$TMP/payer"
-check "daemon starts with two upload endpoints" start_daemon
+check "daemon starts with three upload endpoints" start_daemon
 crash_go "$TMP/payer" alice 0
 MSG=$(runtime_panic_message "$CRASH_STDERR")
 check "the daemon stored the crash" wait_for_crashes 1
@@ -114,11 +117,40 @@ assert next(t for t in th if t["crashed"])["id"] == e["thread_id"]
 assert ev["contexts"]["runtime"]["name"] == "go" and ev["platform"] == "go"
 PYEOF
 
-"$CLI" uploads --json > "$TMP/uploads.json" 2>&1
-check "crashwatch uploads: both delivered" python3 - "$TMP/uploads.json" <<'PYEOF'
+# a delivery stalled on a slow endpoint must not hold up a stop, and must
+# go out again (same id) after the restart
+stalled() { grep -q '"path": "/slow"' "$TMP/srv.log"; }
+for i in $(seq 1 50); do stalled && break; sleep 0.2; done
+t0=$(date +%s%N)
+check "daemon stops cleanly and promptly with a delivery stalled" stop_daemon
+t1=$(date +%s%N)
+check "  ... within 5 s ($(( (t1 - t0) / 1000000 )) ms)" test $(( (t1 - t0) / 1000000 )) -lt 5000
+"$CLI" uploads --json > "$TMP/stopped.json" 2>&1
+check "the interrupted delivery is pending again, its attempt counted" python3 - "$TMP/stopped.json" <<'PYEOF'
 import sys, json
 j = json.load(open(sys.argv[1]))
-assert j["counts"] == {"pending": 0, "delivered": 2, "dead": 0}, j
+rows = {r["endpoint"]: r for r in j["uploads"]}
+assert j["counts"] == {"pending": 1, "delivered": 2, "dead": 0}, j["counts"]
+assert rows["Upload slow"]["state"] == "pending" and rows["Upload slow"]["attempts"] == 1, rows["Upload slow"]
+PYEOF
+check "daemon restarts" start_daemon
+slow_done() { [ "$(grep -c '"path": "/slow"' "$TMP/srv.log")" -ge 2 ]; }
+for i in $(seq 1 50); do slow_done && break; sleep 0.2; done
+sleep 0.5
+"$CLI" uploads --json > "$TMP/uploads.json" 2>&1
+check "after the restart it was delivered with the same webhook-id" python3 - "$TMP/uploads.json" "$TMP/srv.log" <<'PYEOF'
+import sys, json
+j = json.load(open(sys.argv[1]))
+assert j["counts"] == {"pending": 0, "delivered": 3, "dead": 0}, j["counts"]
+reqs = [json.loads(l) for l in open(sys.argv[2]) if json.loads(l)["path"] == "/slow"]
+assert [r["action"] for r in reqs] == ["stall:30", "ok"], [r["action"] for r in reqs]
+assert reqs[0]["headers"]["webhook-id"] == reqs[1]["headers"]["webhook-id"]
 PYEOF
 check "daemon stops cleanly" stop_daemon
+if grep -q "delivered to \[Upload\]" "$TMP/daemon.log" && grep -q "attempt 1 failed (HTTP 503" "$TMP/daemon.log" &&
+   ! grep -qF "$(sed 's/^whsec_//' "$TMP/secret")" "$TMP/daemon.log"; then
+	ok "the daemon logs failures and deliveries, never the secret"
+else
+	not_ok "the daemon logs failures and deliveries, never the secret"
+fi
 exit $failed
