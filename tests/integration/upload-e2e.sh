@@ -3,9 +3,9 @@
 # to a signed webhook and a Sentry envelope on a 127.0.0.1 test server,
 # carrying what the Go runtime itself printed.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
-echo "1..14"
+echo "1..16"
 if ! find_go; then
-	for i in $(seq 1 14); do skip "upload e2e step $i" "no Go toolchain"; done
+	for i in $(seq 1 16); do skip "upload e2e step $i" "no Go toolchain"; done
 	exit 0
 fi
 
@@ -145,6 +145,27 @@ assert j["counts"] == {"pending": 0, "delivered": 3, "dead": 0}, j["counts"]
 reqs = [json.loads(l) for l in open(sys.argv[2]) if json.loads(l)["path"] == "/slow"]
 assert [r["action"] for r in reqs] == ["stall:30", "ok"], [r["action"] for r in reqs]
 assert reqs[0]["headers"]["webhook-id"] == reqs[1]["headers"]["webhook-id"]
+PYEOF
+# reload (SIGHUP) with another endpoint: the next crash goes there too
+cat >> "$CRASHWATCH_CONFIG" <<CONF
+[Upload later]
+URL=http://127.0.0.1:$port/later
+Events=new-fingerprint
+CONF
+kill -HUP "$DAEMON_PID"
+sleep 0.5
+crash_go "$TMP/payer" bob 0
+check "the daemon stored a second crash" wait_for_crashes 2
+later_done() { grep -q '"path": "/later"' "$TMP/srv.log" && [ "$(grep -c '"path": "/hook"' "$TMP/srv.log")" -ge 3 ]; }
+for i in $(seq 1 50); do later_done && break; sleep 0.2; done
+check "after a reload the new endpoint gets the next crash, the old ones still do" python3 - "$TMP/srv.log" <<'PYEOF'
+import sys, json
+reqs = [json.loads(l) for l in open(sys.argv[1])]
+later = [json.loads(r["body"])["data"] for r in reqs if r["path"] == "/later"]
+hook = [json.loads(r["body"])["data"] for r in reqs if r["path"] == "/hook" and r["action"] == "ok"]
+assert [d["crash_id"] for d in later] == ["2"], later
+assert later[0]["message"] == "payment for bob failed: 2000 cents"
+assert sorted(d["crash_id"] for d in hook) == ["1", "2"], hook
 PYEOF
 check "daemon stops cleanly" stop_daemon
 if grep -q "delivered to \[Upload\]" "$TMP/daemon.log" && grep -q "attempt 1 failed (HTTP 503" "$TMP/daemon.log" &&
