@@ -3,9 +3,9 @@
 # to a signed webhook and a Sentry envelope on a 127.0.0.1 test server,
 # carrying what the Go runtime itself printed.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
-echo "1..16"
+echo "1..17"
 if ! find_go; then
-	for i in $(seq 1 16); do skip "upload e2e step $i" "no Go toolchain"; done
+	for i in $(seq 1 17); do skip "upload e2e step $i" "no Go toolchain"; done
 	exit 0
 fi
 
@@ -146,6 +146,13 @@ reqs = [json.loads(l) for l in open(sys.argv[2]) if json.loads(l)["path"] == "/s
 assert [r["action"] for r in reqs] == ["stall:30", "ok"], [r["action"] for r in reqs]
 assert reqs[0]["headers"]["webhook-id"] == reqs[1]["headers"]["webhook-id"]
 PYEOF
+"$CLI" status --json > "$TMP/status.json" 2>&1
+check "crashwatch status (through the daemon) counts the deliveries" python3 - "$TMP/status.json" <<'PYEOF'
+import sys, json
+j = json.load(open(sys.argv[1]))
+assert j["daemon"] is True and (j["uploads_delivered"], j["uploads_pending"], j["uploads_dead"]) == (3, 0, 0), j
+PYEOF
+
 # reload (SIGHUP) with another endpoint: the next crash goes there too
 cat >> "$CRASHWATCH_CONFIG" <<CONF
 [Upload later]
