@@ -100,6 +100,13 @@ static void set(struct json_object *o, const char *key, struct json_object *v)
 	json_object_object_add(o, key, v);
 }
 
+/* Adds key only when v is not NULL (Sentry rejects null interfaces). */
+static void set_opt(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (v)
+		json_object_object_add(o, key, v);
+}
+
 static void set_str(struct json_object *o, const char *key, const char *s)
 {
 	if (s)
@@ -127,9 +134,12 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* Sentry wants frames oldest first; ours are innermost first. */
+/* Sentry wants frames oldest first; ours are innermost first. NULL when
+ * there are no frames (Sentry wants at least one). */
 static struct json_object *stacktrace(struct json_object *frames, bool go)
 {
+	if (!frames || !json_object_is_type(frames, json_type_array) || json_object_array_length(frames) == 0)
+		return NULL;
 	struct json_object *st = json_object_new_object();
 	struct json_object *out = json_object_new_array();
 	if (!st || !out) {
@@ -193,7 +203,7 @@ static struct json_object *threads_interface(struct json_object *data, bool go)
 		set(t, "current", json_object_new_boolean(crashed));
 		/* the crashed one's stack is the exception's stacktrace */
 		if (!crashed)
-			set(t, "stacktrace", stacktrace(get(s, "frames"), go));
+			set_opt(t, "stacktrace", stacktrace(get(s, "frames"), go));
 		if (json_object_array_add(values, t) < 0)
 			json_object_put(t);
 	}
@@ -248,7 +258,7 @@ static struct json_object *exception_interface(struct json_object *data, bool go
 		}
 	}
 	set(e, "mechanism", mech);
-	set(e, "stacktrace", stacktrace(get(data, "frames"), go));
+	set_opt(e, "stacktrace", stacktrace(get(data, "frames"), go));
 	json_object_array_add(values, e);
 	set(exc, "values", values);
 	return exc;

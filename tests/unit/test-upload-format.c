@@ -466,7 +466,21 @@ static void test_native_crash(void **state)
 	assert_string_equal(str_member(ev, "platform"), "native");
 	struct json_object *v = NULL;
 	assert_false(json_object_object_get_ex(ev, "release", &v));
-	assert_int_equal(json_object_array_length(member(member(ev, "threads"), "values")), 2);
+	struct json_object *threads = member(member(ev, "threads"), "values");
+	assert_int_equal(json_object_array_length(threads), 2);
+	assert_int_equal(json_object_get_int64(member(json_object_array_get_idx(threads, 1), "id")), 11);
+	assert_true(json_object_get_boolean(member(json_object_array_get_idx(threads, 1), "crashed")));
+	assert_string_equal(str_member(json_object_array_get_idx(member(member(json_object_array_get_idx(threads, 0),
+		"stacktrace"), "frames"), 0), "package"), "libc.so.6");
+	json_object_put(ev);
+
+	/* no frames at all (the analysis failed): no empty stacktrace */
+	json_object_object_add(d, "frames", json_object_new_array());
+	json_object_object_add(d, "stacks", json_object_new_array());
+	assert_int_equal(cw_sentry_event_new("00000000000000000000000000000002", d, &ev), 0);
+	struct json_object *e0 = json_object_array_get_idx(member(member(ev, "exception"), "values"), 0);
+	assert_false(json_object_object_get_ex(e0, "stacktrace", &v));
+	assert_string_equal(str_member(e0, "type"), "SIGSEGV");
 	json_object_put(ev);
 	json_object_put(d);
 	json_object_put(f.analysis);
