@@ -16,6 +16,7 @@
 #     the same for a nil dereference in inlined code (frames after sigpanic);
 #   - runtime.firstmoduledata read from the core of that crash agrees with
 #     the executable (pcHeader, text, gofunc, minpc...).
+# Also cmd/gofmt of each release: 4 pcs per function against addr2line.
 # Binaries are cached under $top_builddir/tests/work/pclnprobe/.
 # CW_GO_VERSIONS restricts the matrix (e.g. "1.22.12 1.26").
 set -u
@@ -31,7 +32,7 @@ newest=$("$top_srcdir/scripts/go-toolchain.sh" "$("$top_srcdir/scripts/go-toolch
 n=0
 fail=0
 plan=0
-for v in $versions; do for var in $variants; do plan=$((plan + 6)); done; done
+for v in $versions; do for var in $variants; do plan=$((plan + 6)); done; plan=$((plan + 1)); done
 echo "1..$plan"
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -131,5 +132,26 @@ for v in $versions; do
 		fi
 		rm -rf "$cdir"
 	done
+	# a larger real program: the release's own cmd/gofmt, every function
+	name="go$v/gofmt"
+	if [ -z "$gobin" ]; then n=$((n + 1)); echo "ok $n - $name # SKIP toolchain $v unavailable"; continue; fi
+	bin=$work/gofmt-$v
+	if [ ! -x "$bin" ]; then
+		(cd "$work" && GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 "$gobin" build -o "$bin.tmp" cmd/gofmt) >"$bin.log" 2>&1 &&
+			mv "$bin.tmp" "$bin"
+	fi
+	if [ -x "$bin" ]; then
+		"$resolve" "$bin" pcs 100000 >"$bin.pcs"
+		(cd "$work" && GOTOOLCHAIN=local "$gobin" tool addr2line "$bin") <"$bin.pcs" >"$bin.want" 2>&1
+		"$resolve" "$bin" addr2line <"$bin.pcs" >"$bin.got" 2>&1
+		cnt=$(wc -l <"$bin.pcs")
+		if [ "$cnt" -ge 5000 ] && cmp -s "$bin.want" "$bin.got"; then
+			ok "$name: $cnt pcs (4 per function) match go tool addr2line"
+		else
+			notok "$name: $cnt pcs match go tool addr2line" "$(diff "$bin.want" "$bin.got" | head -4 | tr '\n' ' ')"
+		fi
+	else
+		notok "$name: build" "$(tail -3 "$bin.log" | tr '\n' ' ')"
+	fi
 done
 exit $fail
