@@ -297,6 +297,16 @@ static void test_corrupt_tables(void **state)
 	}
 }
 
+/* A C executable (this test) has no pclntab anywhere. */
+static void test_not_go(void **state)
+{
+	CW_CLEANUP(cw_exe_freep) struct cw_exe *exe = NULL;
+	struct cw_pcln *p = NULL;
+	assert_int_equal(cw_exe_open("/proc/self/exe", &exe), 0);
+	assert_int_equal(cw_pcln_open(exe, &p), -ENOENT);
+	assert_null(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_open_bytes_lookup),
 		cmocka_unit_test(test_inline_frames),
 		cmocka_unit_test(test_corrupt_tables),
+		cmocka_unit_test(test_not_go),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
