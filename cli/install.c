@@ -258,6 +258,12 @@ int cw_verb_install(int argc, char **argv)
 		cw_config_free(&cfg);
 		return CW_EXIT_PERMISSION;
 	}
+	if (pattern[0] == '|' && access(o.collector, X_OK) < 0) {
+		/* A pattern naming a missing program would lose every core. */
+		fprintf(stderr, "crashwatch install: %s: %s\n", o.collector, strerror(errno));
+		cw_config_free(&cfg);
+		return CW_EXIT_NOTFOUND;
+	}
 	r = read_line(o.pattern_file, current, sizeof(current));
 	if (r < 0)
 		goto fail;

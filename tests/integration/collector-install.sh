@@ -3,10 +3,10 @@
 # sysctl.d directory (the real ones are only touched by make check-kernel).
 set -u
 . "$top_srcdir/tests/integration/collector-lib.sh"
-echo "1..17"
+echo "1..18"
 
 if ! "$CLI" install --help >/dev/null 2>&1; then
-	for i in $(seq 17); do skip "install/uninstall $i" "crashwatch has no install verb in this build"; done
+	for i in $(seq 18); do skip "install/uninstall $i" "crashwatch has no install verb in this build"; done
 	exit 0
 fi
 PF="$TMP/core_pattern"; SD="$TMP/sysctl.d"; mkdir -p "$SD"
@@ -56,6 +56,10 @@ else
 	check "--socket on Linux < 6.16 keeps the pipe" test "${out:0:1}" = "|"
 fi
 printf '[Storage]\nDirectory=%s\n' "$STORE" > "$CRASHWATCH_CONFIG"
+
+cp "$PF" "$TMP/pf.before"
+"$CLI" install --collector "$TMP/no-such-collector" --core-pattern-file "$PF" --sysctl-dir "$SD" >/dev/null 2>&1
+check "a missing collector is refused, nothing changed" test $? -eq 4 -a "$(cat "$PF")" = "$(cat "$TMP/pf.before")" -a ! -e "$SD/50-crashwatch.conf"
 
 "$CLI" install --dry-run --collector "relative/crashwatch-collect" >/dev/null 2>&1
 check "a relative collector path is refused" test $? -eq 2
