@@ -8,6 +8,7 @@
 #include "cli/exit_codes.h"
 #include "cli/verbs.h"
 #include "common/cwconfig.h"
+#include "daemon/upload.h"
 
 int cw_verb_config(int argc, char **argv)
 {
@@ -30,6 +31,13 @@ int cw_verb_config(int argc, char **argv)
 	int r = cw_config_load(path, explicit_path != NULL || getenv(CW_CONFIG_ENV), &cfg, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err);
+		cw_config_free(&cfg);
+		return CW_EXIT_CONFIG;
+	}
+	/* uploads: secrets, URL files and DSNs as crashwatchd will read them */
+	r = cw_upload_check(&cfg, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "%s: %s\n", path, err);
 		cw_config_free(&cfg);
 		return CW_EXIT_CONFIG;
 	}

@@ -646,6 +646,20 @@ void cw_uploader_free(struct cw_uploader *u)
 	free(u);
 }
 
+int cw_upload_check(const struct cw_config *cfg, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < cfg->n_uploads; i++) {
+		struct endpoint ep;
+		int r = endpoint_init(&ep, &cfg->uploads[i], err, errlen);
+		endpoint_clear(&ep);
+		if (r < 0 && r != -EACCES && r != -EPERM)
+			return r;
+	}
+	if (err && errlen)
+		err[0] = '\0';
+	return 0;
+}
+
 CW_DEFINE_CLEANUP(struct cw_uploader *, cw_uploader_free)
 
 int cw_uploader_new(const struct cw_config *cfg, struct sqlite3 *db, cw_upload_result_fn on_result,

@@ -58,6 +58,11 @@ typedef void (*cw_upload_result_fn)(void *userdata, const struct cw_upload_resul
 int cw_uploader_new(const struct cw_config *cfg, struct sqlite3 *db, cw_upload_result_fn on_result,
 		    void *userdata, struct cw_uploader **out, char *err, size_t errlen);
 
+/* Reads every endpoint's URLFile=, SecretFile=, TokenFile= and DSN= as
+ * cw_uploader_new does, for `crashwatch config check`; files this user may
+ * not read are skipped. The first problem is described in err. */
+int cw_upload_check(const struct cw_config *cfg, char *err, size_t errlen);
+
 /* In-flight transfers are abandoned: their rows go back to pending. */
 void cw_uploader_free(struct cw_uploader *u);
 

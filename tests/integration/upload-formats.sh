@@ -4,7 +4,7 @@
 # (exception, frames with in_app, one thread per goroutine, fingerprint,
 # release, server_name, contexts), chat bodies, bearer token, 429 on Slack.
 . "$(dirname "$0")/upload-lib.sh"
-echo "1..14"
+echo "1..16"
 
 start_server srv 60 --rule /api/42/envelope/=ok --rule /slack=429:1,ok --rule /discord=ok
 base="http://127.0.0.1:$srv_port"
@@ -219,5 +219,22 @@ err=$("$HARNESS" run 1 2>&1)
 case "$err" in
 *"[Upload broken] DSN="*) ok "a DSN without a key is refused at start-up, naming the section" ;;
 *) not_ok "a DSN without a key is refused at start-up" "$err" ;;
+esac
+out=$("$top_builddir/crashwatch" config check 2>&1)
+rc=$?
+case "$rc:$out" in
+"3:"*"[Upload broken] DSN="*) ok "crashwatch config check finds the bad DSN" ;;
+*) not_ok "crashwatch config check finds the bad DSN" "rc=$rc $out" ;;
+esac
+printf 'not-a-secret\n' > "$T/bad.secret"
+printf '[Storage]\nDirectory=%s\n[Upload]\nURL=http://127.0.0.1:9/\nSecretFile=%s\n' "$T/store" "$T/bad.secret" > "$CRASHWATCH_CONFIG"
+out=$("$top_builddir/crashwatch" config check 2>&1)
+rc=$?
+printf 'whsec_%s\n' "$(head -c 24 /dev/urandom | base64)" > "$T/bad.secret"
+out2=$("$top_builddir/crashwatch" config check 2>&1)
+rc2=$?
+case "$rc:$out:$rc2" in
+"3:"*"[Upload] SecretFile=$T/bad.secret: expected whsec_"*":0") ok "config check rejects a malformed webhook secret, accepts a good one" ;;
+*) not_ok "config check rejects a malformed webhook secret" "rc=$rc $out / rc=$rc2 $out2" ;;
 esac
 exit $failed
