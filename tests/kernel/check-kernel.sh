@@ -35,7 +35,7 @@ export CRASHWATCH_CONFIG="$TMP/c.conf"
 printf '[Storage]\nDirectory=%s\n' "$TMP/store" > "$CRASHWATCH_CONFIG"
 SPOOL="$TMP/store/spool"
 GO=$("$top_srcdir/scripts/go-toolchain.sh" 1.26 2>/dev/null || command -v go || true)
-echo "1..$([ -n "$GO" ] && echo 14 || echo 10)"
+echo "1..$([ -n "$GO" ] && echo 16 || echo 12)"
 
 if "$CLI" install --help >/dev/null 2>&1; then
 	"$CLI" install --collector "$COLLECT" --sysctl-dir "$TMP" >/dev/null
@@ -79,6 +79,15 @@ fi
 ZST="$SPOOL/$(j .core.file)"
 check "the stored core is an ELF core (zstd -d)" test "$(zstd -dc "$ZST" | head -c 18 | od -An -tx1 | tr -d ' \n')" = "7f454c46020101000000000000000000""0400"
 check "the stored core's size is what the kernel wrote" test "$(zstd -dc "$ZST" | wc -c)" = "$(j .core.size)"
+
+# Another user's crash: root's files that this user (only) may read.
+chmod 755 "$TMP"
+(cd / && ulimit -c unlimited && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/crash") 2>/dev/null & pid=$!
+wait $pid
+META=$(wait_meta $pid)
+check "a user's crash: uid recorded, readable by that user (ACL)" test "$(j .uid) $(j .user_readable)" = "65534 true"
+check "a user's crash: that user can read the core, another cannot" \
+	test "$(setpriv --reuid=65534 --regid=65534 --clear-groups cat "$SPOOL/$(j .core.file)" >/dev/null 2>&1; echo $?)$(setpriv --reuid=65533 --regid=65533 --clear-groups cat "$SPOOL/$(j .core.file)" >/dev/null 2>&1; echo $?)" = 01
 
 if [ -n "$GO" ]; then
 	mkdir -p "$TMP/gocrash"
