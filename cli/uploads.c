@@ -71,7 +71,7 @@ static int open_db(bool write, struct cw_db **out)
 	if (!db_path)
 		return CW_EXIT_FAILURE;
 	/* never create the database: that is crashwatchd's job */
-	if (access(db_path, F_OK) < 0) {
+	if (access(db_path, F_OK) < 0 && errno == ENOENT) {
 		fprintf(stderr, "crashwatch uploads: %s: no database yet (has crashwatchd run?)\n", db_path);
 		return CW_EXIT_UNAVAILABLE;
 	}

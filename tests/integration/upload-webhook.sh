@@ -4,7 +4,7 @@
 # Retry-After, timeout), attempt cap and dead letters, Events=new-fingerprint,
 # crashwatch uploads and uploads retry.
 . "$(dirname "$0")/upload-lib.sh"
-echo "1..21"
+echo "1..22"
 
 start_server hook 90 --rule /hook=500,close,429:2,ok --rule /dead=500 --rule /gone=404 \
 	--rule /slow=stall:4,stall:4,ok --rule /new=ok
@@ -251,6 +251,16 @@ assert len(dead) == 8 and len(gone) == 4, (len(dead), len(gone))
 ids = {r["headers"]["webhook-id"][4:] for r in dead + gone}
 assert ids == {r["delivery_id"] for r in json.load(open(sys.argv[2]))["uploads"]}
 PYEOF
+
+# the outbox spans every user's crashes: an unprivileged user is refused
+chmod 0711 "$T"
+chmod 0600 "$T/store/crashwatch.db"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$HARNESS" uploads 2>&1)
+rc=$?
+case "$rc:$out" in
+"5:"*"uploads are for root"*) ok "crashwatch uploads refuses an unprivileged user (exit 5)" ;;
+*) not_ok "crashwatch uploads refuses an unprivileged user" "rc=$rc $out" ;;
+esac
 
 if grep -qF "${SECRET#whsec_}" "$T"/run*.out "$T"/run1.err "$T/list.txt" "$T"/*.json; then
 	not_ok "the secret appears in no output"
