@@ -281,6 +281,39 @@ static int write_record(int spool_fd, const struct cw_record *rec, int64_t reade
 	return cw_spool_file_commit(spool_fd, &f, name, 0400, reader, NULL);
 }
 
+/* Whether the core is stored at all (rate limit, store limits) and, if so,
+ * the anonymous file and the compressor it goes through. */
+static void start_core(struct stream *s, const char *rate_key, int64_t now)
+{
+	struct cw_collect_result *res = s->res;
+	int r;
+
+	if (cw_rate_limit_hit(s->cfg, s->storage_fd, rate_key, now) == -EBUSY) {
+		res->reason = "rate-limited";
+	} else if ((r = cw_store_limits_check(s->limits, s->storage_fd, 0)) < 0) {
+		res->reason = r == -EDQUOT ? "max-use" : "keep-free";
+	} else if ((r = cw_spool_file_begin(s->spool_fd, &s->file)) < 0) {
+		res->reason = write_error_reason(r);
+	} else if (cw_zsw_new(s->file.fd, s->cfg->compression_level, CHUNK, &s->zsw) < 0) {
+		cw_spool_file_abort(s->spool_fd, &s->file);
+		res->reason = "io-error";
+	} else {
+		res->core_stored = true;
+	}
+}
+
+/* Root only: setuid / non-dumpable processes (%d != 1, /proc files handed
+ * to root, real and effective ids differing); and, to be safe, a crash
+ * whose dump mode the kernel did not tell and /proc could not show. */
+static bool is_restricted(const struct cw_crash_info *c, const struct cw_procinfo *p)
+{
+	if (c->dump_mode >= 0 && c->dump_mode != 1)
+		return true;
+	if (!p->from_proc)
+		return c->dump_mode < 0;
+	return p->uid != p->euid || p->gid != p->egid || p->nondumpable;
+}
+
 int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum cw_collect_entry entry,
 	       int core_fd, struct cw_collect_result *res)
 {
@@ -342,25 +375,12 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 		res->forwarded = true;
 	}
 
-	const char *rate_key = p.exe ? p.exe : c->comm;
-	if (cw_rate_limit_hit(cfg, storage_fd, rate_key, started / 1000000) == -EBUSY) {
-		res->reason = "rate-limited";
-	} else if ((r = cw_store_limits_check(&limits, storage_fd, 0)) < 0) {
-		res->reason = r == -EDQUOT ? "max-use" : "keep-free";
-	} else if ((r = cw_spool_file_begin(spool_fd, &s.file)) < 0) {
-		res->reason = write_error_reason(r);
-	} else if ((r = cw_zsw_new(s.file.fd, cfg->compression_level, CHUNK, &s.zsw)) < 0) {
-		cw_spool_file_abort(spool_fd, &s.file);
-		res->reason = "io-error";
-	} else {
-		res->core_stored = true;
-	}
+	start_core(&s, p.exe ? p.exe : c->comm, started / 1000000);
 	r = stream_core(&s, core_fd);
 	if (prefix && s.prefix_len)
 		(void)cw_core_notes_parse(prefix, s.prefix_len, &p);
 
-	bool restricted = (c->dump_mode >= 0 && c->dump_mode != 1) ||
-			  (p.from_proc && (p.uid != p.euid || p.gid != p.egid || p.nondumpable));
+	bool restricted = is_restricted(c, &p);
 	int64_t crash_uid = c->uid >= 0 ? c->uid : p.uid;
 	int64_t reader = restricted ? -1 : crash_uid; /* who may read the files besides root */
 	bool user_readable = false;

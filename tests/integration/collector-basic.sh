@@ -4,7 +4,7 @@
 # the core's notes for a gone process, a bogus pidfd and a recycled pid.
 set -u
 . "$top_srcdir/tests/integration/collector-lib.sh"
-echo "1..43"
+echo "1..44"
 echo "# pattern from $PATTERN_SOURCE: $PATTERN"
 
 build_c_crasher
@@ -77,6 +77,9 @@ run_collector "$gone" "$gone" 0 0 11 "$NOW" 0 testhost 1 "" crash < "$CORE"
 check "gone process: still stored byte for byte" cmp -s <(zstd -dc "$(core_of)") "$CORE"
 check "gone process: metadata from the core" test "$(field .metadata_source)" = core -a "$(field .exe)" = "$TMP/crash"
 check "gone process: the note says why" grep -q "process gone" <(field .metadata_note)
+clear_spool
+run_collector "$gone" "$gone" 65534 65534 11 "$NOW" 0 testhost "" "" crash < "$CORE"
+check "gone process, dump mode unknown (no %d): root only, to be safe" test "$(field .restricted) $(field .user_readable)" = "true false"
 
 # A bogus pidfd (%F names an fd that is not a pidfd).
 clear_spool
