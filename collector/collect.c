@@ -85,15 +85,15 @@ static void store_chunk(struct stream *s, const unsigned char *buf, size_t n)
 
 	if (!s->zsw || res->truncated)
 		return;
-	if (res->size > s->cfg->process_size_max) {
-		drop_core(s, "process-size-max");
-		return;
-	}
-	uint64_t room = s->cfg->external_size_max - res->stored_size;
+	/* Past ProcessSizeMax or ExternalSizeMax: keep what fits, stop storing,
+	 * keep draining, mark the core truncated. */
+	bool by_process = s->cfg->process_size_max < s->cfg->external_size_max;
+	uint64_t cap = by_process ? s->cfg->process_size_max : s->cfg->external_size_max;
+	uint64_t room = cap - res->stored_size;
 	if (n > room) {
 		n = (size_t)room;
 		res->truncated = true;
-		res->reason = "external-size-max";
+		res->reason = by_process ? "process-size-max" : "external-size-max";
 	}
 	if (n && (r = cw_zsw_write(s->zsw, buf, n)) < 0) {
 		drop_core(s, write_error_reason(r));
@@ -156,8 +156,6 @@ static int stream_core(struct stream *s, int core_fd)
 	close(core_fd);
 	if (s->forward)
 		cw_forward_end(s->forward);
-	if (s->zsw && s->res->size > s->cfg->process_size_max)
-		drop_core(s, "process-size-max");
 	if (s->zsw && s->res->size == 0)
 		drop_core(s, "empty");
 	if (s->zsw) {

@@ -23,7 +23,7 @@ check "ExternalSizeMax: the whole core was drained" test "$(field .core.size)" =
 clear_spool; config "ProcessSizeMax=2M"
 collect
 check "ProcessSizeMax: exit 0, record written" test $? -eq 0 -a -f "$(meta_of)"
-check "ProcessSizeMax: no core stored" test -z "$(core_of)" -a "$(field '[.core.stored,.core.dropped_reason]|join(" ")')" = "false process-size-max"
+check "ProcessSizeMax: the first 2 MiB stored, marked truncated" test "$(field '[.core.stored,.core.truncated,.core.dropped_reason]|join(" ")')" = "true true process-size-max" -a "$(zstd -dc "$(core_of)" | cmp - <(head -c 2097152 "$CORE") && echo same)" = same
 check "ProcessSizeMax: drained" test "$(field .core.size)" = "$SIZE"
 
 clear_spool; config "MaxUse=1K"
