@@ -99,6 +99,32 @@ static const struct cw_migration migrations[] = {
 	  " analysis_status, fingerprint, exe, comm, message ON crashes BEGIN"
 	  " UPDATE crashes SET list_summary = " LIST_SUMMARY(NEW) " WHERE id = NEW.id; END;"
 	  "CREATE INDEX crashes_list ON crashes(time_usec, id, list_summary);" },
+	/* uploads: a crash's outbox rows are no longer unique per (crash_id,
+	 * endpoint): re-ingestion is stopped by crashes.spool_id already, and a
+	 * reused crash id must never silence a new crash's report */
+	{ 4,
+	  "CREATE TABLE outbox_v4 ("
+	  " id INTEGER PRIMARY KEY,"
+	  " delivery_id TEXT NOT NULL UNIQUE,"
+	  " crash_id TEXT NOT NULL,"
+	  " endpoint TEXT NOT NULL,"
+	  " format TEXT NOT NULL,"
+	  " payload TEXT NOT NULL,"
+	  " state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','sending','delivered','dead')),"
+	  " attempts INTEGER NOT NULL DEFAULT 0,"
+	  " created_at INTEGER NOT NULL,"
+	  " next_attempt_at INTEGER NOT NULL,"
+	  " last_attempt_at INTEGER NOT NULL DEFAULT 0,"
+	  " delivered_at INTEGER NOT NULL DEFAULT 0,"
+	  " last_status INTEGER NOT NULL DEFAULT 0,"
+	  " last_error TEXT"
+	  ");"
+	  "INSERT INTO outbox_v4 SELECT id, delivery_id, crash_id, endpoint, format, payload, state, attempts,"
+	  " created_at, next_attempt_at, last_attempt_at, delivered_at, last_status, last_error FROM outbox;"
+	  "DROP TABLE outbox;"
+	  "ALTER TABLE outbox_v4 RENAME TO outbox;"
+	  "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
+	  "CREATE INDEX outbox_crash ON outbox(crash_id);" },
 	/* append new migrations here (keep versions consecutive) */
 };
 

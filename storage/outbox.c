@@ -94,8 +94,7 @@ int cw_outbox_insert(sqlite3 *db, const char *crash_id, const char *endpoint,
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
 	r = prepare(db,
 		    "INSERT INTO outbox (delivery_id, crash_id, endpoint, format, payload,"
-		    " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-		    " ON CONFLICT (crash_id, endpoint) DO NOTHING", &s);
+		    " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)", &s);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(s, 1, delivery_id, -1, SQLITE_TRANSIENT);
@@ -106,18 +105,9 @@ int cw_outbox_insert(sqlite3 *db, const char *crash_id, const char *endpoint,
 	sqlite3_bind_int64(s, 6, now);
 	sqlite3_bind_int64(s, 7, now);
 	r = step_done(s);
-	if (r < 0 || !out_id)
-		return r;
-	_cleanup_stmt_ sqlite3_stmt *q = NULL;
-	r = prepare(db, "SELECT id FROM outbox WHERE crash_id = ? AND endpoint = ?", &q);
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(q, 1, crash_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, endpoint, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_ROW)
-		return -EIO;
-	*out_id = sqlite3_column_int64(q, 0);
-	return 0;
+	if (r == 0 && out_id)
+		*out_id = sqlite3_last_insert_rowid(db);
+	return r;
 }
 
 int cw_outbox_recover(sqlite3 *db, int64_t now)

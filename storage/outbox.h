@@ -50,14 +50,14 @@ struct cw_outbox_counts {
 	int64_t dead;
 };
 
-/* The table is created by migration 2 in storage/migrations.c. */
+/* The table is created by migrations 2 and 4 in storage/migrations.c. */
 
 const char *cw_outbox_state_name(enum cw_outbox_state s);
 int cw_outbox_state_from_name(const char *name, enum cw_outbox_state *out);
 
-/* Queue one delivery (inside the caller's transaction). A second insert
- * for the same (crash_id, endpoint) is a no-op returning 0 with *out_id
- * set to the existing row. */
+/* Queues one delivery (inside the caller's transaction) with a new
+ * delivery id. Callers queue a crash once (cw_crash_insert refuses a
+ * spool id it has stored). */
 int cw_outbox_insert(struct sqlite3 *db, const char *crash_id, const char *endpoint,
 		     const char *format, const char *payload, int64_t now, int64_t *out_id);
 
