@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -133,10 +134,17 @@ int cw_forward_start(const char *command, const struct cw_crash_info *c, const c
 	}
 	f->fd = pipefd[1];
 	(void)fcntl(f->fd, F_SETPIPE_SZ, 1 << 20);
+	(void)fcntl(f->fd, F_SETFL, O_NONBLOCK);
 fail:
 	for (int i = 0; i < argc; i++)
 		free(argv[i]);
 	return r;
+}
+
+static void give_up(struct cw_forward *f)
+{
+	close(f->fd);
+	f->fd = -1;
 }
 
 void cw_forward_write(struct cw_forward *f, const void *buf, size_t len)
@@ -147,9 +155,19 @@ void cw_forward_write(struct cw_forward *f, const void *buf, size_t len)
 		ssize_t n = write(f->fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			/* A handler that stops reading must not hold the crashing
+			 * process forever: no progress for a while, no forwarding. */
+			struct pollfd pfd = { .fd = f->fd, .events = POLLOUT };
+			int r = poll(&pfd, 1, CW_FORWARD_STALL_MSEC);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0 || (pfd.revents & (POLLERR | POLLHUP)))
+				give_up(f);
+			continue;
+		}
 		if (n <= 0) { /* EPIPE: the handler is gone; keep collecting */
-			close(f->fd);
-			f->fd = -1;
+			give_up(f);
 			return;
 		}
 		p += n;

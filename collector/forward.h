@@ -10,6 +10,8 @@
 #include "collector/collect.h"
 
 #define CW_FORWARD_MAX_ARGS 64
+/* A handler that accepts nothing for this long is dropped. */
+#define CW_FORWARD_STALL_MSEC 5000
 
 struct cw_forward {
 	pid_t pid;       /* the handler, -1 when none */
@@ -26,7 +28,8 @@ int cw_forward_expand(const char *token, const struct cw_crash_info *c, const ch
  * with a pipe on its stdin. Never waits for it. */
 int cw_forward_start(const char *command, const struct cw_crash_info *c, const char *exe, struct cw_forward *f);
 
-/* Writes to the handler; a handler that exits only stops the forwarding. */
+/* Writes to the handler; a handler that exits, or accepts nothing for
+ * CW_FORWARD_STALL_MSEC, only stops the forwarding. */
 void cw_forward_write(struct cw_forward *f, const void *buf, size_t len);
 
 /* Closes the handler's stdin (it sees EOF); does not wait for it. */

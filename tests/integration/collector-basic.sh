@@ -4,7 +4,7 @@
 # the core's notes for a gone process, a bogus pidfd and a recycled pid.
 set -u
 . "$top_srcdir/tests/integration/collector-lib.sh"
-echo "1..44"
+echo "1..45"
 echo "# pattern from $PATTERN_SOURCE: $PATTERN"
 
 build_c_crasher
@@ -64,7 +64,7 @@ CEOF
 cc -o "$TMP/nodump" "$TMP/nodump.c" && chmod 755 "$TMP" "$TMP/nodump"
 setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/nodump" & nodump=$!
 BG_PIDS="$BG_PIDS $nodump"
-for i in $(seq 50); do [ "$(stat -c %u /proc/$nodump/status 2>/dev/null)" = 0 ] && break; sleep 0.05; done
+for i in $(seq 200); do [ "$(stat -c %u /proc/$nodump/status 2>/dev/null)" = 0 ] && break; sleep 0.05; done
 clear_spool
 run_collector "$nodump" "$nodump" 65534 65534 6 "$(date +%s)" 0 testhost 1 "" nodump < "$CORE" 2>/dev/null
 check "non-dumpable process: restricted, root-owned 0400" test "$(field .restricted) $(stat -c '%u %a' "$(core_of)")" = "true 0 400"
@@ -147,5 +147,14 @@ for i in $(seq 100); do [ -e "$TMP/fwd.$SLEEPER.11.crash" ] && break; sleep 0.1;
 check "ForwardTo: the handler got %P %s %e" test -e "$TMP/fwd.$SLEEPER.11.crash"
 check "ForwardTo: the handler got the whole core" cmp -s "$TMP/fwd.$SLEEPER.11.crash" "$CORE"
 check "ForwardTo: the record says so" test "$(field .forwarded_to)" = "$TMP/fwd.sh %P %s %e"
+# A handler that never reads must not hold the crash forever.
+clear_spool
+# (/bin/sleep 8 reads nothing and ends by itself after the test's check)
+printf '[Storage]\nDirectory=%s\n[Collect]\nForwardTo=/bin/sleep 8\n' "$STORE" > "$CRASHWATCH_CONFIG"
+t0=$(date +%s)
+run_collector "$SLEEPER" "$SLEEPER" 0 0 11 "$NOW" 0 testhost 1 "" crash < "$CORE" 2>/dev/null
+t1=$(date +%s)
+check "ForwardTo: a stuck handler is dropped after ~5 s, the core still stored" \
+	test $((t1 - t0)) -le 12 -a "$(field .core.stored)" = true
 printf '[Storage]\nDirectory=%s\n' "$STORE" > "$CRASHWATCH_CONFIG"
 exit $failed

@@ -105,6 +105,12 @@ start_sleeper() {
 	env "$@" sleep 300 &
 	SLEEPER=$!
 	BG_PIDS="$BG_PIDS $SLEEPER"
+	# wait until env has exec'd sleep (a loaded machine may take a while)
+	local i
+	for i in $(seq 100); do
+		case $(readlink "/proc/$SLEEPER/exe") in */sleep) return 0 ;; esac
+		sleep 0.05
+	done
 }
 
 meta_of() { ls "$SPOOL"/*.meta 2>/dev/null | head -n 1; }
