@@ -134,6 +134,7 @@ static void finish(struct cw_ingest *in, bool ok, const char *json, const char *
 		.gid = rec->gid, .signal = rec->signal ? rec->signal : sum.signal, .restricted = rec->restricted,
 		.exe = rec->exe, .build_id = rec->build_id ? rec->build_id : sum.build_id,
 		.comm = rec->comm, .cmdline = rec->cmdline, .unit = rec->unit,
+		.environment = (const char *const *)rec->environment,
 		.container = rec->container, .go_version = sum.go_version, .go_module = sum.go_module,
 		.message = sum.message, .crashed_goroutine = sum.crashed_goroutine,
 		.goroutine_count = sum.goroutine_count, .fault_location = sum.fault_location,

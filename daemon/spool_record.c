@@ -102,6 +102,37 @@ static int join_cmdline(struct json_object *arr, char **out)
 	return 0;
 }
 
+/* uploads (IncludeEnvironment=): the record's "environment" object as
+ * "KEY=value" strings, bounded; anything else in it is skipped */
+#define ENV_MAX_VARS 16
+#define ENV_MAX_LEN 4096
+static int dup_environment(struct json_object *obj, char ***out)
+{
+	if (!obj)
+		return 0;
+	char **env = calloc(ENV_MAX_VARS + 1, sizeof(*env));
+	if (!env)
+		return -ENOMEM;
+	size_t n = 0;
+	json_object_object_foreach(obj, key, val) {
+		if (n >= ENV_MAX_VARS)
+			break;
+		if (!json_object_is_type(val, json_type_string) || !*key || strchr(key, '=') ||
+		    strlen(key) + (size_t)json_object_get_string_len(val) + 1 > ENV_MAX_LEN)
+			continue;
+		if (asprintf(&env[n], "%s=%s", key, json_object_get_string(val)) < 0) {
+			env[n] = NULL;
+			for (size_t i = 0; i < n; i++)
+				free(env[i]);
+			free(env);
+			return -ENOMEM;
+		}
+		n++;
+	}
+	*out = env;
+	return 0;
+}
+
 static bool only_space(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -157,7 +188,8 @@ int cw_spool_record_parse(const char *buf, size_t len, struct cw_spool_record *o
 	    dup_str(root, "exe", &out->exe) < 0 || dup_str(root, "build_id", &out->build_id) < 0 ||
 	    dup_str(root, "executable_copy", &out->executable_copy) < 0 ||
 	    dup_str(root, "unit", &out->unit) < 0 ||
-	    join_cmdline(get(root, "cmdline", json_type_array), &out->cmdline) < 0)
+	    join_cmdline(get(root, "cmdline", json_type_array), &out->cmdline) < 0 ||
+	    dup_environment(get(root, "environment", json_type_object), &out->environment) < 0)
 		goto out;
 	struct json_object *core = get(root, "core", json_type_object);
 	if (core) {
@@ -187,6 +219,9 @@ void cw_spool_record_clear(struct cw_spool_record *r)
 	free(r->build_id);
 	free(r->executable_copy);
 	free(r->cmdline);
+	for (size_t i = 0; r->environment && r->environment[i]; i++)
+		free(r->environment[i]);
+	free(r->environment);
 	free(r->unit);
 	free(r->container);
 	free(r->dropped_reason);

@@ -16,6 +16,7 @@ struct cw_spool_record {
 	bool restricted;
 	char *host, *boot_id, *comm, *exe, *build_id, *executable_copy;
 	char *cmdline;          /* argv joined with spaces */
+	char **environment;     /* "KEY=value", NULL-terminated: the few variables the collector keeps */
 	char *unit;
 	char *container;        /* "yes" when in a container, else NULL */
 	bool core_stored, core_truncated;

@@ -92,6 +92,7 @@ int cw_upload_crash_hook(struct cw_db *db, const struct cw_crash_record *c, int6
 		.pid = c->pid,
 		.uid = c->uid,
 		.cmdline = c->cmdline,
+		.environment = c->environment,
 		.fingerprint_count = count,
 		.first_seen = first_usec / 1000000,
 		.analysis = analysis,

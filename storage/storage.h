@@ -60,6 +60,7 @@ struct cw_crash_record {
 	enum cw_analysis_status analysis_status;
 	const char *analysis_error;
 	const char *analysis_json;   /* only filled by queries that ask for it */
+	const char *const *environment; /* not stored: "KEY=value" list for insert hooks (uploads) */
 };
 
 /* Inserts c (and its analysis JSON) in one transaction and counts it in

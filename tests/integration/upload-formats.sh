@@ -186,10 +186,11 @@ cat > "$CRASHWATCH_CONFIG" <<CONF
 Directory=$T/store
 [Upload plain]
 URL=$base/plain
+IncludeEnvironment=yes
 CONF
 "$HARNESS" store spool-unanalysed - > /dev/null
 timeout 20 "$HARNESS" run 10 --until-idle > "$T/run2.out" 2>&1
-check "a crash without an analysis is still reported, from its record" python3 - "$T/srv.log" <<'PYEOF'
+check "a crash without an analysis is still reported from its record; IncludeEnvironment=yes adds the recorded variables" python3 - "$T/srv.log" <<'PYEOF'
 import sys, json
 reqs = [json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["path"] == "/plain"]
 assert len(reqs) == 1, reqs
@@ -197,6 +198,11 @@ d = json.loads(reqs[0]["body"])["data"]
 assert d["crash_id"] == "2" and d["executable"] == "/usr/bin/unanalysed", d
 assert d["signal"]["name"] == "SIGABRT" and d["kind"] == "signal" and d["message"] == "killed by SIGABRT"
 assert d["go"] is None and d["runtime"] == "native" and d["frames"] == [] and d["fingerprint"] is None
+# IncludeEnvironment=yes: the variables the collector recorded, and only here
+assert d["environment"] == {"GOTRACEBACK": "crash", "GODEBUG": "madvdontneed=1"}, d.get("environment")
+assert "cmdline" not in d
+others = [json.loads(l)["body"] for l in open(sys.argv[1]) if json.loads(l)["path"] != "/plain"]
+assert others and all("GODEBUG" not in b for b in others)
 PYEOF
 # a crash stored twice (same spool id) is queued once
 "$HARNESS" store spool-unanalysed - > "$T/again.out" 2>&1

@@ -60,7 +60,7 @@ static int store(const char *spool_id, const char *analysis_path, int64_t when)
 	}
 	struct json_object *v = NULL, *exe = NULL;
 	json_object_object_get_ex(a, "executable", &exe);
-	const struct cw_crash_record c = {
+	struct cw_crash_record c = {
 		.spool_id = spool_id,
 		.time_usec = when * 1000000,
 		.host = "testhost",
@@ -74,6 +74,9 @@ static int store(const char *spool_id, const char *analysis_path, int64_t when)
 		.analysis_json = none ? NULL : json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN),
 	};
 	int64_t id = 0;
+	/* as the collector records them (only a few Go variables) */
+	static const char *const environment[] = { "GOTRACEBACK=crash", "GODEBUG=madvdontneed=1", NULL };
+	c.environment = environment;
 	r = cw_crash_insert_hooked(db, &c, cw_upload_crash_hook, &cfg, &id);
 	if (r < 0)
 		fprintf(stderr, "insert: %s: %s\n", strerror(-r), cw_db_errmsg(db));
