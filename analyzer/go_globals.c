@@ -84,17 +84,24 @@ int cw_go_validate_allgs(const struct cw_go_ctx *ctx, uint64_t addr)
 	return 0;
 }
 
-/* allm candidate: a pointer to an m whose procid is a thread of the core. */
+/* allm candidate: a list of m whose procids include a thread of the core
+ * (the newest m may not have started its thread yet: procid 0). */
+#define VALIDATE_MS 64
+
 int cw_go_validate_allm(const struct cw_go_ctx *ctx, uint64_t addr)
 {
 	uint64_t m, procid;
-	if (cw_mem_u64(ctx->mem, addr, &m) < 0 || m == 0 || (m & 7) != 0)
-		return -EINVAL;
-	if (read_field(ctx->mem, m, ctx->layout->m_procid, &procid) < 0)
-		return -EINVAL;
-	for (size_t i = 0; i < cw_core_nthreads(ctx->core); i++)
-		if ((uint64_t)cw_core_thread(ctx->core, i)->tid == procid)
-			return 0;
+	if (cw_mem_u64(ctx->mem, addr, &m) < 0)
+		return -EFAULT;
+	for (int i = 0; i < VALIDATE_MS && m != 0; i++) {
+		if ((m & 7) != 0 || read_field(ctx->mem, m, ctx->layout->m_procid, &procid) < 0)
+			return -EINVAL;
+		for (size_t k = 0; procid && k < cw_core_nthreads(ctx->core); k++)
+			if ((uint64_t)cw_core_thread(ctx->core, k)->tid == procid)
+				return 0;
+		if (read_field(ctx->mem, m, ctx->layout->m_alllink, &m) < 0)
+			return -EINVAL;
+	}
 	return -EINVAL;
 }
 

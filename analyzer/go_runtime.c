@@ -48,8 +48,10 @@ struct collect {
 	struct gview *gs;     /* live goroutines, allgs order */
 	size_t ngs;
 	int64_t now;
-	const struct cw_core_thread *crash_thread;
+	const struct cw_core_thread *crash_thread;   /* the thread the kernel dumped for */
 	const struct mview *crash_m;
+	const struct cw_core_thread *print_thread;   /* the thread whose m printed the traceback */
+	const struct mview *print_m;
 };
 
 static uint64_t get_field(const uint8_t *buf, size_t len, struct cw_go_field f)
@@ -304,8 +306,8 @@ static size_t after_fatal_frame(const struct cw_go_stack *s)
 static int crashed_frames(struct collect *c, const struct gview *g, struct cw_goroutine *out)
 {
 	const struct cw_arch *arch = c->ctx->arch;
-	const struct cw_core_thread *t = c->crash_thread;
-	const struct mview *m = c->crash_m;
+	const struct cw_core_thread *t = c->print_thread;
+	const struct mview *m = c->print_m;
 	struct start starts[3];
 	size_t nstarts = 0;
 
@@ -314,7 +316,7 @@ static int crashed_frames(struct collect *c, const struct gview *g, struct cw_go
 		if (in_stack(tsp, g->stack_lo, g->stack_hi))
 			starts[nstarts++] = (struct start){ tpc, tsp, 0 };
 		else if (m && in_stack(tsp, m->gs_lo, m->gs_hi) &&
-			 cw_go_signal_context(c->u, tpc, tsp, m->gs_lo, m->gs_hi, &sigpc, &sigsp) == 0 &&
+			 cw_go_signal_context(c->u, tpc, tsp, m->gs_lo, m->gs_hi, &sigpc, &sigsp, NULL) == 0 &&
 			 in_stack(sigsp, g->stack_lo, g->stack_hi))
 			starts[nstarts++] = (struct start){ sigpc, sigsp, CW_GO_UNWIND_TRAP };
 	}
@@ -377,7 +379,7 @@ static int goroutine_frames(struct collect *c, const struct gview *g, struct cw_
 			sp = tsp;
 			flags = CW_GO_UNWIND_TRAP;
 		} else if (in_stack(tsp, m->gs_lo, m->gs_hi) &&
-			   cw_go_signal_context(c->u, tpc, tsp, m->gs_lo, m->gs_hi, &sigpc, &sigsp) == 0 &&
+			   cw_go_signal_context(c->u, tpc, tsp, m->gs_lo, m->gs_hi, &sigpc, &sigsp, NULL) == 0 &&
 			   in_stack(sigsp, g->stack_lo, g->stack_hi)) {
 			pc = sigpc;
 			sp = sigsp;
@@ -439,6 +441,63 @@ static int fill_goroutine(struct collect *c, const struct gview *g, bool crashed
 	return 0;
 }
 
+static const struct gview *g_by_sp(const struct collect *c, uint64_t sp)
+{
+	for (size_t i = 0; i < c->ngs; i++)
+		if (in_stack(sp, c->gs[i].stack_lo, c->gs[i].stack_hi))
+			return &c->gs[i];
+	return NULL;
+}
+
+/* The goroutine t's m was running, or the one its signal interrupted. */
+static uint64_t thread_g(struct collect *c, const struct cw_core_thread *t, const struct mview *m, int32_t *signo)
+{
+	*signo = 0;
+	if (m && m->curg)
+		return m->curg;
+	uint64_t pc = c->ctx->arch->pc(&t->regs), sp = c->ctx->arch->sp(&t->regs), sigpc, sigsp;
+	const struct gview *g = g_by_sp(c, sp);
+	if (!g && m && in_stack(sp, m->gs_lo, m->gs_hi) &&
+	    cw_go_signal_context(c->u, pc, sp, m->gs_lo, m->gs_hi, &sigpc, &sigsp, signo) == 0)
+		g = g_by_sp(c, sigsp);
+	return g ? g->addr : 0;
+}
+
+#define SIGQUIT_NUMBER 3
+
+/* The goroutine the runtime prints first: the crashing m's curg (or the
+ * goroutine its signal interrupted). Before 1.21 the m that received a
+ * fatal signal printed the traceback and relayed SIGQUIT to the others,
+ * and the last of them died: then the printer is the thread stopped in a
+ * signal frame of the fatal signal itself. */
+static uint64_t crashed_g(struct collect *c)
+{
+	const struct cw_core_siginfo *si = cw_core_siginfo(c->ctx->core);
+	int32_t signo;
+	c->print_thread = c->crash_thread;
+	c->print_m = c->crash_m;
+	if (!c->crash_thread)
+		return 0;
+	uint64_t g = thread_g(c, c->crash_thread, c->crash_m, &signo);
+	if (g || c->ctx->go_minor > 20 || !si || !si->present || si->signo == SIGQUIT_NUMBER)
+		return g;
+	for (size_t i = 0; i < cw_core_nthreads(c->ctx->core); i++) {
+		const struct cw_core_thread *t = cw_core_thread(c->ctx->core, i);
+		const struct mview *m = m_by_tid(c, t->tid);
+		if (t == c->crash_thread || !m || !in_stack(c->ctx->arch->sp(&t->regs), m->gs_lo, m->gs_hi))
+			continue;
+		struct mview nocurg = *m;
+		nocurg.curg = 0;
+		g = thread_g(c, t, &nocurg, &signo);
+		if (g && signo == si->signo) {
+			c->print_thread = t;
+			c->print_m = m;
+			return g;
+		}
+	}
+	return 0;
+}
+
 static int fill_goroutines(struct collect *c, uint64_t crashed_g)
 {
 	struct cw_analysis *a = c->a;
@@ -463,11 +522,11 @@ static int fill_goroutines(struct collect *c, uint64_t crashed_g)
 	return 0;
 }
 
-static int thread_frames(struct collect *c, const struct cw_core_thread *t, uint64_t lo, uint64_t hi,
+static int thread_frames(struct collect *c, uint64_t pc, uint64_t sp, uint64_t lo, uint64_t hi, unsigned flags,
 			 struct cw_thread *out)
 {
 	struct cw_go_stack s;
-	int r = cw_go_unwind(c->u, c->ctx->arch->pc(&t->regs), c->ctx->arch->sp(&t->regs), lo, hi, 0, 0, &s);
+	int r = cw_go_unwind(c->u, pc, sp, lo, hi, flags, 0, &s);
 	if (r < 0)
 		return r;
 	out->frames = s.frames;
@@ -477,10 +536,69 @@ static int thread_frames(struct collect *c, const struct cw_core_thread *t, uint
 	return 0;
 }
 
+/* Which stack of m (or of its curg) sp is on: the kind, and the bounds of
+ * a system stack (lo == hi for a goroutine stack or none). */
+static const char *stack_of(const struct mview *m, const struct gview *curg, uint64_t sp, uint64_t *lo, uint64_t *hi)
+{
+	*lo = *hi = 0;
+	if (curg && in_stack(sp, curg->stack_lo, curg->stack_hi))
+		return "goroutine";
+	if (in_stack(sp, m->gs_lo, m->gs_hi)) {
+		*lo = m->gs_lo;
+		*hi = m->gs_hi;
+		return "gsignal";
+	}
+	if (in_stack(sp, m->g0_lo, m->g0_hi)) {
+		*lo = m->g0_lo;
+		*hi = m->g0_hi;
+		return "g0";
+	}
+	return NULL;
+}
+
+/* One thread: its m, curg, and the system stack it is on. A thread stopped
+ * in the runtime's signal handler (the crash relay, SIGQUIT dumps) is shown
+ * at the context the signal interrupted, as the runtime's own dump of
+ * that m prints it. */
+static int fill_thread(struct collect *c, const struct cw_core_thread *t, struct cw_thread *out)
+{
+	const struct cw_arch *arch = c->ctx->arch;
+	out->tid = t->tid;
+	out->crashed = t == c->crash_thread;
+	const struct mview *m = m_by_tid(c, t->tid);
+	const char *kind = NULL;
+	uint64_t pc = arch->pc(&t->regs), sp = arch->sp(&t->regs), lo = 0, hi = 0;
+	unsigned flags = 0;
+	if (m) {
+		struct gview g;
+		bool have_g = m->curg && read_g(c, m->curg, &g) == 0;
+		if (have_g)
+			out->goroutine = (int64_t)g.goid;
+		kind = stack_of(m, have_g ? &g : NULL, sp, &lo, &hi);
+		uint64_t sigpc, sigsp, slo, shi;
+		const char *skind;
+		if (kind && strcmp(kind, "gsignal") == 0 &&
+		    cw_go_signal_context(c->u, pc, sp, lo, hi, &sigpc, &sigsp, NULL) == 0 &&
+		    (skind = stack_of(m, have_g ? &g : NULL, sigsp, &slo, &shi)) != NULL) {
+			kind = skind;
+			pc = sigpc;
+			sp = sigsp;
+			lo = slo;
+			hi = shi;
+			flags = CW_GO_UNWIND_TRAP;
+		}
+	}
+	out->stack_kind = strdup(kind ? kind : "native");
+	if (!out->stack_kind)
+		return -ENOMEM;
+	if (lo < hi)
+		return thread_frames(c, pc, sp, lo, hi, flags, out);
+	return 0;
+}
+
 static int fill_threads(struct collect *c)
 {
 	struct cw_analysis *a = c->a;
-	const struct cw_arch *arch = c->ctx->arch;
 	size_t n = cw_core_nthreads(c->ctx->core);
 	if (n == 0)
 		return 0;
@@ -488,38 +606,9 @@ static int fill_threads(struct collect *c)
 	if (!a->threads)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		const struct cw_core_thread *t = cw_core_thread(c->ctx->core, i);
-		struct cw_thread *out = &a->threads[a->nthreads++];
-		out->tid = t->tid;
-		out->crashed = t == c->crash_thread;
-		const struct mview *m = m_by_tid(c, t->tid);
-		const char *kind = "native";
-		uint64_t sp = arch->sp(&t->regs), lo = 0, hi = 0;
-		if (m) {
-			struct gview g;
-			if (m->curg && read_g(c, m->curg, &g) == 0) {
-				out->goroutine = (int64_t)g.goid;
-				if (in_stack(sp, g.stack_lo, g.stack_hi))
-					kind = "goroutine";
-			}
-			if (in_stack(sp, m->gs_lo, m->gs_hi)) {
-				kind = "gsignal";
-				lo = m->gs_lo;
-				hi = m->gs_hi;
-			} else if (in_stack(sp, m->g0_lo, m->g0_hi)) {
-				kind = "g0";
-				lo = m->g0_lo;
-				hi = m->g0_hi;
-			}
-		}
-		out->stack_kind = strdup(kind);
-		if (!out->stack_kind)
-			return -ENOMEM;
-		if (lo < hi) {
-			int r = thread_frames(c, t, lo, hi, out);
-			if (r < 0)
-				return r;
-		}
+		int r = fill_thread(c, cw_core_thread(c->ctx->core, i), &a->threads[a->nthreads++]);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -569,7 +658,7 @@ int cw_go_collect_goroutines(struct cw_go_ctx *ctx, struct cw_analysis *a)
 		a->crashed_tid = c.crash_thread->tid;
 		c.crash_m = m_by_tid(&c, c.crash_thread->tid);
 	}
-	r = fill_goroutines(&c, c.crash_m ? c.crash_m->curg : 0);
+	r = fill_goroutines(&c, crashed_g(&c));
 	if (r < 0)
 		return r;
 	if (a->nthreads == 0)

@@ -403,9 +403,13 @@ const char *cw_go_func_name_at(struct cw_go_unwinder *u, uint64_t pc)
 #define UC_GREGS_OFF 40
 #define GREG_RSP 15
 #define GREG_RIP 16
+/* the kernel's siginfo follows its struct ucontext (flags, link, stack_t,
+ * 256-byte sigcontext, 8-byte sigset) */
+#define SIGFRAME_INFO_OFF (8 + 304)
 
-int cw_go_signal_context(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo, uint64_t hi,
-			 uint64_t *sigpc, uint64_t *sigsp)
+/* One signal frame: the context runtime.sigtramp's kernel frame holds. */
+static int signal_frame(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo, uint64_t hi,
+			uint64_t *sigpc, uint64_t *sigsp, int32_t *signo)
 {
 	size_t npf = 0;
 	const char *error = NULL;
@@ -428,7 +432,34 @@ int cw_go_signal_context(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uin
 		if (cw_mem_u64(u->ctx->mem, gregs + 8 * GREG_RIP, sigpc) < 0 ||
 		    cw_mem_u64(u->ctx->mem, gregs + 8 * GREG_RSP, sigsp) < 0)
 			return -ENOENT;
+		uint32_t si_signo;
+		uint64_t info = uc - SIGFRAME_UC_OFF + SIGFRAME_INFO_OFF;
+		*signo = info + 4 <= hi && cw_mem_u32(u->ctx->mem, info, &si_signo) == 0 ? (int32_t)si_signo : 0;
 		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Nested signals (dieFromSignal's raise inside sighandler) stack their
+ * frames on the same gsignal stack: follow them to the context outside. */
+#define MAX_NESTED_SIGNALS 4
+
+int cw_go_signal_context(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo, uint64_t hi,
+			 uint64_t *sigpc, uint64_t *sigsp, int32_t *signo)
+{
+	int32_t sig = 0;
+	if (!signo)
+		signo = &sig;
+	for (int depth = 0; depth < MAX_NESTED_SIGNALS; depth++) {
+		int r = signal_frame(u, pc, sp, lo, hi, sigpc, sigsp, signo);
+		if (r < 0)
+			return r;
+		if (*sigsp < lo || *sigsp >= hi)
+			return 0;
+		if (*sigsp <= sp)
+			return -ENOENT;   /* must move up the stack */
+		pc = *sigpc;
+		sp = *sigsp;
 	}
 	return -ENOENT;
 }

@@ -16,7 +16,7 @@
 
 /* Physical frames examined on one stack at most (a hostile core cannot make
  * the walk longer); the printed frames are then limited like the runtime. */
-#define CW_GO_MAX_PHYS_FRAMES 20000
+#define CW_GO_MAX_PHYS_FRAMES 1000000
 
 enum cw_go_unwind_flags {
 	CW_GO_UNWIND_TRAP = 1,        /* the first pc is a trapped pc (signal context): no pc-1 */
@@ -51,9 +51,11 @@ int cw_go_describe_pc(struct cw_go_unwinder *u, uint64_t pc, bool exact, struct 
 
 /* The context a signal interrupted, when the stack [lo, hi) walked from
  * (pc, sp) ends in runtime.sigtramp (the kernel's signal frame is right
- * above it): the interrupted pc and sp. 0, -ENOENT or -ENOMEM. */
+ * above it): the interrupted pc and sp, and the signal number from the
+ * frame's siginfo (signo may be NULL). Nested signal frames on the same
+ * stack are followed to the outermost one. 0, -ENOENT or -ENOMEM. */
 int cw_go_signal_context(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo, uint64_t hi,
-			 uint64_t *sigpc, uint64_t *sigsp);
+			 uint64_t *sigpc, uint64_t *sigsp, int32_t *signo);
 
 /* Name of the function containing runtime pc (raw symbol name pointing
  * into the pclntab), NULL when none. */
