@@ -26,7 +26,8 @@
 #include "common/zstd_seekable.h"
 
 #define CHUNK CW_ZSTD_SEEKABLE_FRAME_SIZE
-#define READ_AHEAD 8                      /* chunks read ahead of the compressor */
+#define READ_CHUNK (4 * CHUNK)            /* read-ahead unit: 4 frames per hand-off */
+#define READ_AHEAD 4                      /* read-ahead units (16 MiB) */
 #define LIMIT_CHECK_EVERY (8ULL << 20)    /* re-check KeepFree per 8 MiB written */
 #define OWN_COMM "crashwatch-coll"        /* our name as the kernel's 15-char comm */
 
@@ -121,7 +122,7 @@ static int stream_core(struct stream *s, int core_fd)
 
 	/* A bigger pipe: fewer wake-ups for the kernel's writer and for us. */
 	(void)fcntl(core_fd, F_SETPIPE_SZ, (int)CHUNK);
-	r = cw_reader_new(core_fd, CHUNK, READ_AHEAD, &reader);
+	r = cw_reader_new(core_fd, READ_CHUNK, READ_AHEAD, &reader);
 	if (r < 0) {
 		/* No memory: still drain, store nothing. */
 		unsigned char small[4096];

@@ -74,7 +74,8 @@ static void *reader_main(void *arg)
 				r->eof = true; /* read_full stops short only at the end */
 		}
 		bool done = r->eof;
-		pthread_cond_broadcast(&r->cond);
+		if (done || r->count == 1)
+			pthread_cond_broadcast(&r->cond); /* the consumer waits only on an empty queue */
 		pthread_mutex_unlock(&r->lock);
 		if (done)
 			return NULL;
@@ -131,7 +132,9 @@ int cw_reader_next(struct cw_reader *r, const unsigned char **buf, size_t *len)
 	if (r->holding) { /* release the previous chunk */
 		r->holding = false;
 		r->count--;
-		pthread_cond_broadcast(&r->cond);
+		/* The reader waits only on a full queue: wake it once half is free. */
+		if (r->count == r->nbuf / 2)
+			pthread_cond_broadcast(&r->cond);
 	}
 	while (r->count == 0 && !r->eof)
 		pthread_cond_wait(&r->cond, &r->lock);

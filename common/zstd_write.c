@@ -28,6 +28,9 @@
 #define CW_ZSW_TABLE_ENTRY 8U      /* compressed u32, decompressed u32 (no checksum) */
 #define CW_ZSW_FOOTER 9U           /* frames u32, descriptor u8, magic u32 */
 #define CW_ZSW_SLOTS 8U            /* compressed frames in flight to the writer thread */
+#define CW_ZSW_BATCH 4U            /* wake the writer per this many frames, and the
+                                    * compressor when this many slots are free: fewer
+                                    * wake-ups on a busy machine */
 
 struct cw_zsw_slot {
 	unsigned char *buf;         /* ZSTD_compressBound(frame_size) */
@@ -131,7 +134,7 @@ static void *writer_main(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		while (w->count == 0 && !w->stopping)
+		while (w->count < CW_ZSW_BATCH && !w->stopping)
 			pthread_cond_wait(&w->cond, &w->lock);
 		if (w->abandon || w->count == 0)
 			break;
@@ -145,7 +148,8 @@ static void *writer_main(void *arg)
 			w->write_error = err;
 		tail = (tail + 1) % CW_ZSW_SLOTS;
 		w->count--;
-		pthread_cond_broadcast(&w->cond);
+		if (w->count == CW_ZSW_SLOTS - CW_ZSW_BATCH || w->count == 0)
+			pthread_cond_broadcast(&w->cond); /* the compressor waits only on a full queue */
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -171,7 +175,8 @@ static void slot_post(struct cw_zsw *w)
 	pthread_mutex_lock(&w->lock);
 	w->head = (w->head + 1) % CW_ZSW_SLOTS;
 	w->count++;
-	pthread_cond_broadcast(&w->cond);
+	if (w->count == CW_ZSW_BATCH)
+		pthread_cond_broadcast(&w->cond); /* the writer waits for a batch */
 	pthread_mutex_unlock(&w->lock);
 }
 
