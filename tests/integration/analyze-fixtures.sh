@@ -1,7 +1,8 @@
 #!/bin/bash
 # analyze-fixtures.sh: `crashwatch analyze --json` on the small real cases
 # kept in tests/fixtures/go*/ (zstd-compressed core and binary, the runtime's
-# stderr and exit status), compared strictly with compare.py. Needs no Go.
+# stderr and exit status, `go version -m` of the binary), compared strictly
+# with compare.py. Needs no Go.
 # TAP: per fixture, one point for the oracle on its traceback
 # (oracle_selftest.py) and one for the analysis.
 set -uo pipefail
@@ -53,8 +54,8 @@ for d in "${fixtures[@]}"; do
 		head -n 5 "$w/err" | sed 's/^/# /'
 		continue
 	fi
-	if python3 "$here/compare.py" --exit-status "$(cat "$d/status")" "$d/stderr" \
-		"$w/analysis.json" >"$w/diff" 2>&1; then
+	if python3 "$here/compare.py" --exit-status "$(cat "$d/status")" --buildinfo "$d/buildinfo" \
+		"$d/stderr" "$w/analysis.json" >"$w/diff" 2>&1; then
 		echo "ok $i - $name: analysis equals the runtime's traceback"
 	else
 		echo "not ok $i - $name # $(grep -c . "$w/diff") differences"

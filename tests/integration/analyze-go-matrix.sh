@@ -87,6 +87,7 @@ while read -r rel var mode; do
 		continue
 	fi
 	if python3 "$here/compare.py" --exit-status "$(cat "$dir/status")" \
+		--buildinfo "$cores/$rel/$var/buildinfo" \
 		"$dir/stderr" "$out/$mode.json" >"$out/$mode.diff" 2>&1; then
 		echo "ok $i - $name"
 	else

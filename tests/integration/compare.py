@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Compare `crashwatch analyze --json` with the Go runtime's own traceback.
 
-    compare.py [--exit-status N] STDERR ANALYSIS_JSON
+    compare.py [--exit-status N] [--buildinfo FILE] STDERR ANALYSIS_JSON
 
 STDERR is the crashed program's stderr (GOTRACEBACK=crash), ANALYSIS_JSON
 the analyzer's output ("-" for stdin). Every difference is printed, one a
 line; the exit status is 0 when there is none, 1 when there are, 2 when an
 input cannot be read. With --exit-status (the crashed program's shell exit
-status, 128 + signal) the killing signal is checked too.
+status, 128 + signal) the killing signal is checked too; with --buildinfo
+(the output of `go version -m BINARY`, another oracle) the analysis's go
+object: version, path, main module and version, and every build setting.
 
 Checked strictly, wherever the runtime prints the value:
   - the set of goroutine ids (goroutine 0, a thread's g0, is not a goroutine);
@@ -270,7 +272,58 @@ def compare_threads(d, rt, an):
                    % (gid, th['m']))
 
 
-def compare(rt, an, exit_status=None):
+def parse_buildinfo(text):
+    """`go version -m BINARY` output -> {version, path, main_module,
+    main_version, settings}; None when it has no build info."""
+    lines = text.split('\n')
+    if not lines or ': go' not in lines[0]:
+        return None
+    bi = {'version': lines[0].rsplit(': ', 1)[1].strip(), 'path': None,
+          'main_module': None, 'main_version': None, 'settings': {}}
+    for line in lines[1:]:
+        parts = line.strip('\n').split('\t')
+        if len(parts) < 3 or parts[0] != '':
+            continue
+        kind = parts[1]
+        if kind == 'path':
+            bi['path'] = parts[2]
+        elif kind == 'mod':
+            bi['main_module'] = parts[2]
+            bi['main_version'] = parts[3] if len(parts) > 3 else None
+        elif kind == 'build':
+            key, _, value = '\t'.join(parts[2:]).partition('=')
+            if key.startswith('"'):
+                # A quoted key: "key=with=equals"=value (Go quotes both).
+                key, value = json.loads(key + '=' + value.split('"=')[0] + '"'), \
+                    value.split('"=', 1)[1] if '"=' in value else ''
+            if value.startswith('"'):
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    pass
+            bi['settings'][key] = value
+    return bi
+
+
+def compare_go(d, bi, an):
+    go = an.get('go')
+    if not isinstance(go, dict):
+        d.note('go', 'the binary was built by %s, analysis has no go object' % bi['version'])
+        return
+    for key in ('version', 'path', 'main_module', 'main_version'):
+        if go.get(key) != bi[key]:
+            d.note('go', '%s: go version -m %r, analysis %r' % (key, bi[key], go.get(key)))
+    got = go.get('settings')
+    if not isinstance(got, dict):
+        d.note('go', 'settings missing in the analysis')
+        return
+    for key in sorted(set(bi['settings']) | set(got)):
+        if bi['settings'].get(key) != got.get(key):
+            d.note('go settings', '%s: go version -m %r, analysis %r' %
+                   (key, bi['settings'].get(key), got.get(key)))
+
+
+def compare(rt, an, exit_status=None, buildinfo=None):
     d = Diff()
     if an.get('schema') != 'crashwatch.analysis.v1':
         d.add('schema', 'schema', 'crashwatch.analysis.v1', an.get('schema'))
@@ -286,6 +339,8 @@ def compare(rt, an, exit_status=None):
     if as_int(an.get('crashed_goroutine') or 0) != rt['crashed_goroutine']:
         d.add('crashed goroutine', 'id', rt['crashed_goroutine'], an.get('crashed_goroutine'))
     compare_threads(d, rt, an)
+    if buildinfo is not None:
+        compare_go(d, buildinfo, an)
     if exit_status is not None and exit_status > 128:
         signo = exit_status - 128
         sig = an.get('signal') or {}
@@ -302,12 +357,25 @@ def compare(rt, an, exit_status=None):
 
 def main(argv):
     exit_status = None
+    buildinfo = None
     args = argv[1:]
-    if len(args) >= 2 and args[0] == '--exit-status':
-        exit_status = int(args[1])
-        args = args[2:]
+    try:
+        while len(args) >= 2 and args[0] in ('--exit-status', '--buildinfo'):
+            if args[0] == '--exit-status':
+                exit_status = int(args[1])
+            else:
+                with open(args[1], encoding='utf-8') as f:
+                    buildinfo = parse_buildinfo(f.read())
+                if buildinfo is None:
+                    print('compare.py: %s: no Go build info' % args[1])
+                    return 2
+            args = args[2:]
+    except (OSError, ValueError) as e:
+        print('compare.py: %s' % e)
+        return 2
     if len(args) != 2:
-        print('usage: compare.py [--exit-status N] STDERR ANALYSIS_JSON', file=sys.stderr)
+        print('usage: compare.py [--exit-status N] [--buildinfo FILE] STDERR ANALYSIS_JSON',
+              file=sys.stderr)
         return 2
     try:
         with open(args[0], encoding='utf-8', errors='replace') as f:
@@ -325,7 +393,7 @@ def main(argv):
         return 2
     for u in rt['unparsed']:
         print('traceback line %d not understood: %r' % (u['line'] + 1, u['text']))
-    items = compare(rt, an, exit_status)
+    items = compare(rt, an, exit_status, buildinfo)
     for it in items:
         print(it)
     return 1 if items or rt['unparsed'] else 0

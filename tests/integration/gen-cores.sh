@@ -7,6 +7,7 @@
 #     core      the core dump (sparse)
 #     stderr    the runtime's own traceback (the oracle)
 #     status    the exit status of the run ("134" for SIGABRT ...)
+# and <release>/<variant>/buildinfo, the output of `go version -m crasher`.
 # Cached: a run whose directory is complete is not redone; a change to the
 # crasher's sources rebuilds and reruns that release/variant.
 #
@@ -89,6 +90,15 @@ build() {
 	echo "$src_hash" >"$dir/src.hash"
 }
 
+# buildinfo RELEASE VARIANT: `go version -m` of the binary (an oracle for
+# the analysis's go object), kept as <release>/<variant>/buildinfo.
+buildinfo() {
+	local dir=$out/$1/$2 go
+	[ -s "$dir/buildinfo" ] && return 0
+	go=$("$toolchain" "$1") || return 1
+	"$go" version -m "$dir/crasher" >"$dir/buildinfo.tmp" && mv "$dir/buildinfo.tmp" "$dir/buildinfo"
+}
+
 # run DIR MODE: one crash, in its own temporary directory.
 run_one() {
 	local dir=$1 mode=$2 tmp st env=()
@@ -120,7 +130,7 @@ jobs_file=$(mktemp)
 trap 'rm -f "$jobs_file"' EXIT
 for rel in $releases; do
 	for var in $variants; do
-		if ! build "$rel" "$var"; then
+		if ! build "$rel" "$var" || ! buildinfo "$rel" "$var"; then
 			rc=1
 			continue
 		fi

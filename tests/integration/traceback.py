@@ -118,6 +118,7 @@ class Parser:
         self.first_header = None       # first goroutine header of the main dump
         self.main_dump_done = False    # a "-----" was seen
         self.had_runtime_stack = False
+        self.seen_ids = set()
 
     def peek(self):
         return self.lines[self.i] if self.i < len(self.lines) else None
@@ -212,10 +213,11 @@ class Parser:
             return
         if self.first_header is None:
             self.first_header = g
-        if any(x['id'] == g['id'] for x in self.r['goroutines']):
+        if g['id'] in self.seen_ids:
             # tracebacktrap printed the interrupted goroutine, then
             # tracebackothers may print the same one again: keep the first.
             return
+        self.seen_ids.add(g['id'])
         self.r['goroutines'].append(g)
 
     def parse_signal_section(self, m):
