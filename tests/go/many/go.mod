@@ -1,0 +1,3 @@
+module crashwatch.test/many
+
+go 1.18
