@@ -94,6 +94,32 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
+/* Forgets executables not seen for an interval (bounded scan), so that
+ * collect-state/ does not grow with every program that ever crashed. */
+static void prune_rate_state(int state_fd, const struct cw_config *cfg, int64_t now, const char *keep)
+{
+	int fd = openat(state_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	unsigned n = 0;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) && n++ < MAX_ENTRIES_PER_DIR) {
+		struct stat st;
+		if (strncmp(de->d_name, "rl-", 3) || !strcmp(de->d_name, keep) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (now > st.st_mtime && (uint64_t)(now - st.st_mtime) > cfg->rate_limit_interval_sec)
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+}
+
 int cw_rate_limit_hit(const struct cw_config *cfg, int storage_fd, const char *key, int64_t now)
 {
 	_cleanup_close_ int state_fd = -1, fd = -1;
@@ -123,6 +149,8 @@ int cw_rate_limit_hit(const struct cw_config *cfg, int storage_fd, const char *k
 		start = now;
 		count = 0;
 	}
+	if (n <= 0)
+		prune_rate_state(state_fd, cfg, now, name); /* a new executable: forget idle ones */
 	count++;
 	int len = snprintf(buf, sizeof(buf), "%lld %llu\n", start, count);
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)len, 0) != len)

@@ -4,7 +4,7 @@
 # fills up mid-write (a small tmpfs): record kept, no partial core, no garbage.
 set -u
 . "$top_srcdir/tests/integration/collector-lib.sh"
-echo "1..20"
+echo "1..21"
 
 build_c_crasher
 CORE=$(make_core "$TMP" "$TMP/crash" 6000000) || { echo "Bail out! no core"; exit 1; }
@@ -53,6 +53,11 @@ rm -f "$SPOOL"/*
 (exit 0) & gone=$!; wait $gone
 run_collector "$gone" "$gone" 0 0 11 "$NOW" 0 h 1 "" crash < "$CORE" 2>/dev/null
 check "rate limit: counted per executable (another one is stored)" test "$(field .core.stored)" = true
+echo "1 1" > "$STORE/collect-state/rl-00000000deadbeef"; touch -d "2 hours ago" "$STORE/collect-state/rl-00000000deadbeef"
+rm -f "$SPOOL"/*
+run_collector "$gone" "$gone" 0 0 11 "$NOW" 0 h 1 "" other < /dev/null 2>/dev/null
+check "rate limit: state of executables idle for an interval is forgotten" \
+	test ! -e "$STORE/collect-state/rl-00000000deadbeef" -a "$(ls "$STORE/collect-state" | wc -l)" -ge 2
 
 # Disk full: a 2 MiB tmpfs, a core of random data that cannot fit.
 mkdir -p "$TMP/small"
