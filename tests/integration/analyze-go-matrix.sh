@@ -58,6 +58,37 @@ else
 	sed 's/^/# /' "$genlog"
 fi
 
+# Analyse every core (two at a time), then compare them all in one batch.
+mkdir -p "$results"
+jobs=$results/.jobs
+batch=$results/.batch
+: >"$jobs"
+: >"$batch"
+while read -r rel var mode; do
+	[ -n "$rel" ] && [ "$mode" != "(build)" ] && [ -f "$cores/$rel/$var/$mode/core" ] || continue
+	mkdir -p "$results/$rel/$var"
+	echo "$rel/$var/$mode" >>"$jobs"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$rel/$var/$mode" "$(cat "$cores/$rel/$var/$mode/status")" \
+		"$cores/$rel/$var/buildinfo" "$cores/$rel/$var/$mode/stderr" \
+		"$results/$rel/$var/$mode.json" "$results/$rel/$var/$mode.diff" >>"$batch"
+done <<EOF
+$list
+EOF
+analyze_one() {
+	local st=0
+	rm -f "$results/$1.json" "$results/$1.diff"
+	timeout 120 "$crashwatch" analyze --json "$cores/$1/crasher" "$cores/$1/core" \
+		>"$results/$1.json" 2>"$results/$1.err" || st=$?
+	echo "$st" >"$results/$1.rc"
+}
+export -f analyze_one
+export results cores crashwatch
+: >"$results/.compared"
+if [ -x "$crashwatch" ] && [ -s "$jobs" ]; then
+	xargs -P 2 -I{} bash -c 'analyze_one "$1"' _ {} <"$jobs"
+	python3 "$here/compare.py" --batch "$batch" >"$results/.compared" 2>&1 || true
+fi
+
 i=1
 while read -r rel var mode; do
 	[ -n "$rel" ] || continue
@@ -76,23 +107,20 @@ while read -r rel var mode; do
 		echo "not ok $i - $name # $crashwatch not built"
 		continue
 	fi
-	out=$results/$rel/$var
-	mkdir -p "$out"
-	st=0
-	timeout 120 "$crashwatch" analyze --json "$dir/crasher" "$dir/core" \
-		>"$out/$mode.json" 2>"$out/$mode.err" || st=$?
-	if [ $st -ne 0 ]; then
+	st=$(cat "$results/$name.rc" 2>/dev/null || echo "?")
+	if [ "$st" != 0 ]; then
 		echo "not ok $i - $name # crashwatch analyze exited with $st"
-		head -n 5 "$out/$mode.err" | sed 's/^/# /'
+		head -n 5 "$results/$name.err" 2>/dev/null | sed 's/^/# /'
 		continue
 	fi
-	if python3 "$here/compare.py" --exit-status "$(cat "$dir/status")" \
-		--buildinfo "$cores/$rel/$var/buildinfo" \
-		"$dir/stderr" "$out/$mode.json" >"$out/$mode.diff" 2>&1; then
+	nd=$(awk -F'\t' -v n="$name" '$1 == n {print $2}' "$results/.compared")
+	if [ "$nd" = 0 ]; then
 		echo "ok $i - $name"
+	elif [ -z "$nd" ]; then
+		echo "not ok $i - $name # not compared: $(tail -n 1 "$results/.compared")"
 	else
-		echo "not ok $i - $name # $(grep -c . "$out/$mode.diff") differences"
-		head -n 40 "$out/$mode.diff" | sed 's/^/# /'
+		echo "not ok $i - $name # $nd differences"
+		head -n 40 "$results/$name.diff" | sed 's/^/# /'
 	fi
 done <<EOF
 $list

@@ -2,6 +2,7 @@
 """Compare `crashwatch analyze --json` with the Go runtime's own traceback.
 
     compare.py [--exit-status N] [--buildinfo FILE] STDERR ANALYSIS_JSON
+    compare.py --batch FILE      many comparisons (see batch())
 
 STDERR is the crashed program's stderr (GOTRACEBACK=crash), ANALYSIS_JSON
 the analyzer's output ("-" for stdin). Every difference is printed, one a
@@ -29,6 +30,7 @@ Checked strictly, wherever the runtime prints the value:
   - each goroutine that a thread's SIGQUIT section shows running must be the
     goroutine of one of the analysis's threads.
 """
+import difflib
 import json
 import os
 import signal as signal_mod
@@ -128,13 +130,21 @@ def compare_frames(d, where, printed, elided, got):
                    (len(head), len(got)))
     elif len(got) != len(head):
         d.note(where, 'runtime printed %d frames, analysis has %d' % (len(head), len(got)))
-        n = min(len(got), len(head))
-        for i in range(n):
-            compare_frame(d, '%s frame %d' % (where, i), head[i], got[i])
-        for i in range(n, len(head)):
-            d.note('%s frame %d' % (where, i), 'missing in the analysis: %s' % frame_str(head[i]))
-        for i in range(n, len(got)):
-            d.note('%s frame %d' % (where, i), 'extra in the analysis: %s' % frame_str(got[i]))
+        # Align the two lists so that one missing or extra frame shows as
+        # that, not as every later frame differing.
+        key = lambda f: (f.get('function'), f.get('file'), as_int(f.get('line')))
+        sm = difflib.SequenceMatcher(None, [key(f) for f in head],
+                                     [key(f) if isinstance(f, dict) else None for f in got],
+                                     autojunk=False)
+        for op, i1, i2, j1, j2 in sm.get_opcodes():
+            n = min(i2 - i1, j2 - j1) if op in ('equal', 'replace') else 0
+            for k in range(n):
+                compare_frame(d, '%s frame %d' % (where, i1 + k), head[i1 + k], got[j1 + k])
+            for k in range(i1 + n, i2):
+                d.note('%s frame %d' % (where, k), 'missing in the analysis: %s' % frame_str(head[k]))
+            for k in range(j1 + n, j2):
+                d.note('%s analysis frame %d' % (where, k), 'extra in the analysis: %s' %
+                       frame_str(got[k]))
         return
     for i, f in enumerate(head):
         compare_frame(d, '%s frame %d' % (where, i), f, got[i] if i < len(got) else None)
@@ -355,7 +365,45 @@ def compare(rt, an, exit_status=None, buildinfo=None):
     return d.items
 
 
+def batch(path):
+    """--batch FILE: one comparison per line of FILE, tab-separated:
+    NAME EXIT_STATUS BUILDINFO STDERR ANALYSIS_JSON DIFF_OUT (BUILDINFO may
+    be "-"). Writes the differences of each to DIFF_OUT and prints
+    "NAME<TAB>N" (N differences, -1 when an input could not be read)."""
+    with open(path, encoding='utf-8') as f:
+        jobs = [l.rstrip('\n').split('\t') for l in f if l.strip()]
+    for job in jobs:
+        if len(job) != 6:
+            print('compare.py: bad batch line: %r' % '\t'.join(job), file=sys.stderr)
+            return 2
+        name, status, bi_path, stderr_path, json_path, diff_path = job
+        lines, n = [], 0
+        try:
+            bi = None
+            if bi_path != '-':
+                with open(bi_path, encoding='utf-8') as f:
+                    bi = parse_buildinfo(f.read())
+            with open(stderr_path, encoding='utf-8', errors='replace') as f:
+                rt = tb.parse(f.read())
+            with open(json_path, encoding='utf-8') as f:
+                an = json.load(f)
+            if not isinstance(an, dict):
+                raise ValueError('the analysis is not a JSON object')
+            lines = ['traceback line %d not understood: %r' % (u['line'] + 1, u['text'])
+                     for u in rt['unparsed']]
+            lines += compare(rt, an, int(status) if status != '-' else None, bi)
+            n = len(lines)
+        except (OSError, ValueError) as e:
+            lines, n = ['compare.py: %s' % e], -1
+        with open(diff_path, 'w', encoding='utf-8') as f:
+            f.write(''.join(l + '\n' for l in lines))
+        print('%s\t%d' % (name, n), flush=True)
+    return 0
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == '--batch':
+        return batch(argv[2])
     exit_status = None
     buildinfo = None
     args = argv[1:]

@@ -188,14 +188,15 @@ def mutations(an):
 
 
 def check_file(path):
-    problems = ['parse: ' + p for p in tb.check(path)]
+    with open(path, encoding='utf-8', errors='replace') as f:
+        text = f.read()
+    rt = tb.parse(text)
+    problems = ['parse: ' + p for p in tb.check_parsed(text, rt)]
     status_file = os.path.join(os.path.dirname(path), 'status')
     exit_status = None
     if os.path.exists(status_file):
         with open(status_file) as f:
             exit_status = int(f.read().strip() or 0)
-    with open(path, encoding='utf-8', errors='replace') as f:
-        rt = tb.parse(f.read())
     an = ideal_analysis(rt, exit_status)
     for item in compare.compare(rt, an, exit_status):
         problems.append('ideal analysis differs: ' + item)

@@ -342,7 +342,11 @@ def check(path):
     """Self-check of the parser on one file: returns a list of problems."""
     with open(path, encoding='utf-8', errors='replace') as f:
         text = f.read()
-    r = parse(text)
+    return check_parsed(text, parse(text))
+
+
+def check_parsed(text, r):
+    """Self-check of the parse r of text: returns a list of problems."""
     problems = []
     for u in r['unparsed']:
         problems.append('line %d not understood: %r' % (u['line'] + 1, u['text']))
