@@ -159,6 +159,11 @@ static int stream_core(struct stream *s, int core_fd)
 		cw_forward_end(s->forward);
 	if (s->zsw && s->res->size == 0)
 		drop_core(s, "empty");
+	if (s->zsw) { /* the last stretch since the last check */
+		int lim = cw_store_limits_check(s->limits, s->storage_fd, cw_zsw_bytes_out(s->zsw));
+		if (lim < 0)
+			drop_core(s, lim == -EDQUOT ? "max-use" : "keep-free");
+	}
 	if (s->zsw) {
 		int f = cw_zsw_finish(s->zsw);
 		if (f < 0)

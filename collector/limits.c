@@ -59,6 +59,7 @@ int cw_store_limits_init(const struct cw_config *cfg, int storage_fd, struct cw_
 
 	if (fstatvfs(storage_fd, &sv) < 0)
 		return -errno;
+	l->avail = (uint64_t)sv.f_bavail * sv.f_frsize;
 	l->max_use = auto_value(cfg->max_use, &sv, 10);
 	l->keep_free = auto_value(cfg->keep_free, &sv, 15);
 	l->used = 0;
@@ -79,6 +80,9 @@ int cw_store_limits_check(const struct cw_store_limits *l, int storage_fd, uint6
 	if (fstatvfs(storage_fd, &sv) < 0)
 		return -errno;
 	uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	uint64_t expected = l->avail > more ? l->avail - more : 0;
+	if (expected < avail)
+		avail = expected;
 	if (avail < l->keep_free)
 		return -ENOSPC;
 	return 0;

@@ -11,13 +11,17 @@ struct cw_store_limits {
 	uint64_t max_use;     /* resolved, bytes */
 	uint64_t keep_free;   /* resolved, bytes */
 	uint64_t used;        /* bytes used by the store when measured */
+	uint64_t avail;       /* bytes available on its file system then */
 };
 
 /* Resolves automatic values (MaxUse 10%, KeepFree 15% of the file system,
  * each at most 4 GiB) and measures the store (spool/, cores/, executables/). */
 int cw_store_limits_init(const struct cw_config *cfg, int storage_fd, struct cw_store_limits *l);
 
-/* May `more` bytes be added now? 0, or -EDQUOT (MaxUse) / -ENOSPC (KeepFree). */
+/* May `more` bytes (counted from the measurement) be added now? 0, or
+ * -EDQUOT (MaxUse) / -ENOSPC (KeepFree). Free space is the smaller of what
+ * the file system says now and what was free minus `more`, so that writes
+ * still queued count already. */
 int cw_store_limits_check(const struct cw_store_limits *l, int storage_fd, uint64_t more);
 
 /* Counts one crash of `key` (the executable) at `now`; 0 when within
