@@ -5,7 +5,7 @@
 # sees only their own crashes through the query socket.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
-echo "1..16"
+echo "1..17"
 printf '[Analyze]\nMemoryMax=16M\nTimeoutSec=30\n' | write_config
 build_c_crasher
 check "daemon starts" start_daemon
@@ -45,6 +45,15 @@ else
 		test "$("$CLI" list --json -1 | jq -r '.[0].analysis_status')" = failed
 fi
 check "the daemon survives it" kill -0 "$DAEMON_PID"
+
+# debug: gdb on the stored core with the executable
+SEGV_ID=$("$CLI" list --json -1 | jq -r '.[0].id')
+if command -v gdb >/dev/null; then
+	"$CLI" debug "$SEGV_ID" -D gdb -A "-nx -batch -ex bt" > "$TMP/gdb.out" 2>&1
+	check "debug: gdb runs on the core with the executable (bt shows main)" grep -q "in main ()" "$TMP/gdb.out"
+else
+	skip "debug: gdb runs on the core with the executable" "no gdb"
+fi
 
 # 4. per-uid visibility through the query socket
 stop_daemon
