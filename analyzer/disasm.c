@@ -1,7 +1,7 @@
 #include "config.h"
 #include "analyzer/disasm.h"
 
-#include <capstone.h>
+#include <capstone/capstone.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
