@@ -5,7 +5,7 @@
 # sees only their own crashes through the query socket.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
-echo "1..17"
+echo "1..18"
 printf '[Analyze]\nMemoryMax=16M\nTimeoutSec=30\n' | write_config
 build_c_crasher
 check "daemon starts" start_daemon
@@ -81,6 +81,23 @@ wait_removed() { local i; for i in $(seq 1 50); do
 check "retention (MaxUse=1): every core removed, records kept as removed" wait_removed
 "$CLI" dump "$NOBODY_ID" > /dev/null 2>&1; rc=$?
 check "dump of a removed core: exit 4 with a reason" test "$rc" = 4 -a "$(crash_count)" = 4
+stop_daemon
+
+# 6. retention by age: a crash from 2023 with a core, MaxAge=7d
+{ printf '[Storage]\nDirectory=%s\nMaxAge=7d\n' "$STORE"; printf '[Daemon]\nSocket=%s/query.sock\nCoreSocket=\n' "$TMP"; } > "$CRASHWATCH_CONFIG"
+OLD_ID="1700000000000000-4244-00c0ffee"
+zstd -q -c "$NOBODY_CORE" > "$SPOOL/.#old"
+mv "$SPOOL/.#old" "$SPOOL/$OLD_ID.core.zst"
+cat > "$SPOOL/.#oldmeta" <<JEOF
+{"schema":"crashwatch.record.v1","id":"$OLD_ID","time_usec":1700000000000000,"pid":4244,"tid":4244,
+ "uid":0,"gid":0,"signal":11,"comm":"old","exe":"$TMP/segv",
+ "core":{"stored":true,"size":1,"stored_size":1,"truncated":false}}
+JEOF
+mv "$SPOOL/.#oldmeta" "$SPOOL/$OLD_ID.meta"
+start_daemon
+wait_for_crashes 5
+check "retention (MaxAge=7d): a 2023 crash is stored with its core removed" \
+	test "$("$CLI" list 4244 --json | jq -r '.[0].core_state')" = removed
 stop_daemon
 check_sanitizer_reports
 exit $failed
