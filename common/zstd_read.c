@@ -17,7 +17,7 @@
 
 #define ZSR_FOOTER_SIZE 9            /* nframes u32, descriptor u8, magic u32 */
 #define ZSR_SKIPPABLE_HEADER 8       /* magic u32, frame size u32 */
-#define ZSR_CACHE_SLOTS 4
+#define ZSR_CACHE_SLOTS 64
 #define ZSR_CACHE_MAX_BYTES (64U << 20)  /* the cache never holds more than this besides one frame */
 #define ZSR_MAX_FRAMES (1U << 26)
 
@@ -37,6 +37,8 @@ struct cw_zsr {
 	size_t cbuf_cap;
 	ZSTD_DCtx *dctx;
 	struct zsr_slot slots[ZSR_CACHE_SLOTS];
+	int8_t *slot_of;             /* per frame: its cache slot, or -1 */
+	uint32_t last_frame;         /* frame of the previous read */
 	uint64_t clock;
 };
 
@@ -81,6 +83,7 @@ void cw_zsr_free(struct cw_zsr *r)
 		free(r->slots[i].buf);
 	free(r->c_off);
 	free(r->d_off);
+	free(r->slot_of);
 	free(r->cbuf);
 	ZSTD_freeDCtx(r->dctx);
 	free(r);
@@ -134,6 +137,10 @@ static int zsr_load_table(struct cw_zsr *r, uint64_t file_size)
 	}
 	if (r->c_off[nframes] != frame_start)
 		return -EBADMSG;
+	r->slot_of = malloc(nframes);
+	if (!r->slot_of)
+		return -ENOMEM;
+	memset(r->slot_of, -1, nframes);
 	r->nframes = nframes;
 	return 0;
 }
@@ -200,6 +207,7 @@ static void zsr_trim_cache(struct cw_zsr *r, size_t incoming)
 		if (!oldest)
 			break;
 		total -= oldest->len;
+		r->slot_of[oldest->frame] = -1;
 		free(oldest->buf);
 		oldest->buf = NULL;
 	}
@@ -208,15 +216,20 @@ static void zsr_trim_cache(struct cw_zsr *r, size_t incoming)
 /* Returns the cache slot holding frame i, decompressing it when needed. */
 static int zsr_get_frame(struct cw_zsr *r, uint32_t i, struct zsr_slot **out)
 {
+	if (r->slot_of[i] >= 0) {
+		struct zsr_slot *sl = &r->slots[r->slot_of[i]];
+		sl->last_use = ++r->clock;
+		*out = sl;
+		return 0;
+	}
 	struct zsr_slot *victim = &r->slots[0];
 	for (size_t s = 0; s < ZSR_CACHE_SLOTS; s++) {
 		struct zsr_slot *sl = &r->slots[s];
-		if (sl->buf && sl->frame == i) {
-			sl->last_use = ++r->clock;
-			*out = sl;
-			return 0;
+		if (!sl->buf) {
+			victim = sl;
+			break;
 		}
-		if (!sl->buf || (victim->buf && sl->last_use < victim->last_use))
+		if (sl->last_use < victim->last_use)
 			victim = sl;
 	}
 	uint64_t csize = r->c_off[i + 1] - r->c_off[i];
@@ -231,6 +244,8 @@ static int zsr_get_frame(struct cw_zsr *r, uint32_t i, struct zsr_slot **out)
 	int ret = pread_full(r->fd, r->cbuf, csize, r->c_off[i]);
 	if (ret < 0)
 		return ret;
+	if (victim->buf)
+		r->slot_of[victim->frame] = -1;
 	free(victim->buf);
 	victim->buf = NULL;
 	zsr_trim_cache(r, dsize);
@@ -246,6 +261,7 @@ static int zsr_get_frame(struct cw_zsr *r, uint32_t i, struct zsr_slot **out)
 	victim->len = dsize;
 	victim->frame = i;
 	victim->last_use = ++r->clock;
+	r->slot_of[i] = (int8_t)(victim - r->slots);
 	*out = victim;
 	return 0;
 }
@@ -260,7 +276,10 @@ int cw_zsr_pread(struct cw_zsr *r, void *buf, size_t len, uint64_t off, size_t *
 	size_t done = 0;
 	/* each iteration consumes at least one byte of a non-empty frame */
 	while (done < len && off < size) {
-		uint32_t fi = zsr_find_frame(r, off);
+		uint32_t fi = r->last_frame;
+		if (off < r->d_off[fi] || off >= r->d_off[fi + 1])
+			fi = zsr_find_frame(r, off);
+		r->last_frame = fi;
 		struct zsr_slot *sl;
 		int ret = zsr_get_frame(r, fi, &sl);
 		if (ret < 0)
