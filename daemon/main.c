@@ -46,7 +46,11 @@ static bool journal_wanted(void)
 
 static int make_dir(const char *path, mode_t mode)
 {
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
+	if (mkdir(path, mode) == 0) {
+		/* the service runs with UMask=0077: give the mode asked for */
+		if (chmod(path, mode) < 0)
+			return -errno;
+	} else if (errno != EEXIST)
 		return -errno;
 	struct stat st;
 	if (lstat(path, &st) < 0)
