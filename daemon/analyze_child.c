@@ -91,6 +91,10 @@ static void child_run(const struct cw_sandbox *sb, const char *exe, const char *
 	}
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0);
+	/* an executable the analysis user may not read (a 0400 copy, a private
+	 * binary): analyse the core alone rather than not at all */
+	if (exe && access(exe, R_OK) != 0)
+		exe = NULL;
 
 	struct cw_analysis *a = NULL;
 	char err[512] = "";
