@@ -329,6 +329,17 @@ static void test_c_zstd(void **state)
 	assert_int_equal(pread(fd, magic, 4, 0), 4);
 	assert_memory_equal(magic, ELFMAG, 4);
 	cw_core_free(core);
+
+	/* a zstd file cut in the middle opens as a truncated core */
+	char tpath[200];
+	snprintf(tpath, sizeof(tpath), "%s.cut", zpath);
+	assert_int_equal(stat(zpath, &st), 0);
+	assert_int_equal(run_capture(out, sizeof(out), "head -c %lld %s > %s", (long long)st.st_size / 2, zpath, tpath), 0);
+	assert_int_equal(cw_core_open(tpath, &core), 0);
+	assert_true(cw_core_truncated(core));
+	assert_int_equal(cw_core_nthreads(core), 2);
+	assert_int_equal(cw_core_siginfo(core)->signo, 11);
+	cw_core_free(core);
 }
 
 /* Writes the core in zstd's seekable format (frames of 64 KiB, seek table
