@@ -80,6 +80,9 @@ static void load_sandbox(struct cw_daemon *d)
 			       d->cfg.analyze_user);
 	if (!CW_SANDBOX_HAS_AS_LIMIT)
 		cw_log_warning("built with AddressSanitizer: [Analyze] MemoryMax= is not enforced");
+	if (r >= 0 && d->sandbox.drop)
+		cw_log_info("analyses run as %s (uid %u, gid %u)", d->cfg.analyze_user,
+			    (unsigned)d->sandbox.uid, (unsigned)d->sandbox.gid);
 	if (r >= 0 && !missing && !d->sandbox.drop && geteuid() != 0)
 		cw_log_info("not running as root: analyses run as uid %u with limits", (unsigned)geteuid());
 }

@@ -7,11 +7,12 @@
 # crash stored exactly once.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
-echo "1..23"
-write_config </dev/null
+echo "1..24"
+# analyses run unprivileged: as nobody (the daemon runs as root here)
+printf '[Analyze]\nUser=nobody\n' | write_config
 
 if ! find_go; then
-	for i in $(seq 1 23); do skip "e2e step $i" "no Go toolchain"; done
+	for i in $(seq 1 24); do skip "e2e step $i" "no Go toolchain"; done
 	exit 0
 fi
 
@@ -56,6 +57,12 @@ go_build "$TMP/src1" "$TMP/crashy1" && go_build "$TMP/src2" "$TMP/crashy2"
 check "two builds of a crashing Go program" test -x "$TMP/crashy1" -a -x "$TMP/crashy2"
 
 check "daemon starts from a temp config" start_daemon
+if [ "$(id -u)" = 0 ]; then
+	check "analyses drop privileges to [Analyze] User=nobody" \
+		grep -q "analyses run as nobody (uid $(id -u nobody)" "$TMP/daemon.log"
+else
+	skip "analyses drop privileges to [Analyze] User=nobody" "not root"
+fi
 
 crash_go "$TMP/crashy1" validate 0; MSG1=$(runtime_panic_message "$CRASH_STDERR"); CORE1=$CRASH_CORE; PID1=$CRASH_PID
 crash_go "$TMP/crashy2" validate 0; MSG2=$(runtime_panic_message "$CRASH_STDERR"); PID2=$CRASH_PID
