@@ -30,12 +30,19 @@ struct conn {
 	sd_event_source *io, *timer;
 	char buf[CW_QUERY_REQUEST_MAX + 1];
 	size_t len;
+	/* the answer, written as the peer reads it (never blocking the loop) */
+	char *out;
+	size_t out_len, out_off;
+	int pass_fd;            /* sent with the first bytes, then closed */
 };
 
 static void conn_free(struct conn *c)
 {
 	sd_event_source_disable_unref(c->io);
 	sd_event_source_disable_unref(c->timer);
+	if (c->pass_fd >= 0)
+		close(c->pass_fd);
+	free(c->out);
 	close(c->fd);
 	c->d->query_connections--;
 	free(c);
@@ -163,31 +170,37 @@ static struct json_object *answer(struct cw_daemon *d, struct cw_query_request *
 	return resp;
 }
 
-static void respond(struct conn *c)
+/* Builds the answer to the request in c->buf into c->out (and c->pass_fd). */
+static int prepare_answer(struct conn *c)
 {
-	struct cw_daemon *d = c->d;
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
 	struct cw_query_request q;
 	struct json_object *resp;
-	int fd = -1;
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
 		resp = error_response(EPERM, "cannot identify the peer");
 	else if (cw_query_request_parse(c->buf, c->len, &q) < 0)
 		resp = error_response(EBADMSG, "malformed request");
 	else
-		resp = answer(d, &q, cred.uid, &fd);
-	const char *s = json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	size_t len = strlen(s), off = 0;
-	int flags = fcntl(c->fd, F_GETFL);
-	fcntl(c->fd, F_SETFL, flags & ~O_NONBLOCK);
-	struct timeval tv = { 5, 0 };
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (off < len) {
-		struct iovec iov = { (void *)(s + off), len - off };
+		resp = answer(c->d, &q, cred.uid, &c->pass_fd);
+	const char *s = resp ? json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+	c->out = s ? strdup(s) : NULL;
+	json_object_put(resp);
+	if (!c->out)
+		return -ENOMEM;
+	c->out_len = strlen(c->out);
+	return 0;
+}
+
+/* Writes what the peer takes now; 1 when everything is written. */
+static int write_some(struct conn *c)
+{
+	while (c->out_off < c->out_len) {
+		struct iovec iov = { c->out + c->out_off, c->out_len - c->out_off };
 		union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } ctl;
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		if (fd >= 0 && off == 0) {
+		if (c->pass_fd >= 0) {
 			memset(&ctl, 0, sizeof(ctl));
 			mh.msg_control = ctl.b;
 			mh.msg_controllen = sizeof(ctl.b);
@@ -195,23 +208,32 @@ static void respond(struct conn *c)
 			cm->cmsg_level = SOL_SOCKET;
 			cm->cmsg_type = SCM_RIGHTS;
 			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+			memcpy(CMSG_DATA(cm), &c->pass_fd, sizeof(int));
 		}
-		ssize_t n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+		ssize_t n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
 		if (n <= 0)
-			break;
-		off += (size_t)n;
+			return -EPIPE;
+		if (c->pass_fd >= 0) {
+			close(c->pass_fd);
+			c->pass_fd = -1;
+		}
+		c->out_off += (size_t)n;
 	}
-	if (fd >= 0)
-		close(fd);
-	json_object_put(resp);
+	return 1;
 }
 
 static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct conn *c = userdata;
+	if (c->out) {
+		if (write_some(c) != 0)
+			conn_free(c); /* done, or the peer went away */
+		return 0;
+	}
 	for (;;) {
 		if (c->len >= CW_QUERY_REQUEST_MAX) {
 			conn_free(c); /* too long: drop */
@@ -231,8 +253,9 @@ static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userda
 		if (n == 0 || memchr(c->buf, '\n', c->len))
 			break;
 	}
-	respond(c);
-	conn_free(c);
+	if (prepare_answer(c) < 0 || write_some(c) != 0 ||
+	    sd_event_source_set_io_events(c->io, EPOLLOUT) < 0)
+		conn_free(c); /* the whole answer went at once (the usual case), or failure */
 	return 0;
 }
 
@@ -260,6 +283,7 @@ static int on_accept(sd_event_source *s, int lfd, uint32_t revents, void *userda
 	d->query_connections++;
 	c->d = d;
 	c->fd = fd;
+	c->pass_fd = -1;
 	if (sd_event_add_io(d->ev, &c->io, fd, EPOLLIN, on_conn_io, c) < 0 ||
 	    sd_event_add_time_relative(d->ev, &c->timer, CLOCK_MONOTONIC, CONN_DEADLINE_USEC, 0,
 				       on_conn_timeout, c) < 0)
