@@ -5,7 +5,7 @@
 # colours on a terminal only.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
-echo "1..23"
+echo "1..25"
 write_config </dev/null
 check "daemon starts" start_daemon
 
@@ -65,6 +65,26 @@ if command -v script >/dev/null; then
 else
 	skip "on a terminal: through the pager, with colours" "no script(1) for a pseudo-terminal"
 fi
+# hostile peers on the query socket
+python3 - "$TMP/query.sock" > "$TMP/hostile.out" 2>&1 <<'PYEOF' &
+import socket, sys, time
+idle = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+idle.connect(sys.argv[1])          # says nothing, holds the connection
+bad = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+bad.connect(sys.argv[1])
+bad.sendall(b'{"verb":"list","filter":{"restrict_uid":false}} {"verb":"dump"}\n')
+bad.shutdown(socket.SHUT_WR)
+print(bad.recv(65536).decode())
+time.sleep(3)
+PYEOF
+HOSTILE=$!
+sleep 0.5
+t0=$(date +%s%N)
+st=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$CLI" status --json 2>/dev/null | jq -r .daemon)
+t1=$(date +%s%N)
+check "an idle peer does not hold up other clients" test "$st" = true -a $(( (t1 - t0) / 1000000 )) -lt 2000
+wait "$HOSTILE"
+check "a malformed request is answered with an error" grep -q '"ok":false' "$TMP/hostile.out"
 check_sanitizer_reports
 stop_daemon
 exit $failed
