@@ -93,7 +93,7 @@ static void child_run(const struct cw_sandbox *sb, const char *exe, const char *
 	prctl(PR_SET_DUMPABLE, 0);
 	/* an executable the analysis user may not read (a 0400 copy, a private
 	 * binary): analyse the core alone rather than not at all */
-	if (exe && access(exe, R_OK) != 0)
+	if (sb->drop && exe && access(exe, R_OK) != 0)
 		exe = NULL;
 
 	struct cw_analysis *a = NULL;
