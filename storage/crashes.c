@@ -244,21 +244,20 @@ static void row_to_crash(sqlite3_stmt *st, struct cw_crash_record *c, bool with_
 		c->analysis_json = col_text(st, i++);
 }
 
-/* A listing reads (id, time_usec, list_summary) from the crashes_list
- * covering index (migration 3): one generated text column holding
- * pid, uid, signal, core_state, analysis_status, the fingerprint's first
- * 12 digits, exe (else comm) and the message, separated by U+001F. */
-#define SUMMARY_COLUMNS "c.id, c.time_usec, c.list_summary"
-#define SUMMARY_FIELDS 8
+/* A listing reads only list_summary from the crashes_list covering index
+ * (migrations 3 and 5): one trigger-maintained text column holding id,
+ * time_usec, pid, uid, signal, core_state, analysis_status, the
+ * fingerprint's first 12 digits, exe (else comm) and the message,
+ * separated by U+001F. */
+#define SUMMARY_COLUMNS "c.list_summary"
+#define SUMMARY_FIELDS 10
 #define SUMMARY_MAX 8192
 
 static int row_to_summary(sqlite3_stmt *st, struct cw_crash_record *c, char buf[SUMMARY_MAX])
 {
 	memset(c, 0, sizeof(*c));
-	c->id = sqlite3_column_int64(st, 0);
-	c->time_usec = sqlite3_column_int64(st, 1);
-	const char *s = col_text(st, 2);
-	size_t len = s ? (size_t)sqlite3_column_bytes(st, 2) : 0;
+	const char *s = col_text(st, 0);
+	size_t len = s ? (size_t)sqlite3_column_bytes(st, 0) : 0;
 	if (len >= SUMMARY_MAX)
 		len = SUMMARY_MAX - 1;
 	memcpy(buf, s ? s : "", len);
@@ -273,18 +272,20 @@ static int row_to_summary(sqlite3_stmt *st, struct cw_crash_record *c, char buf[
 	}
 	if (n != SUMMARY_FIELDS)
 		return -EBADMSG;
-	c->pid = strtoll(field[0], NULL, 10);
+	c->id = strtoll(field[0], NULL, 10);
+	c->time_usec = strtoll(field[1], NULL, 10);
+	c->pid = strtoll(field[2], NULL, 10);
 	c->tid = c->pid;
-	c->uid = strtoll(field[1], NULL, 10);
+	c->uid = strtoll(field[3], NULL, 10);
 	c->gid = -1;
-	c->signal = (int)strtol(field[2], NULL, 10);
+	c->signal = (int)strtol(field[4], NULL, 10);
 	enum cw_core_state cs = CW_CORE_METADATA_ONLY;
-	(void)cw_core_state_from_name(field[3], &cs);
+	(void)cw_core_state_from_name(field[5], &cs);
 	c->core_state = cs;
-	c->analysis_status = analysis_status_from_name(field[4]);
-	c->fingerprint = field[5][0] ? field[5] : NULL;
-	c->exe = field[6][0] ? field[6] : NULL;
-	c->message = field[7][0] ? field[7] : NULL;
+	c->analysis_status = analysis_status_from_name(field[6]);
+	c->fingerprint = field[7][0] ? field[7] : NULL;
+	c->exe = field[8][0] ? field[8] : NULL;
+	c->message = field[9][0] ? field[9] : NULL;
 	return 0;
 }
 
@@ -317,8 +318,8 @@ static int build_query(const struct cw_crash_filter *f, char **out)
 		r = asprintf(out, "SELECT " SUMMARY_COLUMNS " FROM crashes c WHERE %s ORDER BY c.time_usec, c.id",
 			     where);
 	else if (f->summary_only && !f->with_analysis)
-		r = asprintf(out, "SELECT * FROM (SELECT " SUMMARY_COLUMNS " FROM crashes c WHERE %s%s)"
-			     " ORDER BY time_usec, id", where, inner_order);
+		r = asprintf(out, "SELECT list_summary FROM (SELECT " SUMMARY_COLUMNS ", c.time_usec, c.id"
+			     " FROM crashes c WHERE %s%s) ORDER BY time_usec, id", where, inner_order);
 	else if (f->with_analysis)
 		r = asprintf(out, "SELECT * FROM (SELECT " CRASH_COLUMNS ", a.json FROM crashes c"
 			     " LEFT JOIN analyses a ON a.crash_id = c.id WHERE %s%s)"

@@ -24,6 +24,16 @@ struct cw_migration {
 	" replace(coalesce(" #R ".exe, " #R ".comm, ''), char(31), '?') || char(31) ||" \
 	" coalesce(" #R ".message, ''))"
 
+/* Migration 5's: the same led by id and time_usec, so that a listing
+ * reads one column per row. */
+#define LIST_SUMMARY_V5(R) \
+	"(" #R ".id || char(31) || " #R ".time_usec || char(31) || " #R ".pid || char(31) ||" \
+	" " #R ".uid || char(31) || " #R ".signal || char(31) ||" \
+	" " #R ".core_state || char(31) || " #R ".analysis_status || char(31) ||" \
+	" coalesce(substr(" #R ".fingerprint, 1, 12), '') || char(31) ||" \
+	" replace(coalesce(" #R ".exe, " #R ".comm, ''), char(31), '?') || char(31) ||" \
+	" coalesce(" #R ".message, ''))"
+
 static const struct cw_migration migrations[] = {
 	{ 1,
 	  "CREATE TABLE crashes ("
@@ -125,6 +135,16 @@ static const struct cw_migration migrations[] = {
 	  "ALTER TABLE outbox_v4 RENAME TO outbox;"
 	  "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
 	  "CREATE INDEX outbox_crash ON outbox(crash_id);" },
+	/* listings: id and time lead the summary (one column read per row) */
+	{ 5,
+	  "DROP TRIGGER crashes_list_insert;"
+	  "DROP TRIGGER crashes_list_update;"
+	  "UPDATE crashes SET list_summary = " LIST_SUMMARY_V5(crashes) ";"
+	  "CREATE TRIGGER crashes_list_insert AFTER INSERT ON crashes BEGIN"
+	  " UPDATE crashes SET list_summary = " LIST_SUMMARY_V5(NEW) " WHERE id = NEW.id; END;"
+	  "CREATE TRIGGER crashes_list_update AFTER UPDATE OF time_usec, pid, uid, signal, core_state,"
+	  " analysis_status, fingerprint, exe, comm, message ON crashes BEGIN"
+	  " UPDATE crashes SET list_summary = " LIST_SUMMARY_V5(NEW) " WHERE id = NEW.id; END;" },
 	/* append new migrations here (keep versions consecutive) */
 };
 

@@ -268,6 +268,51 @@ static void test_callback_stops(void **state)
 	assert_int_equal(n, 1);
 }
 
+struct summary_seen {
+	char text[4][160];
+	size_t n;
+};
+
+static int summary_cb(const struct cw_crash_record *c, void *userdata)
+{
+	struct summary_seen *ss = userdata;
+	if (ss->n < 4)
+		snprintf(ss->text[ss->n++], sizeof(ss->text[0]), "%lld %lld %lld %lld %d %s %s %s %s %s",
+			 (long long)c->id, (long long)c->time_usec, (long long)c->pid, (long long)c->uid,
+			 c->signal, cw_core_state_name(c->core_state), cw_analysis_status_name(c->analysis_status),
+			 c->fingerprint ? c->fingerprint : "-", c->exe ? c->exe : "-", c->message ? c->message : "-");
+	return 0;
+}
+
+static void test_summary(void **state)
+{
+	struct fixture *fx = *state;
+	struct cw_crash_record a = make_crash("m1", 200, 7, 1000, "/bin/a", "a", "0123456789abcdef0123");
+	struct cw_crash_record b = make_crash("m2", 100, 8, 0, NULL, "bcomm", NULL);
+	b.message = NULL;
+	b.analysis_status = CW_ANALYSIS_FAILED;
+	int64_t ida, idb;
+	assert_int_equal(cw_crash_insert(fx->db, &a, &ida), 0);
+	assert_int_equal(cw_crash_insert(fx->db, &b, &idb), 0);
+	struct summary_seen ss = { 0 };
+	struct cw_crash_filter f = { .summary_only = true };
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, summary_cb, &ss), 0);
+	assert_int_equal(ss.n, 2);
+	char want[160];
+	snprintf(want, sizeof(want), "%lld 100 8 0 6 stored failed - bcomm -", (long long)idb);
+	assert_string_equal(ss.text[0], want);
+	snprintf(want, sizeof(want), "%lld 200 7 1000 6 stored ok 0123456789ab /bin/a boom", (long long)ida);
+	assert_string_equal(ss.text[1], want);
+	/* retention updates the listing too */
+	assert_int_equal(cw_crash_mark_core_removed(fx->db, ida), 0);
+	memset(&ss, 0, sizeof(ss));
+	f.newest = 1;
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, summary_cb, &ss), 0);
+	assert_int_equal(ss.n, 1);
+	snprintf(want, sizeof(want), "%lld 200 7 1000 6 removed ok 0123456789ab /bin/a boom", (long long)ida);
+	assert_string_equal(ss.text[0], want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +322,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_core_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callback_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
