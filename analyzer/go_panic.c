@@ -118,7 +118,7 @@ static const char *runtime_error_type(const char *caller, const char *msg)
 {
 	if (!caller || !msg)
 		return NULL;
-	if (strcmp(msg, "panic called with nil argument (use runtime.PanicNilError)") == 0)
+	if (strcmp(msg, "panic called with nil argument") == 0)   /* (*PanicNilError).Error, 1.21+ */
 		return "*runtime.PanicNilError";
 	if (!starts_with(caller, "runtime."))
 		return NULL;
