@@ -14,7 +14,8 @@ object: version, path, main module and version, and every build setting.
 
 Checked strictly, wherever the runtime prints the value:
   - the set of goroutine ids (goroutine 0, a thread's g0, is not a goroutine);
-  - per goroutine: status, wait minutes, locked to thread; every frame's
+  - per goroutine: status, wait minutes, locked to thread, whether it is on
+    a thread (newer headers print m=N or m=nil); every frame's
     function, file, line, inlined flag and pc (where printed: physical frames);
     the frame count (with the runtime's elision: "...N frames elided..." needs
     the elided frames or exactly the printed ones, "...additional frames
@@ -196,6 +197,9 @@ def compare_goroutines(d, rt, an, sections):
             d.add(where, 'wait minutes', e['wait_minutes'], a.get('wait_minutes'))
         if bool(a.get('locked_to_thread')) != e['locked_to_thread']:
             d.add(where, 'locked to thread', e['locked_to_thread'], a.get('locked_to_thread'))
+        if e['m_printed'] and (e['m'] is not None) != bool(as_int(a.get('thread'))):
+            d.note(where, 'runtime prints m=%s, analysis thread %r' %
+                   ('nil' if e['m'] is None else e['m'], a.get('thread')))
         frames, elided = e['frames'], e['elided']
         if e['stack_unavailable']:
             # Printed again by its thread's SIGQUIT section, if at all.

@@ -42,6 +42,7 @@ def ideal_analysis(rt, exit_status):
         gs.append({
             'id': g['id'], 'status': g['status'], 'wait_minutes': g['wait_minutes'],
             'locked_to_thread': g['locked_to_thread'], 'frames': frames_of(printed),
+            'thread': 0 if g['m'] is None else 1000 + g['m'],
             'created_by': None if cb is None else {
                 'function': cb['function'], 'file': cb['file'], 'line': cb['line'],
                 'goroutine': cb['goroutine']},
@@ -124,6 +125,13 @@ def mutations(an):
     def add_goroutine(m):
         m['goroutines'].append(dict(m['goroutines'][0], id=999999))
 
+    def on_thread(m):
+        for g in m['goroutines']:
+            if g['thread']:
+                g['thread'] = 0
+                return None
+        return False
+
     def status(m):
         m['goroutines'][-1]['status'] += '?'
 
@@ -178,7 +186,7 @@ def mutations(an):
     for name, fn in [('frame line', bump_line), ('frame pc', bump_pc), ('function', rename),
                      ('inlined flag', flip_inlined), ('dropped frame', drop_frame),
                      ('dropped goroutine', drop_goroutine), ('extra goroutine', add_goroutine),
-                     ('status', status), ('locked flag', locked), ('wait minutes', minutes),
+                     ('status', status), ('locked flag', locked), ('thread', on_thread), ('wait minutes', minutes),
                      ('created by', created_by), ('panic message', panic_msg),
                      ('recovered flag', panic_recovered), ('extra panic', panic_extra),
                      ('fatal error', fatal), ('fault pc', fault_addr),

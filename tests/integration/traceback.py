@@ -16,7 +16,7 @@ The parse result (a dict) has:
   fault         {signal, code, address, pc} from "[signal ...]" or from a
                 signal header of a synchronous signal; None otherwise
   runtime_stack [frames] of "runtime stack:" (the crashing thread's system stack) or None
-  goroutines    [{id, status, wait_minutes, locked_to_thread, gp, m, mp,
+  goroutines    [{id, status, wait_minutes, locked_to_thread, gp, m, m_printed, mp,
                   frames, elided, stack_unavailable, created_by}] of the main dump,
                 in printed order, without goroutine 0 (a thread's g0)
   threads       [{m, signal, pc, goroutine, frames}] one per "SIGxxx"/"PC=" section
@@ -189,6 +189,7 @@ class Parser:
             'id': int(m.group(1)), 'status': status, 'wait_minutes': minutes,
             'locked_to_thread': locked, 'gp': m.group(2),
             'm': None if m.group(3) in (None, 'nil') else int(m.group(3)),
+            'm_printed': m.group(3) is not None,
             'mp': m.group(4), 'frames': [], 'elided': None,
             'stack_unavailable': False, 'created_by': None,
         }
@@ -272,9 +273,10 @@ class Parser:
                 r['panics'].append(parse_panic_text(m.group(1)))
                 self.i += 1
                 continue
-            if line.startswith('fatal error: '):
+            if line.startswith('fatal error: ') or line.startswith('\tfatal error: '):
+                # A tab when printed after the panics (printPreFatalDeferPanic).
                 if r['fatal_error'] is None:
-                    r['fatal_error'] = line[len('fatal error: '):]
+                    r['fatal_error'] = line.lstrip('\t')[len('fatal error: '):]
                 self.i += 1
                 continue
             m = RE_SIGLINE.match(line)

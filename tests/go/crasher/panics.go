@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 )
 
 // statusCode is a named int: the runtime prints main.statusCode(503).
@@ -55,6 +56,8 @@ func init() {
 	// gen-cores.sh runs this one with GODEBUG=panicnil=0 (a PanicNilError from Go 1.21).
 	modes.add("panic-nil-error", true, func(*waiters) { panicWith(nil) })
 	modes.add("repanic", true, func(*waiters) { repanic() })
+	modes.add("repanic-same", true, func(*waiters) { repanicSame() })
+	modes.add("panic-then-fatal", true, func(*waiters) { panicThenFatal() })
 	modes.add("panic-in-defer", true, func(*waiters) { panicInDefer() })
 	modes.add("goexit-then-panic", true, func(*waiters) { goexitThenPanic() })
 	modes.add("goroutine-panic", true, func(w *waiters) { crashElsewhere(w, func() { (&worker{}).fail() }) })
@@ -69,6 +72,27 @@ func repanic() {
 		panic(fmt.Sprintf("re-panic after recovering %v", r))
 	}()
 	panicWith("first failure")
+}
+
+// repanicSame recovers a panic and panics again with the same value: from
+// Go 1.25 the runtime prints it once, marked [recovered, repanicked].
+//
+//go:noinline
+func repanicSame() {
+	defer func() {
+		panic(recover())
+	}()
+	panicWith(errors.New("lost the lease"))
+}
+
+// panicThenFatal: a deferred call run by a panic hits a fatal error, so
+// the runtime prints the panic and then the fatal error.
+//
+//go:noinline
+func panicThenFatal() {
+	var mu sync.Mutex
+	defer mu.Unlock()
+	panicWith("about to unlock an unlocked mutex")
 }
 
 // panicInDefer panics while a panic is running its deferred calls.

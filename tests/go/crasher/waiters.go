@@ -88,16 +88,16 @@ func startWaiters() *waiters {
 	w := &waiters{never: make(chan int), full: make(chan int)}
 	w.cond = sync.NewCond(&w.mu)
 
-	go Drain(w.never)                       // chan receive, generic
-	go Drain(make(chan string))             // another instantiation
-	go func() { w.full <- 1 }()             // chan send
-	go selectWait(w.never, w.full)          // select
-	go func() { select {} }()               // select (no cases)
-	go inlineCaller(w.never)                // inlined frame
-	go (&worker{ch: w.never}).run()         // pointer receiver
-	go worker{ch: make(chan int)}.wait()    // value receiver
-	go time.Sleep(time.Hour)                // sleep
-	go func() {                             // locked to thread
+	go Drain(w.never)                    // chan receive, generic
+	go Drain(make(chan string))          // another instantiation
+	go func() { w.full <- 1 }()          // chan send
+	go selectWait(w.never, w.full)       // select
+	go func() { select {} }()            // select (no cases)
+	go inlineCaller(w.never)             // inlined frame
+	go (&worker{ch: w.never}).run()      // pointer receiver
+	go worker{ch: make(chan int)}.wait() // value receiver
+	go time.Sleep(time.Hour)             // sleep
+	go func() {                          // locked to thread
 		runtime.LockOSThread()
 		<-w.never
 	}()
@@ -113,7 +113,7 @@ func startWaiters() *waiters {
 		w.mu.Unlock()
 	}()
 	<-condReady
-	w.mu.Lock() // the Cond waiter released it in Wait
+	w.mu.Lock()                 // the Cond waiter released it in Wait
 	go func() { w.mu.Lock() }() // sync.Mutex.Lock
 
 	w.rw.Lock()
