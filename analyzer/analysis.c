@@ -157,6 +157,30 @@ int cw_go_minor_from_version(const char *v)
 	return minor;
 }
 
+/* Without a build id in the core: the core's NT_FILE list must map a file
+ * of the executable's name at its load address. */
+static void check_mapping(struct cw_core *core, const struct cw_exe *exe, uint64_t start, struct cw_analysis *a)
+{
+	size_t n = cw_core_nfiles(core);
+	if (n == 0)
+		return; /* nothing to compare with */
+	const char *exe_base = strrchr(cw_exe_path(exe), '/');
+	exe_base = exe_base ? exe_base + 1 : cw_exe_path(exe);
+	for (size_t i = 0; i < n; i++) {
+		const struct cw_core_file_mapping *m = cw_core_file(core, i);
+		if (m->start != start || m->file_offset != 0 || !m->path)
+			continue;
+		const char *base = strrchr(m->path, '/');
+		base = base ? base + 1 : m->path;
+		if (strcmp(base, exe_base) != 0)
+			cw_analysis_warn(a, "the executable %s does not match the core: the core maps %s there",
+					 cw_exe_path(exe), m->path);
+		return;
+	}
+	cw_analysis_warn(a, "the executable %s does not match the core: the core maps no file at 0x%" PRIx64,
+			 cw_exe_path(exe), start);
+}
+
 /* Warns when the core's own copy of the executable's ELF headers carries
  * another build id than the executable we were given. */
 static void check_build_id(struct cw_core *core, const struct cw_exe *exe, uint64_t bias, struct cw_analysis *a)
@@ -170,9 +194,12 @@ static void check_build_id(struct cw_core *core, const struct cw_exe *exe, uint6
 	}
 	if (first == UINT64_MAX)
 		return;
+	uint64_t start = (first + bias) & ~UINT64_C(0xfff);
 	_cleanup_free_ char *core_id = NULL;
-	if (cw_core_build_id_at(core, (first + bias) & ~UINT64_C(0xfff), &core_id) < 0)
+	if (cw_core_build_id_at(core, start, &core_id) < 0) {
+		check_mapping(core, exe, start, a);
 		return;
+	}
 	a->core_build_id = strdup(core_id);
 	if (!exe_id || strcmp(exe_id, core_id) != 0)
 		cw_analysis_warn(a, "the executable %s does not match the core: build id %s in the core, %s in the executable",

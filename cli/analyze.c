@@ -145,12 +145,13 @@ int cw_verb_analyze(int argc, char **argv)
 		fprintf(stderr, "crashwatch analyze: out of memory\n");
 		return CW_EXIT_FAILURE;
 	}
+	/* warnings go to stderr too, unless the text report on a terminal shows them */
+	for (size_t i = 0; i < a->nwarnings && (json || !isatty(STDOUT_FILENO)); i++)
+		fprintf(stderr, "crashwatch analyze: warning: %s\n", a->warnings[i]);
 	if (json) {
 		int flags = JSON_C_TO_STRING_NOSLASHESCAPE | (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN);
 		puts(json_object_to_json_string_ext(j, flags));
 	} else {
-		for (size_t i = 0; i < a->nwarnings && !isatty(STDOUT_FILENO); i++)
-			fprintf(stderr, "crashwatch analyze: warning: %s\n", a->warnings[i]);
 		r = cw_report_text(j, stdout, &topts);
 	}
 	json_object_put(j);
