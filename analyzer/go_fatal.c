@@ -30,6 +30,7 @@ struct thrower {
 	const char *closure;        /* runtime.throw.func1 */
 };
 
+#define FATAL_INDEX 1   /* runtime.fatal in throwers[] */
 static const struct thrower throwers[] = {
 	{ "runtime.throw", "runtime.throw.func1" },
 	{ "runtime.fatal", "runtime.fatal.func1" },
@@ -110,7 +111,7 @@ static void closure_entries(struct cw_go_ctx *ctx, uint64_t entries[CW_ARRAY_SIZ
 
 /* A closure of a thrower anywhere in [lo, hi) (a system stack whose
  * frames could not be unwound): read in chunks, bounded. */
-static int scan_stack(struct cw_go_ctx *ctx, uint64_t lo, uint64_t hi, char **out)
+static int scan_stack(struct cw_go_ctx *ctx, uint64_t lo, uint64_t hi, char **out, bool *via_fatal)
 {
 	uint64_t entries[CW_ARRAY_SIZE(throwers)];
 	closure_entries(ctx, entries);
@@ -131,8 +132,10 @@ static int scan_stack(struct cw_go_ctx *ctx, uint64_t lo, uint64_t hi, char **ou
 					uint64_t sa = a + 8 * (w + j), ptr, slen;
 					if (cw_mem_u64(ctx->mem, sa, &ptr) < 0 || cw_mem_u64(ctx->mem, sa + 8, &slen) < 0)
 						break;
-					if (read_message(ctx->mem, ptr, slen, out) == 0)
+					if (read_message(ctx->mem, ptr, slen, out) == 0) {
+						*via_fatal = k == FATAL_INDEX;
 						return 0;
+					}
 				}
 			}
 		}
@@ -151,10 +154,8 @@ static int g_stack_bounds(struct cw_go_ctx *ctx, uint64_t g, uint64_t *lo, uint6
 	return 0;
 }
 
-/* The system stacks (g0, gsignal) of the M running on the crashed thread:
- * throw on g0 (checkdead, newstack, the scheduler) when the thread's frames
- * stop short of them. */
-static int from_crashed_m(struct cw_go_ctx *ctx, const struct cw_analysis *a, char **out)
+int cw_go_crashed_m_stack(struct cw_go_ctx *ctx, const struct cw_analysis *a, bool gsignal,
+			  uint64_t *lo, uint64_t *hi)
 {
 	const struct cw_go_layout *l = ctx->layout;
 	if (!l || !a->crashed_tid || !cw_go_has(l->m_procid) || !cw_go_has(l->m_alllink) ||
@@ -172,18 +173,27 @@ static int from_crashed_m(struct cw_go_ctx *ctx, const struct cw_analysis *a, ch
 		    cw_mem_u64(ctx->mem, m + (uint64_t)l->m_alllink.off, &next) < 0)
 			return -EFAULT;
 		if (procid == (uint64_t)a->crashed_tid) {
-			const struct cw_go_field stacks[] = { l->m_g0, l->m_gsignal };
-			for (size_t k = 0; k < CW_ARRAY_SIZE(stacks); k++) {
-				uint64_t g, lo, hi;
-				if (cw_mem_u64(ctx->mem, m + (uint64_t)stacks[k].off, &g) < 0 ||
-				    g_stack_bounds(ctx, g, &lo, &hi) < 0)
-					continue;
-				if (scan_stack(ctx, lo, hi, out) == 0)
-					return 0;
-			}
-			return -ENOENT;
+			uint64_t g;
+			struct cw_go_field f = gsignal ? l->m_gsignal : l->m_g0;
+			if (cw_mem_u64(ctx->mem, m + (uint64_t)f.off, &g) < 0)
+				return -EFAULT;
+			return g_stack_bounds(ctx, g, lo, hi);
 		}
 		m = next;
+	}
+	return -ENOENT;
+}
+
+/* The system stacks (g0, gsignal) of the M running on the crashed thread:
+ * throw on g0 (checkdead, newstack, the scheduler) when the thread's frames
+ * stop short of them. */
+static int from_crashed_m(struct cw_go_ctx *ctx, const struct cw_analysis *a, char **out, bool *via_fatal)
+{
+	for (int k = 0; k < 2; k++) {
+		uint64_t lo, hi;
+		if (cw_go_crashed_m_stack(ctx, a, k == 1, &lo, &hi) == 0 &&
+		    scan_stack(ctx, lo, hi, out, via_fatal) == 0)
+			return 0;
 	}
 	return -ENOENT;
 }
@@ -249,12 +259,13 @@ static const struct cw_frame *physical_caller(const struct cw_frame *frames, siz
 	return NULL;
 }
 
-static int from_stack(struct cw_go_ctx *ctx, const struct cw_frame *frames, size_t n, char **out)
+static int from_stack(struct cw_go_ctx *ctx, const struct cw_frame *frames, size_t n, char **out, bool *via_fatal)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct thrower *t = thrower_of(frames[i].function);
 		if (!t)
 			continue;
+		*via_fatal = t == &throwers[FATAL_INDEX];
 		const struct cw_frame *caller = physical_caller(frames, n, i);
 		if (frames[i].sp && from_closure(ctx, t, frames[i].sp, caller ? caller->sp : 0, out) == 0)
 			return 0;
@@ -270,9 +281,10 @@ static int from_stack(struct cw_go_ctx *ctx, const struct cw_frame *frames, size
 	return -ENOENT;
 }
 
-int cw_go_fatal_message(struct cw_go_ctx *ctx, const struct cw_analysis *a, char **out)
+int cw_go_fatal_message(struct cw_go_ctx *ctx, const struct cw_analysis *a, char **out, bool *via_fatal)
 {
 	*out = NULL;
+	*via_fatal = false;
 	int found_thrower = 0;
 	/* the crashed goroutine, then the crashed thread's system stack, then
 	 * every other thread (the crashing one may be unknown) */
@@ -280,14 +292,14 @@ int cw_go_fatal_message(struct cw_go_ctx *ctx, const struct cw_analysis *a, char
 	_cleanup_free_ char *raw = NULL;
 	int r = -ENOENT;
 	if (g)
-		r = from_stack(ctx, g->frames, g->nframes, &raw);
+		r = from_stack(ctx, g->frames, g->nframes, &raw, via_fatal);
 	for (int pass = 0; pass < 2 && r != 0; pass++) {
 		for (size_t i = 0; i < a->nthreads && r != 0; i++) {
 			const struct cw_thread *t = &a->threads[i];
 			bool crashed = t->tid == a->crashed_tid;
 			if ((pass == 0) != crashed)
 				continue;
-			int rr = from_stack(ctx, t->frames, t->nframes, &raw);
+			int rr = from_stack(ctx, t->frames, t->nframes, &raw, via_fatal);
 			if (rr == -EBADMSG)
 				found_thrower = 1;
 			r = rr == 0 ? 0 : r;
@@ -295,7 +307,7 @@ int cw_go_fatal_message(struct cw_go_ctx *ctx, const struct cw_analysis *a, char
 	}
 	if (r == -EBADMSG)
 		found_thrower = 1;
-	if (r != 0 && from_crashed_m(ctx, a, &raw) == 0)
+	if (r != 0 && from_crashed_m(ctx, a, &raw, via_fatal) == 0)
 		r = 0;
 	if (r != 0)
 		return found_thrower ? -EBADMSG : -ENOENT;

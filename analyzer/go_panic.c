@@ -254,20 +254,26 @@ int cw_go_collect_panics(struct cw_go_ctx *ctx, struct cw_analysis *a)
 	if (!l)
 		return -ENOTSUP;
 	int first_err = 0;
-	int r = collect_chain(ctx, l, a);
-	if (r < 0) {
-		cw_analysis_warn(a, "panic chain unreadable: %s", strerror(-r));
-		first_err = r;
-	}
+	/* throw prints no panic lines; fatal prints the pending panics first
+	 * from 1.26 (printPreFatalDeferPanic) */
 	_cleanup_free_ char *fatal = NULL;
-	r = cw_go_fatal_message(ctx, a, &fatal);
-	if (r == 0) {
+	bool via_fatal = false;
+	int fr = cw_go_fatal_message(ctx, a, &fatal, &via_fatal);
+	bool thrower = fr == 0 || fr == -EBADMSG;
+	if (fr == 0) {
 		free(a->fatal_error);
 		a->fatal_error = CW_TAKE_PTR(fatal);
-	} else if (r != -ENOENT) {
-		cw_analysis_warn(a, "fatal error message not recovered: %s", strerror(-r));
+	} else if (fr != -ENOENT) {
+		cw_analysis_warn(a, "fatal error message not recovered: %s", strerror(-fr));
 	}
-	r = cw_go_collect_fault(ctx, a);
+	if (!thrower || (via_fatal && ctx->go_minor >= 26)) {
+		int r = collect_chain(ctx, l, a);
+		if (r < 0) {
+			cw_analysis_warn(a, "panic chain unreadable: %s", strerror(-r));
+			first_err = r;
+		}
+	}
+	int r = cw_go_collect_fault(ctx, a);
 	if (r < 0) {
 		cw_analysis_warn(a, "fault details unreadable: %s", strerror(-r));
 		if (!first_err)

@@ -47,8 +47,15 @@ const struct cw_goroutine *cw_go_crashed_goroutine(const struct cw_analysis *a);
 /* The text after "fatal error: " recovered from the runtime.throw /
  * runtime.fatal frame (the string captured by its systemstack closure) or
  * from its call site (the string loaded into the argument registers
- * before CALL). malloc'd into *out; -ENOENT when no throw is on a stack. */
-int cw_go_fatal_message(struct cw_go_ctx *ctx, const struct cw_analysis *a, char **out);
+ * before CALL). malloc'd into *out; *via_fatal tells runtime.fatal from
+ * runtime.throw. -ENOENT when no throw is on a stack, -EBADMSG when one
+ * is but its message could not be recovered. */
+int cw_go_fatal_message(struct cw_go_ctx *ctx, const struct cw_analysis *a, char **out, bool *via_fatal);
+
+/* [lo, hi) of the g0 (or gsignal) stack of the M running on the crashed
+ * thread: 0, -ENOENT, -EFAULT. */
+int cw_go_crashed_m_stack(struct cw_go_ctx *ctx, const struct cw_analysis *a, bool gsignal,
+			  uint64_t *lo, uint64_t *hi);
 
 /* ---- go_fault.c ---- */
 
