@@ -422,6 +422,8 @@ int cw_exe_symbol(const struct cw_exe *exe, const char *name, uint64_t *addr, ui
 {
 	if (!exe || !name)
 		return -EINVAL;
+	if (exe->nsyms == 0)   /* stripped: bsearch must not get a NULL base */
+		return -ENOENT;
 	struct exe_symbol key = { .name = name };
 	const struct exe_symbol *s = bsearch(&key, exe->syms_by_name, exe->nsyms, sizeof(key), sym_name_cmp);
 	if (!s)
