@@ -615,6 +615,10 @@ static int fill_threads(struct collect *c)
 
 static void collect_free(struct collect *c)
 {
+	/* the frames handed out point into the unwinder's strings: they live
+	 * as long as the analysis */
+	if (c->u && c->a && !c->a->strings)
+		cw_go_unwinder_take_strings(c->u, &c->a->strings, &c->a->strings_free);
 	free(c->ms);
 	free(c->gs);
 	cw_go_unwinder_free(c->u);

@@ -9,17 +9,33 @@
 
 #include "common/cleanup.h"
 
+/* Every name and file the frames point to (cw_frame.shared): owned by the
+ * unwinder, or handed to the analysis with cw_go_unwinder_take_strings. */
+struct strpool {
+	char **strs;
+	size_t n, cap;
+	/* interned files: pclntab pointer -> pooled copy (open addressing) */
+	const char **file_keys;
+	char **file_vals;
+	size_t nfile_slots, nfiles;
+};
+
 /* Logical frames of one pc, as cw_pcln_frames gives them. */
 struct lframe {
-	char *name;          /* owned by the cache */
-	const char *file;    /* points into the pclntab */
+	char *name;          /* owned by the pool */
+	char *file;          /* owned by the pool, NULL when unknown */
 	int32_t line;
 	bool inlined;
 };
 
+/* What the walk needs of one (link-time pc, trapped) pair, computed once. */
 struct cache_slot {
-	uint64_t key;        /* link-time symbolisation pc + 1 (0 = empty) */
-	uint32_t first;      /* index in lframes */
+	uint64_t key;        /* pc * 2 + trap + 1 (0 = empty) */
+	bool valid;          /* a function contains pc */
+	bool delta_ok;
+	int32_t delta;       /* pcsp at pc */
+	uint8_t funcid, flag;
+	uint32_t first;      /* logical frames: index in lframes */
 	uint32_t count;
 };
 
@@ -37,7 +53,105 @@ struct cw_go_unwinder {
 	size_t nlframes, cap_lframes;
 	struct pframe *pframes;   /* scratch of the current walk */
 	size_t cap_pframes;
+	struct strpool *pool;
 };
+
+static void strpool_free(void *p)
+{
+	struct strpool *pool = p;
+	if (!pool)
+		return;
+	for (size_t i = 0; i < pool->n; i++)
+		free(pool->strs[i]);
+	free(pool->strs);
+	free(pool->file_keys);
+	free(pool->file_vals);
+	free(pool);
+}
+
+/* Takes ownership of s (freed on failure). */
+static int strpool_add(struct strpool *pool, char *s)
+{
+	if (pool->n == pool->cap) {
+		size_t cap = pool->cap ? pool->cap * 2 : 256;
+		char **v = realloc(pool->strs, cap * sizeof(*v));
+		if (!v) {
+			free(s);
+			return -ENOMEM;
+		}
+		pool->strs = v;
+		pool->cap = cap;
+	}
+	pool->strs[pool->n++] = s;
+	return 0;
+}
+
+static int strpool_grow_files(struct strpool *pool)
+{
+	size_t n = pool->nfile_slots ? pool->nfile_slots * 2 : 256;
+	const char **keys = calloc(n, sizeof(*keys));
+	char **vals = calloc(n, sizeof(*vals));
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < pool->nfile_slots; i++) {
+		if (!pool->file_keys[i])
+			continue;
+		size_t j = ((uintptr_t)pool->file_keys[i] >> 3) * 0x9e3779b97f4a7c15ULL >> 20 & (n - 1);
+		while (keys[j])
+			j = (j + 1) & (n - 1);
+		keys[j] = pool->file_keys[i];
+		vals[j] = pool->file_vals[i];
+	}
+	free(pool->file_keys);
+	free(pool->file_vals);
+	pool->file_keys = keys;
+	pool->file_vals = vals;
+	pool->nfile_slots = n;
+	return 0;
+}
+
+/* The pooled copy of a pclntab file name (which dies with the pclntab). */
+static int strpool_file(struct strpool *pool, const char *file, char **out)
+{
+	*out = NULL;
+	if (!file)
+		return 0;
+	if ((pool->nfiles + 1) * 2 > pool->nfile_slots) {
+		int r = strpool_grow_files(pool);
+		if (r < 0)
+			return r;
+	}
+	size_t mask = pool->nfile_slots - 1;
+	size_t j = ((uintptr_t)file >> 3) * 0x9e3779b97f4a7c15ULL >> 20 & mask;
+	while (pool->file_keys[j]) {
+		if (pool->file_keys[j] == file) {
+			*out = pool->file_vals[j];
+			return 0;
+		}
+		j = (j + 1) & mask;
+	}
+	char *copy = strdup(file);
+	if (!copy)
+		return -ENOMEM;
+	int r = strpool_add(pool, copy);
+	if (r < 0)
+		return r;
+	pool->file_keys[j] = file;
+	pool->file_vals[j] = copy;
+	pool->nfiles++;
+	*out = copy;
+	return 0;
+}
+
+void cw_go_unwinder_take_strings(struct cw_go_unwinder *u, void **strings, void (**strings_free)(void *))
+{
+	*strings = u->pool;
+	*strings_free = strpool_free;
+	u->pool = NULL;
+}
 
 #define INLINE_MAX 64
 
@@ -57,7 +171,10 @@ int cw_go_unwinder_new(struct cw_go_ctx *ctx, struct cw_go_unwinder **out)
 	u->ctx = ctx;
 	u->nslots = 1024;
 	u->slots = calloc(u->nslots, sizeof(*u->slots));
-	if (!u->slots) {
+	u->pool = calloc(1, sizeof(*u->pool));
+	if (!u->slots || !u->pool) {
+		free(u->slots);
+		free(u->pool);
 		free(u);
 		return -ENOMEM;
 	}
@@ -69,8 +186,7 @@ void cw_go_unwinder_free(struct cw_go_unwinder *u)
 {
 	if (!u)
 		return;
-	for (size_t i = 0; i < u->nlframes; i++)
-		free(u->lframes[i].name);
+	strpool_free(u->pool);
 	free(u->lframes);
 	free(u->slots);
 	free(u->pframes);
@@ -117,16 +233,6 @@ static int lframes_reserve(struct cw_go_unwinder *u, size_t more)
 /* Logical frames of link-time symbolisation pc sympc (function f). */
 static int resolve(struct cw_go_unwinder *u, const struct cw_func *f, uint64_t sympc, uint32_t *first, uint32_t *count)
 {
-	uint64_t key = sympc + 1;
-	size_t j = hash_pc(key) & (u->nslots - 1);
-	while (u->slots[j].key) {
-		if (u->slots[j].key == key) {
-			*first = u->slots[j].first;
-			*count = u->slots[j].count;
-			return 0;
-		}
-		j = (j + 1) & (u->nslots - 1);
-	}
 	int r = lframes_reserve(u, INLINE_MAX);
 	if (r < 0)
 		return r;
@@ -142,27 +248,71 @@ static int resolve(struct cw_go_unwinder *u, const struct cw_func *f, uint64_t s
 		char *name = cw_go_func_name_for_print(f->name ? f->name : "?");
 		if (!name)
 			return -ENOMEM;
+		r = strpool_add(u->pool, name);
+		if (r < 0)
+			return r;
 		const char *file = NULL;
 		int32_t line = 0;
 		if (cw_pcln_fileline(u->ctx->pcln, f, sympc, &file, &line) < 0) {
 			file = NULL;
 			line = 0;
 		}
-		u->lframes[u->nlframes] = (struct lframe){ name, file, line, false };
+		char *pfile;
+		r = strpool_file(u->pool, file, &pfile);
+		if (r < 0)
+			return r;
+		u->lframes[u->nlframes] = (struct lframe){ name, pfile, line, false };
 		n = 1;
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			u->lframes[u->nlframes + i] = (struct lframe){ pf[i].name, pf[i].file, pf[i].line, pf[i].inlined };
+			char *name = pf[i].name, *pfile = NULL;
 			pf[i].name = NULL;
+			r = strpool_add(u->pool, name);
+			if (r == 0)
+				r = strpool_file(u->pool, pf[i].file, &pfile);
+			if (r < 0) {
+				cw_pcframes_free(pf, n);
+				return r;
+			}
+			u->lframes[u->nlframes + i] = (struct lframe){ name, pfile, pf[i].line, pf[i].inlined };
 		}
 	}
 	*first = (uint32_t)u->nlframes;
 	*count = (uint32_t)n;
 	u->nlframes += n;
+	return 0;
+}
+
+/* The cached facts about link-time pc reached as a trapped pc or not. The
+ * returned slot stays valid until the next lookup. */
+static int lookup(struct cw_go_unwinder *u, uint64_t link, bool trap, struct cache_slot *out)
+{
+	uint64_t key = link * 2 + (trap ? 1 : 0) + 1;
+	size_t j = hash_pc(key) & (u->nslots - 1);
+	while (u->slots[j].key) {
+		if (u->slots[j].key == key) {
+			*out = u->slots[j];
+			return 0;
+		}
+		j = (j + 1) & (u->nslots - 1);
+	}
+	struct cache_slot slot = { .key = key };
+	struct cw_func f;
+	if (cw_pcln_func(u->ctx->pcln, link, &f) == 0) {
+		slot.valid = true;
+		slot.funcid = f.funcid;
+		slot.flag = f.flag;
+		slot.delta_ok = cw_pcln_spdelta(u->ctx->pcln, &f, link, &slot.delta) == 0 && slot.delta >= 0;
+		uint64_t sympc = (!trap && link > f.entry) ? link - 1 : link;
+		int r = resolve(u, &f, sympc, &slot.first, &slot.count);
+		if (r < 0)
+			return r;
+	}
 	j = hash_pc(key) & (u->nslots - 1);
 	while (u->slots[j].key)
 		j = (j + 1) & (u->nslots - 1);
-	u->slots[j] = (struct cache_slot){ key, *first, *count };
+	u->slots[j] = slot;
+	*out = slot;
 	if (++u->used * 2 > u->nslots)
 		return cache_grow(u);
 	return 0;
@@ -207,34 +357,31 @@ static int walk(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo,
 		}
 		sp += ptr;
 	}
+	struct cache_slot cur;
+	int r = lookup(u, pc - bias, trap, &cur);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < CW_GO_MAX_PHYS_FRAMES; i++) {
-		struct cw_func f;
-		uint64_t link = pc - bias;
-		if (cw_pcln_func(ctx->pcln, link, &f) < 0) {
+		if (!cur.valid) {
 			*error = i == 0 ? "unknown pc" : "unexpected return pc";
 			goto out;
 		}
-		uint64_t sympc = (!trap && link > f.entry) ? link - 1 : link;
-		struct pframe pf = { .pc = pc, .sp = sp };
-		int r = resolve(u, &f, sympc, &pf.first, &pf.count);
-		if (r < 0)
-			return r;
+		struct pframe pf = { .pc = pc, .sp = sp, .first = cur.first, .count = cur.count };
 		r = pframes_push(u, n, &pf);
 		if (r < 0)
 			return r;
 		n++;
 
-		uint8_t flag = f.flag;
-		if (f.funcid == CW_FUNCID_CGOCALLBACK || (i == 0 && (flags & CW_GO_UNWIND_SYSCALL)))
+		uint8_t flag = cur.flag;
+		if (cur.funcid == CW_FUNCID_CGOCALLBACK || (i == 0 && (flags & CW_GO_UNWIND_SYSCALL)))
 			flag &= (uint8_t)~CW_FUNCFLAG_SPWRITE;
 		if (flag & (CW_FUNCFLAG_TOPFRAME | CW_FUNCFLAG_SPWRITE))
 			goto out;
-		int32_t delta;
-		if (cw_pcln_spdelta(ctx->pcln, &f, link, &delta) < 0 || delta < 0) {
+		if (!cur.delta_ok) {
 			*error = "no frame size at pc";
 			goto out;
 		}
-		uint64_t fp = sp + (uint64_t)delta + ptr;
+		uint64_t fp = sp + (uint64_t)cur.delta + ptr;
 		if (fp < sp || fp - ptr < lo || fp > hi) {
 			*error = "frame outside the stack";
 			goto out;
@@ -250,14 +397,18 @@ static int walk(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo,
 			*error = "traceback stuck";
 			goto out;
 		}
-		struct cw_func caller;
-		if (cw_pcln_func(ctx->pcln, lr - bias, &caller) < 0) {
+		struct cache_slot next;
+		trap = injected_call(cur.funcid);
+		r = lookup(u, lr - bias, trap, &next);
+		if (r < 0)
+			return r;
+		if (!next.valid) {
 			/* the runtime prints "unexpected return pc" and stops, except
 			 * for a sigpanic injected into C code */
-			*error = f.funcid == CW_FUNCID_SIGPANIC ? NULL : "unexpected return pc";
+			*error = cur.funcid == CW_FUNCID_SIGPANIC ? NULL : "unexpected return pc";
 			goto out;
 		}
-		trap = injected_call(f.funcid);
+		cur = next;
 		pc = lr;
 		sp = fp;
 	}
@@ -267,20 +418,17 @@ out:
 	return 0;
 }
 
-static int set_frame(struct cw_frame *out, const struct lframe *l, const struct pframe *p)
+static void set_frame(struct cw_frame *out, const struct lframe *l, const struct pframe *p)
 {
-	memset(out, 0, sizeof(*out));
-	out->function = strdup(l->name);
-	out->file = l->file ? strdup(l->file) : NULL;
-	if (!out->function || (l->file && !out->file)) {
-		cw_frame_clear(out);
-		return -ENOMEM;
-	}
-	out->line = l->line;
-	out->pc = p->pc;
-	out->sp = p->sp;
-	out->inlined = l->inlined;
-	return 0;
+	*out = (struct cw_frame){
+		.function = l->name,
+		.file = l->file,
+		.line = l->line,
+		.pc = p->pc,
+		.sp = p->sp,
+		.inlined = l->inlined,
+		.shared = true,
+	};
 }
 
 void cw_go_stack_clear(struct cw_go_stack *s)
@@ -300,9 +448,7 @@ static int emit_range(struct cw_go_unwinder *u, size_t npf, size_t from, size_t 
 		for (uint32_t k = 0; k < p->count && idx < to; k++, idx++) {
 			if (idx < from)
 				continue;
-			int r = set_frame(&out->frames[out->nframes], &u->lframes[p->first + k], p);
-			if (r < 0)
-				return r;
+			set_frame(&out->frames[out->nframes], &u->lframes[p->first + k], p);
 			out->nframes++;
 		}
 	}

@@ -29,6 +29,9 @@ struct cw_go_unwinder;
  * of one analysis. 0 or -ENOMEM. */
 int cw_go_unwinder_new(struct cw_go_ctx *ctx, struct cw_go_unwinder **out);
 void cw_go_unwinder_free(struct cw_go_unwinder *u);
+/* Frames point into storage the unwinder owns (cw_frame.shared): hand it
+ * to whoever keeps the frames (cw_analysis.strings) before freeing u. */
+void cw_go_unwinder_take_strings(struct cw_go_unwinder *u, void **strings, void (**strings_free)(void *));
 
 struct cw_go_stack {
 	struct cw_frame *frames;     /* innermost first; pcs and sps are runtime addresses */

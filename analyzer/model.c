@@ -9,8 +9,10 @@
 
 void cw_frame_clear(struct cw_frame *f)
 {
-	free(f->function);
-	free(f->file);
+	if (!f->shared) {
+		free(f->function);
+		free(f->file);
+	}
 	free(f->module);
 	memset(f, 0, sizeof(*f));
 }
@@ -81,6 +83,8 @@ void cw_analysis_free(struct cw_analysis *a)
 	free(a->fingerprint);
 	strv_free(a->warnings, a->nwarnings);
 	free(a->comm);
+	if (a->strings_free)
+		a->strings_free(a->strings);
 	free(a);
 }
 

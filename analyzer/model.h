@@ -16,6 +16,7 @@ struct cw_frame {
 	uint64_t pc;           /* the value the runtime prints as pc= (runtime address) */
 	uint64_t sp;           /* frame's stack pointer, 0 when unknown */
 	bool inlined;
+	bool shared;           /* function and file live in cw_analysis.strings: not freed with the frame */
 	char *module;          /* native frames: the ELF module (libc.so.6), else NULL */
 };
 
@@ -108,6 +109,8 @@ struct cw_analysis {
 	size_t nwarnings;
 	int32_t pid;
 	char *comm;
+	void *strings;                 /* storage shared by frames (interned names), or NULL */
+	void (*strings_free)(void *);  /* frees it, after every frame */
 };
 
 void cw_frame_clear(struct cw_frame *f);
