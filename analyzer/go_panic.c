@@ -137,8 +137,8 @@ static const char *runtime_error_type(const char *caller, const char *msg)
 	return "runtime.plainError";
 }
 
-/* Index in frames of the n-th gopanic/Goexit frame that belongs to chain
- * record k (records and frames are both newest first). */
+/* The caller of the nth runtime.gopanic frame of g (innermost first, as
+ * the non-goexit chain records are newest first), or NULL. */
 static const char *caller_of_panic_frame(const struct cw_goroutine *g, size_t nth)
 {
 	size_t seen = 0;
