@@ -51,7 +51,9 @@ mkdir -p "$out"
 exec 9>"$out/.lock"
 flock 9
 
-src_hash=$(cat "$top_srcdir"/tests/go/crasher/* "$top_srcdir"/tests/go/crasher_cgo/* | sha256sum | cut -c1-16)
+# The sources only (a README change rebuilds nothing).
+src_hash=$(cat "$top_srcdir"/tests/go/crasher/go.mod "$top_srcdir"/tests/go/crasher/*.go \
+	"$top_srcdir"/tests/go/crasher_cgo/*.go "$top_srcdir"/tests/go/crasher_cgo/*.c | sha256sum | cut -c1-16)
 
 export GOTOOLCHAIN=local GOFLAGS= GOPROXY=off GO111MODULE=on GOWORK=off GOTRACEBACK=crash
 unset GOROOT
@@ -76,7 +78,8 @@ build() {
 		cgo=1
 		srcdir=$dir/src
 		mkdir -p "$srcdir"
-		cp "$top_srcdir"/tests/go/crasher/* "$top_srcdir"/tests/go/crasher_cgo/*.go \
+		cp "$top_srcdir"/tests/go/crasher/go.mod "$top_srcdir"/tests/go/crasher/*.go \
+			"$top_srcdir"/tests/go/crasher_cgo/*.go \
 			"$top_srcdir"/tests/go/crasher_cgo/*.c "$srcdir"/
 		;;
 	*) echo "# unknown variant $var" >&2; return 1 ;;
