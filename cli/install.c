@@ -264,9 +264,11 @@ int cw_verb_install(int argc, char **argv)
 		cw_config_free(&cfg);
 		return CW_EXIT_NOTFOUND;
 	}
+	const char *what = o.pattern_file;
 	r = read_line(o.pattern_file, current, sizeof(current));
 	if (r < 0)
 		goto fail;
+	what = cfg.storage_dir;
 	if (mkdir(cfg.storage_dir, 0755) < 0 && errno != EEXIST) {
 		r = -errno;
 		goto fail;
@@ -278,6 +280,7 @@ int cw_verb_install(int argc, char **argv)
 			r = -ENOMEM;
 			goto fail;
 		}
+		what = PREVIOUS_NAME " in the storage directory";
 		r = write_file_atomic(cfg.storage_dir, PREVIOUS_NAME, content, 0644);
 		if (r < 0)
 			goto fail;
@@ -290,6 +293,7 @@ int cw_verb_install(int argc, char **argv)
 			goto fail;
 		}
 		if (read_line(prev_path, previous, sizeof(previous)) == 0 && previous[0] == '|') {
+			what = "the ForwardTo= drop-in";
 			r = write_forward_dropin(cw_config_path(o.config), previous);
 			if (r < 0)
 				goto fail;
@@ -302,9 +306,11 @@ int cw_verb_install(int argc, char **argv)
 		r = -ENOMEM;
 		goto fail;
 	}
+	what = o.sysctl_dir;
 	r = write_file_atomic(o.sysctl_dir, SYSCTL_DROPIN_NAME, dropin, 0644);
 	if (r < 0)
 		goto fail;
+	what = o.pattern_file;
 	r = write_pattern(o.pattern_file, pattern);
 	if (r < 0)
 		goto fail;
@@ -312,7 +318,7 @@ int cw_verb_install(int argc, char **argv)
 	cw_config_free(&cfg);
 	return CW_EXIT_OK;
 fail:
-	fprintf(stderr, "crashwatch install: %s\n", strerror(-r));
+	fprintf(stderr, "crashwatch install: %s: %s\n", what, strerror(-r));
 	cw_config_free(&cfg);
 	return CW_EXIT_FAILURE;
 }
