@@ -13,7 +13,7 @@ PF="$TMP/core_pattern"; SD="$TMP/sysctl.d"; mkdir -p "$SD"
 # The kernel keeps 128 bytes of core_pattern: a deep build directory (make
 # distcheck's) would not fit, so the pattern names the collector through a
 # short link, as an installed one in $libexecdir would.
-ln -s "$COLLECT" "$TMP/collect" && COLLECT="$TMP/collect"
+mkdir -p "$TMP/x" && ln -s "$COLLECT" "$TMP/x/crashwatch-collect" && COLLECT="$TMP/x/crashwatch-collect"
 echo "|/usr/lib/systemd/systemd-coredump %P %u %g %s %t %c %h %d %F" > "$PF"
 prev=$(cat "$PF")
 inst() { "$CLI" install --collector "$COLLECT" --core-pattern-file "$PF" --sysctl-dir "$SD" "$@"; }
