@@ -91,6 +91,9 @@ static void child_run(const struct cw_sandbox *sb, const char *exe, const char *
 	}
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0);
+	/* libdwfl would fetch debug info over the network when told to: an
+	 * analysis of a host's crash never leaves the host */
+	unsetenv("DEBUGINFOD_URLS");
 	/* an executable the analysis user may not read (a 0400 copy, a private
 	 * binary): analyse the core alone rather than not at all */
 	if (sb->drop && exe && access(exe, R_OK) != 0)
