@@ -311,6 +311,17 @@ static int crashed_frames(struct collect *c, const struct gview *g, struct cw_go
 	struct start starts[3];
 	size_t nstarts = 0;
 
+	/* traceback1 starts a goroutine in a system call (cgo calls too) at
+	 * syscallpc/syscallsp whatever it was given */
+	if ((g->status & ~(uint32_t)CW_G_SCAN) == CW_G_SYSCALL && g->syscallsp) {
+		struct cw_go_stack s;
+		int r = cw_go_unwind(c->u, g->syscallpc, g->syscallsp, g->stack_lo, g->stack_hi,
+				     CW_GO_UNWIND_SYSCALL, 0, &s);
+		if (r == 0)
+			r = take_stack(out, &s);
+		cw_go_stack_clear(&s);
+		return r;
+	}
 	if (t) {
 		uint64_t tpc = arch->pc(&t->regs), tsp = arch->sp(&t->regs), sigpc, sigsp;
 		if (in_stack(tsp, g->stack_lo, g->stack_hi))
@@ -463,6 +474,33 @@ static uint64_t thread_g(struct collect *c, const struct cw_core_thread *t, cons
 	return g ? g->addr : 0;
 }
 
+/* Before 1.21, when two m's die at once (concurrent map writes), the one
+ * that printed first waits forever in dopanic_m (lock(&deadlock)) while the
+ * other crashes the process: that waiting m's goroutine is printed first. */
+static const struct mview *printed_first(struct collect *c, const struct cw_core_thread **thread)
+{
+	const struct cw_arch *arch = c->ctx->arch;
+	for (size_t i = 0; i < cw_core_nthreads(c->ctx->core); i++) {
+		const struct cw_core_thread *t = cw_core_thread(c->ctx->core, i);
+		const struct mview *m = m_by_tid(c, t->tid);
+		if (t == c->crash_thread || !m || !m->curg || !in_stack(arch->sp(&t->regs), m->g0_lo, m->g0_hi))
+			continue;
+		struct cw_go_stack s;
+		if (cw_go_unwind(c->u, arch->pc(&t->regs), arch->sp(&t->regs), m->g0_lo, m->g0_hi, 0, 0, &s) < 0)
+			return NULL;
+		bool waiting = false;
+		for (size_t k = 0; k < s.nframes && k < FATAL_FRAME_DEPTH; k++)
+			if (strcmp(s.frames[k].function, "runtime.dopanic_m") == 0)
+				waiting = true;
+		cw_go_stack_clear(&s);
+		if (waiting) {
+			*thread = t;
+			return m;
+		}
+	}
+	return NULL;
+}
+
 #define SIGQUIT_NUMBER 3
 
 /* The goroutine the runtime prints first: the crashing m's curg (or the
@@ -479,6 +517,15 @@ static uint64_t crashed_g(struct collect *c)
 	if (!c->crash_thread)
 		return 0;
 	uint64_t g = thread_g(c, c->crash_thread, c->crash_m, &signo);
+	if (c->ctx->go_minor <= 20) {
+		const struct cw_core_thread *t = NULL;
+		const struct mview *m = printed_first(c, &t);
+		if (m) {
+			c->print_thread = t;
+			c->print_m = m;
+			return m->curg;
+		}
+	}
 	if (g || c->ctx->go_minor > 20 || !si || !si->present || si->signo == SIGQUIT_NUMBER)
 		return g;
 	for (size_t i = 0; i < cw_core_nthreads(c->ctx->core); i++) {

@@ -44,7 +44,7 @@ int cw_go_format_status(const struct cw_go_strings *s, uint32_t atomicstatus, ui
 	if (wait_minutes) {
 		*wait_minutes = 0;
 		if ((st == CW_G_WAITING || st == CW_G_SYSCALL) && waitsince != 0 && now_ns > waitsince)
-			*wait_minutes = (now_ns - waitsince) / 60000000000LL;
+			*wait_minutes = (int64_t)(((uint64_t)now_ns - (uint64_t)waitsince) / 60000000000ULL);
 	}
 	return 0;
 }

@@ -332,8 +332,13 @@ static int pframes_push(struct cw_go_unwinder *u, size_t n, const struct pframe 
 	return 0;
 }
 
-static bool injected_call(uint8_t funcid)
+/* Calls the runtime injects at a trapped pc: the caller's pc is not a
+ * return address. gentraceback (1.18-1.20) knows only sigpanic; the 1.21
+ * unwinder adds asyncPreempt and debugCallV2. */
+static bool injected_call(int go_minor, uint8_t funcid)
 {
+	if (go_minor <= 20)
+		return funcid == CW_FUNCID_SIGPANIC;
 	return funcid == CW_FUNCID_SIGPANIC || funcid == CW_FUNCID_ASYNCPREEMPT ||
 	       funcid == CW_FUNCID_DEBUGCALLV2;
 }
@@ -398,7 +403,7 @@ static int walk(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo,
 			goto out;
 		}
 		struct cache_slot next;
-		trap = injected_call(cur.funcid);
+		trap = injected_call(ctx->go_minor, cur.funcid);
 		r = lookup(u, lr - bias, trap, &next);
 		if (r < 0)
 			return r;
