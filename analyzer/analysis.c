@@ -251,6 +251,21 @@ static void merge_native_threads(struct cw_core *core, const char *exe_path, str
 			a->threads[j].crashed = true;
 }
 
+/* libdwfl is only asked for threads the Go parts left without frames
+ * (cgo, C code, a non-Go program): it is the slowest stage otherwise. */
+static bool needs_native_frames(struct cw_core *core, const struct cw_analysis *a)
+{
+	for (size_t i = 0; i < cw_core_nthreads(core); i++) {
+		int32_t tid = cw_core_thread(core, i)->tid;
+		bool has_frames = false;
+		for (size_t j = 0; j < a->nthreads && !has_frames; j++)
+			has_frames = a->threads[j].tid == tid && a->threads[j].nframes > 0;
+		if (!has_frames)
+			return true;
+	}
+	return false;
+}
+
 /* Threads for every NT_PRSTATUS when nothing else made them. */
 static int ensure_threads(struct cw_core *core, struct cw_analysis *a)
 {
@@ -370,7 +385,7 @@ int cw_analyze_files(const char *exe_path, const char *core_path, const struct c
 			cw_analysis_warn(a, "%s: unreadable Go build info: %s", exe_path, strerror(-r));
 		}
 	}
-	if (o->native_unwind) {
+	if (o->native_unwind && needs_native_frames(core, a)) {
 		progress(o, "native threads");
 		merge_native_threads(core, exe_path, a);
 	}

@@ -29,6 +29,10 @@ void cw_analyze_opts_default(struct cw_analyze_opts *o);
 int cw_analyze_files(const char *exe, const char *core, const struct cw_analyze_opts *o,
 		     struct cw_analysis **out, char *err, size_t errlen);
 
+/* Writes the crashwatch.analysis.v1 JSON to out as a stream (bounded
+ * memory, fast for 100,000 goroutines): 0 or -EIO. */
+int cw_analysis_write_json(const struct cw_analysis *a, FILE *out, bool pretty);
+
 /* The crashwatch.analysis.v1 JSON object (caller puts it). */
 struct json_object *cw_analysis_to_json(const struct cw_analysis *a);
 

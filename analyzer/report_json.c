@@ -1,184 +1,425 @@
-/* The crashwatch.analysis.v1 JSON object (contract: docs/analysis-json.md
- * and the design notes). Field names never change; new ones may be added. */
+/* The crashwatch.analysis.v1 JSON (contract: docs/analysis-json.md).
+ * Written as a stream: an analysis of 100,000 goroutines has a million
+ * frames, and building a json-c tree of them costs seconds and gigabytes,
+ * where streaming costs a fraction of a second and no memory. The tree
+ * (cw_analysis_to_json) is parsed back from the stream, so the field names
+ * live in one place. Field names never change; new ones may be added. */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "analyzer/analysis.h"
 
-static struct json_object *str_or_null(const char *s)
+#define JW_MAX_DEPTH 16
+
+#define JW_BUF 65536
+
+struct jw {
+	FILE *out;
+	bool pretty;
+	bool failed;
+	int depth;
+	bool first[JW_MAX_DEPTH];   /* nothing written yet at this depth */
+	size_t len;
+	char buf[JW_BUF];           /* own buffer: stdio's per-call locking costs more than the JSON */
+};
+
+static void jw_flush(struct jw *w)
 {
-	return s ? json_object_new_string(s) : NULL;
+	if (w->len && fwrite(w->buf, 1, w->len, w->out) != w->len)
+		w->failed = true;
+	w->len = 0;
 }
 
-static struct json_object *hex(uint64_t v)
+static inline void jw_putc(struct jw *w, char c)
 {
-	char buf[24];
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-	return json_object_new_string(buf);
+	if (w->len == JW_BUF)
+		jw_flush(w);
+	w->buf[w->len++] = c;
 }
 
-static void add(struct json_object *o, const char *key, struct json_object *v)
+static void jw_write(struct jw *w, const char *s, size_t n)
 {
-	json_object_object_add(o, key, v);
-}
-
-static struct json_object *frame_json(const struct cw_frame *f)
-{
-	struct json_object *o = json_object_new_object();
-	add(o, "function", json_object_new_string(f->function ? f->function : "??"));
-	add(o, "file", str_or_null(f->file));
-	add(o, "line", json_object_new_int(f->line));
-	add(o, "pc", hex(f->pc));
-	add(o, "inlined", json_object_new_boolean(f->inlined));
-	if (f->sp)
-		add(o, "sp", hex(f->sp));
-	if (f->module)
-		add(o, "module", json_object_new_string(f->module));
-	return o;
-}
-
-static struct json_object *frames_json(const struct cw_frame *frames, size_t n)
-{
-	struct json_object *arr = json_object_new_array_ext((int)n);
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, frame_json(&frames[i]));
-	return arr;
-}
-
-static struct json_object *goroutine_json(const struct cw_goroutine *g)
-{
-	struct json_object *o = json_object_new_object();
-	add(o, "id", json_object_new_int64(g->id));
-	add(o, "status", json_object_new_string(g->status ? g->status : "unknown"));
-	add(o, "wait_minutes", json_object_new_int64(g->wait_minutes));
-	add(o, "locked_to_thread", json_object_new_boolean(g->locked_to_thread));
-	add(o, "thread", g->thread ? json_object_new_int(g->thread) : NULL);
-	add(o, "system", json_object_new_boolean(g->system));
-	add(o, "frames", frames_json(g->frames, g->nframes));
-	add(o, "frames_truncated", json_object_new_boolean(g->frames_truncated));
-	if (g->has_created_by) {
-		struct json_object *c = frame_json(&g->created_by);
-		json_object_object_del(c, "inlined");
-		add(c, "goroutine", json_object_new_int64(g->created_by_goroutine));
-		add(o, "created_by", c);
-	} else {
-		add(o, "created_by", NULL);
+	if (w->len + n > JW_BUF)
+		jw_flush(w);
+	if (n > JW_BUF) {
+		if (fwrite(s, 1, n, w->out) != n)
+			w->failed = true;
+		return;
 	}
-	add(o, "g", hex(g->g_addr));
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void jw_puts(struct jw *w, const char *s)
+{
+	jw_write(w, s, strlen(s));
+}
+
+static void jw_u64(struct jw *w, uint64_t v, bool hex)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	do {
+		tmp[--i] = "0123456789abcdef"[hex ? v & 15 : v % 10];
+		v = hex ? v >> 4 : v / 10;
+	} while (v && i > 0);
+	jw_write(w, tmp + i, sizeof(tmp) - i);
+}
+
+static void jw_i64(struct jw *w, int64_t v)
+{
+	if (v < 0) {
+		jw_putc(w, '-');
+		jw_u64(w, (uint64_t)0 - (uint64_t)v, false);
+	} else {
+		jw_u64(w, (uint64_t)v, false);
+	}
+}
+
+static void jw_newline(struct jw *w)
+{
+	if (!w->pretty)
+		return;
+	jw_putc(w, '\n');
+	for (int i = 0; i < w->depth; i++)
+		jw_write(w, "  ", 2);
+}
+
+/* Before a value or key at the current depth: the comma and indentation. */
+static void jw_sep(struct jw *w)
+{
+	if (w->depth == 0)
+		return;
+	if (!w->first[w->depth])
+		jw_putc(w, ',');
+	w->first[w->depth] = false;
+	jw_newline(w);
+}
+
+static void jw_string_raw(struct jw *w, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	jw_putc(w, '"');
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	for (; *p; p++) {
+		const char *esc = NULL;
+		switch (*p) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\t': esc = "\\t"; break;
+		case '\r': esc = "\\r"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		default:
+			if (*p >= 0x20 && *p != 0x7f)
+				continue;
+		}
+		jw_write(w, (const char *)run, (size_t)(p - run));
+		run = p + 1;
+		if (esc) {
+			jw_puts(w, esc);
+		} else {
+			char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
+			jw_write(w, u, sizeof(u));
+		}
+	}
+	jw_write(w, (const char *)run, (size_t)(p - run));
+	jw_putc(w, '"');
+}
+
+static void jw_open(struct jw *w, char c)
+{
+	jw_putc(w, c);
+	if (w->depth + 1 < JW_MAX_DEPTH)
+		w->depth++;
+	w->first[w->depth] = true;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	bool empty = w->first[w->depth];
+	if (w->depth > 0)
+		w->depth--;
+	if (!empty)
+		jw_newline(w);
+	jw_putc(w, c);
+}
+
+static void jw_key(struct jw *w, const char *key)
+{
+	jw_sep(w);
+	jw_string_raw(w, key);
+	jw_puts(w, w->pretty ? ": " : ":");
+}
+
+/* Object members: key then value, the value written without a separator. */
+static void m_str(struct jw *w, const char *key, const char *v)
+{
+	jw_key(w, key);
+	if (v)
+		jw_string_raw(w, v);
+	else
+		jw_puts(w, "null");
+}
+
+static void m_int(struct jw *w, const char *key, int64_t v)
+{
+	jw_key(w, key);
+	jw_i64(w, v);
+}
+
+static void m_int_or_null(struct jw *w, const char *key, int64_t v)
+{
+	jw_key(w, key);
+	if (v)
+		jw_i64(w, v);
+	else
+		jw_puts(w, "null");
+}
+
+static void m_bool(struct jw *w, const char *key, bool v)
+{
+	jw_key(w, key);
+	jw_puts(w, v ? "true" : "false");
+}
+
+static void m_hex(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	jw_write(w, "\"0x", 3);
+	jw_u64(w, v, true);
+	jw_putc(w, '"');
+}
+
+static void m_null(struct jw *w, const char *key)
+{
+	jw_key(w, key);
+	jw_puts(w, "null");
+}
+
+static void frame_members(struct jw *w, const struct cw_frame *f, bool with_inlined)
+{
+	m_str(w, "function", f->function ? f->function : "??");
+	m_str(w, "file", f->file);
+	m_int(w, "line", f->line);
+	m_hex(w, "pc", f->pc);
+	if (with_inlined)
+		m_bool(w, "inlined", f->inlined);
+	if (f->sp)
+		m_hex(w, "sp", f->sp);
+	if (f->module)
+		m_str(w, "module", f->module);
+}
+
+static void frames(struct jw *w, const char *key, const struct cw_frame *fr, size_t n)
+{
+	jw_key(w, key);
+	jw_open(w, '[');
+	for (size_t i = 0; i < n; i++) {
+		jw_sep(w);
+		jw_open(w, '{');
+		frame_members(w, &fr[i], true);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
+static void goroutine(struct jw *w, const struct cw_goroutine *g)
+{
+	jw_sep(w);
+	jw_open(w, '{');
+	m_int(w, "id", g->id);
+	m_str(w, "status", g->status ? g->status : "unknown");
+	m_int(w, "wait_minutes", g->wait_minutes);
+	m_bool(w, "locked_to_thread", g->locked_to_thread);
+	m_int_or_null(w, "thread", g->thread);
+	m_bool(w, "system", g->system);
+	frames(w, "frames", g->frames, g->nframes);
+	m_bool(w, "frames_truncated", g->frames_truncated);
+	if (g->has_created_by) {
+		jw_key(w, "created_by");
+		jw_open(w, '{');
+		frame_members(w, &g->created_by, false);
+		m_int(w, "goroutine", g->created_by_goroutine);
+		jw_close(w, '}');
+	} else {
+		m_null(w, "created_by");
+	}
+	m_hex(w, "g", g->g_addr);
 	if (g->unwind_error)
-		add(o, "unwind_error", json_object_new_string(g->unwind_error));
-	return o;
+		m_str(w, "unwind_error", g->unwind_error);
+	jw_close(w, '}');
 }
 
-static struct json_object *thread_json(const struct cw_thread *t)
+static void thread(struct jw *w, const struct cw_thread *t)
 {
-	struct json_object *o = json_object_new_object();
-	add(o, "tid", json_object_new_int(t->tid));
-	add(o, "crashed", json_object_new_boolean(t->crashed));
-	add(o, "goroutine", t->goroutine ? json_object_new_int64(t->goroutine) : NULL);
-	add(o, "stack", str_or_null(t->stack_kind));
-	add(o, "frames", frames_json(t->frames, t->nframes));
-	return o;
+	jw_sep(w);
+	jw_open(w, '{');
+	m_int(w, "tid", t->tid);
+	m_bool(w, "crashed", t->crashed);
+	m_int_or_null(w, "goroutine", t->goroutine);
+	m_str(w, "stack", t->stack_kind);
+	frames(w, "frames", t->frames, t->nframes);
+	jw_close(w, '}');
 }
 
-static struct json_object *go_json(const struct cw_analysis *a)
+static void go_info(struct jw *w, const struct cw_analysis *a)
 {
-	if (!a->is_go)
-		return NULL;
-	struct json_object *o = json_object_new_object();
-	add(o, "version", str_or_null(a->go.version));
-	add(o, "path", str_or_null(a->go.path));
-	add(o, "main_module", str_or_null(a->go.main_module));
-	add(o, "main_version", str_or_null(a->go.main_version));
-	add(o, "vcs_revision", str_or_null(a->go.vcs_revision));
-	struct json_object *s = json_object_new_object();
+	if (!a->is_go) {
+		m_null(w, "go");
+		return;
+	}
+	jw_key(w, "go");
+	jw_open(w, '{');
+	m_str(w, "version", a->go.version);
+	m_str(w, "path", a->go.path);
+	m_str(w, "main_module", a->go.main_module);
+	m_str(w, "main_version", a->go.main_version);
+	m_str(w, "vcs_revision", a->go.vcs_revision);
+	jw_key(w, "settings");
+	jw_open(w, '{');
 	for (size_t i = 0; i < a->go.nsettings; i++)
 		if (a->go.setting_keys[i])
-			add(s, a->go.setting_keys[i], str_or_null(a->go.setting_values[i]));
-	add(o, "settings", s);
-	return o;
+			m_str(w, a->go.setting_keys[i], a->go.setting_values[i]);
+	jw_close(w, '}');
+	jw_close(w, '}');
 }
 
-static struct json_object *signal_json(const struct cw_signal_info *s)
+static void signal_info(struct jw *w, const struct cw_signal_info *s)
 {
-	if (!s->present)
-		return NULL;
-	struct json_object *o = json_object_new_object();
-	add(o, "number", json_object_new_int(s->number));
-	add(o, "name", str_or_null(s->name));
-	add(o, "code", json_object_new_int64(s->code));
-	add(o, "address", s->has_address ? hex(s->address) : NULL);
-	return o;
+	if (!s->present) {
+		m_null(w, "signal");
+		return;
+	}
+	jw_key(w, "signal");
+	jw_open(w, '{');
+	m_int(w, "number", s->number);
+	m_str(w, "name", s->name);
+	m_int(w, "code", s->code);
+	if (s->has_address)
+		m_hex(w, "address", s->address);
+	else
+		m_null(w, "address");
+	jw_close(w, '}');
 }
 
-static struct json_object *fault_json(const struct cw_fault *f)
+static void fault(struct jw *w, const struct cw_fault *f)
 {
-	if (!f->present)
-		return NULL;
-	struct json_object *o = json_object_new_object();
-	add(o, "signal", str_or_null(f->signal));
-	add(o, "code", json_object_new_int64(f->code));
-	add(o, "address", hex(f->address));
-	add(o, "pc", hex(f->pc));
-	add(o, "function", str_or_null(f->function));
-	add(o, "file", str_or_null(f->file));
-	add(o, "line", f->line ? json_object_new_int(f->line) : NULL);
-	add(o, "instruction", str_or_null(f->instruction));
-	struct json_object *ctx = json_object_new_array();
-	for (size_t i = 0; i < f->ncontext; i++)
-		json_object_array_add(ctx, json_object_new_string(f->context[i]));
-	add(o, "context", ctx);
-	add(o, "context_index", json_object_new_int((int)f->context_pc_index));
-	return o;
+	if (!f->present) {
+		m_null(w, "fault");
+		return;
+	}
+	jw_key(w, "fault");
+	jw_open(w, '{');
+	m_str(w, "signal", f->signal);
+	m_int(w, "code", f->code);
+	m_hex(w, "address", f->address);
+	m_hex(w, "pc", f->pc);
+	m_str(w, "function", f->function);
+	m_str(w, "file", f->file);
+	m_int_or_null(w, "line", f->line);
+	m_str(w, "instruction", f->instruction);
+	jw_key(w, "context");
+	jw_open(w, '[');
+	for (size_t i = 0; i < f->ncontext; i++) {
+		jw_sep(w);
+		jw_string_raw(w, f->context[i]);
+	}
+	jw_close(w, ']');
+	m_int(w, "context_index", (int64_t)f->context_pc_index);
+	jw_close(w, '}');
+}
+
+int cw_analysis_write_json(const struct cw_analysis *a, FILE *out, bool pretty)
+{
+	struct jw *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->out = out;
+	w->pretty = pretty;
+	jw_open(w, '{');
+	m_str(w, "schema", CW_ANALYSIS_SCHEMA);
+	jw_key(w, "executable");
+	jw_open(w, '{');
+	m_str(w, "path", a->exe_path);
+	m_str(w, "build_id", a->build_id);
+	m_str(w, "go_build_id", a->go_build_id);
+	m_str(w, "core_build_id", a->core_build_id);
+	jw_close(w, '}');
+	if (a->pid)
+		m_int(w, "pid", a->pid);
+	m_str(w, "comm", a->comm);
+	go_info(w, a);
+	signal_info(w, &a->signal);
+
+	jw_key(w, "panics");
+	jw_open(w, '[');
+	for (size_t i = 0; i < a->npanics; i++) {
+		const struct cw_panic *p = &a->panics[i];
+		jw_sep(w);
+		jw_open(w, '{');
+		m_str(w, "message", p->message ? p->message : "");
+		m_bool(w, "recovered", p->recovered);
+		m_bool(w, "repanicked", p->repanicked);
+		m_bool(w, "goexit", p->goexit);
+		m_str(w, "type", p->type);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+	m_str(w, "fatal_error", a->fatal_error);
+	fault(w, &a->fault);
+	m_int_or_null(w, "crashed_goroutine", a->crashed_goroutine);
+
+	jw_key(w, "goroutines");
+	jw_open(w, '[');
+	for (size_t i = 0; i < a->ngoroutines; i++)
+		goroutine(w, &a->goroutines[i]);
+	jw_close(w, ']');
+	jw_key(w, "threads");
+	jw_open(w, '[');
+	for (size_t i = 0; i < a->nthreads; i++)
+		thread(w, &a->threads[i]);
+	jw_close(w, ']');
+	m_str(w, "fingerprint", a->fingerprint);
+	jw_key(w, "warnings");
+	jw_open(w, '[');
+	for (size_t i = 0; i < a->nwarnings; i++) {
+		jw_sep(w);
+		jw_string_raw(w, a->warnings[i]);
+	}
+	jw_close(w, ']');
+	jw_close(w, '}');
+	if (pretty)
+		jw_putc(w, '\n');
+	jw_flush(w);
+	bool failed = w->failed;
+	free(w);
+	return failed || ferror(out) ? -EIO : 0;
 }
 
 struct json_object *cw_analysis_to_json(const struct cw_analysis *a)
 {
-	struct json_object *o = json_object_new_object();
-	add(o, "schema", json_object_new_string(CW_ANALYSIS_SCHEMA));
-
-	struct json_object *exe = json_object_new_object();
-	add(exe, "path", str_or_null(a->exe_path));
-	add(exe, "build_id", str_or_null(a->build_id));
-	add(exe, "go_build_id", str_or_null(a->go_build_id));
-	add(exe, "core_build_id", str_or_null(a->core_build_id));
-	add(o, "executable", exe);
-	if (a->pid)
-		add(o, "pid", json_object_new_int(a->pid));
-	add(o, "comm", str_or_null(a->comm));
-	add(o, "go", go_json(a));
-	add(o, "signal", signal_json(&a->signal));
-
-	struct json_object *panics = json_object_new_array();
-	for (size_t i = 0; i < a->npanics; i++) {
-		struct json_object *p = json_object_new_object();
-		add(p, "message", json_object_new_string(a->panics[i].message ? a->panics[i].message : ""));
-		add(p, "recovered", json_object_new_boolean(a->panics[i].recovered));
-		add(p, "goexit", json_object_new_boolean(a->panics[i].goexit));
-		add(p, "repanicked", json_object_new_boolean(a->panics[i].repanicked));
-		add(p, "type", str_or_null(a->panics[i].type));
-		json_object_array_add(panics, p);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	int r = cw_analysis_write_json(a, f, false);
+	if (fclose(f) != 0 || r < 0) {
+		free(buf);
+		return NULL;
 	}
-	add(o, "panics", panics);
-	add(o, "fatal_error", str_or_null(a->fatal_error));
-	add(o, "fault", fault_json(&a->fault));
-	add(o, "crashed_goroutine", a->crashed_goroutine ? json_object_new_int64(a->crashed_goroutine) : NULL);
-
-	struct json_object *gs = json_object_new_array_ext((int)a->ngoroutines);
-	for (size_t i = 0; i < a->ngoroutines; i++)
-		json_object_array_add(gs, goroutine_json(&a->goroutines[i]));
-	add(o, "goroutines", gs);
-	struct json_object *ts = json_object_new_array_ext((int)a->nthreads);
-	for (size_t i = 0; i < a->nthreads; i++)
-		json_object_array_add(ts, thread_json(&a->threads[i]));
-	add(o, "threads", ts);
-	add(o, "fingerprint", str_or_null(a->fingerprint));
-	struct json_object *w = json_object_new_array();
-	for (size_t i = 0; i < a->nwarnings; i++)
-		json_object_array_add(w, json_object_new_string(a->warnings[i]));
-	add(o, "warnings", w);
+	struct json_tokener *tok = json_tokener_new_ex(JW_MAX_DEPTH + 4);
+	struct json_object *o = tok ? json_tokener_parse_ex(tok, buf, (int)len) : NULL;
+	if (tok)
+		json_tokener_free(tok);
+	free(buf);
 	return o;
 }

@@ -140,21 +140,24 @@ int cw_verb_analyze(int argc, char **argv)
 		fprintf(stderr, "crashwatch analyze: %s\n", err[0] ? err : strerror(-r));
 		return r == -ENOENT ? CW_EXIT_NOTFOUND : CW_EXIT_FAILURE;
 	}
-	struct json_object *j = cw_analysis_to_json(a);
-	if (!j) {
-		fprintf(stderr, "crashwatch analyze: out of memory\n");
-		return CW_EXIT_FAILURE;
-	}
 	/* warnings go to stderr too, unless the text report on a terminal shows them */
 	for (size_t i = 0; i < a->nwarnings && (json || !isatty(STDOUT_FILENO)); i++)
 		fprintf(stderr, "crashwatch analyze: warning: %s\n", a->warnings[i]);
 	if (json) {
-		int flags = JSON_C_TO_STRING_NOSLASHESCAPE | (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN);
-		puts(json_object_to_json_string_ext(j, flags));
+		static char outbuf[1 << 20];
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+		r = cw_analysis_write_json(a, stdout, pretty);
+		if (!pretty)
+			putchar('\n');
 	} else {
+		struct json_object *j = cw_analysis_to_json(a);
+		if (!j) {
+			fprintf(stderr, "crashwatch analyze: out of memory\n");
+			return CW_EXIT_FAILURE;
+		}
 		r = cw_report_text(j, stdout, &topts);
+		json_object_put(j);
 	}
-	json_object_put(j);
 	if (fflush(stdout) != 0 || r < 0) {
 		fprintf(stderr, "crashwatch analyze: writing the report: %s\n", strerror(r < 0 ? -r : errno));
 		return CW_EXIT_FAILURE;

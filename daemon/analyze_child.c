@@ -107,16 +107,8 @@ static void child_run(const struct cw_sandbox *sb, const char *exe, const char *
 		fclose(out);
 		_exit(1);
 	}
-	struct json_object *j = cw_analysis_to_json(a);
-	const char *s = j ? json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
-	if (!s) {
-		fprintf(out, "Eout of memory while writing the analysis");
-		_exit(1);
-	}
 	fputc('J', out);
-	fputs(s, out);
-	int rc = fclose(out) == 0 ? 0 : 1;
-	json_object_put(j);
+	int rc = cw_analysis_write_json(a, out, false) == 0 && fclose(out) == 0 ? 0 : 1;
 	cw_analysis_free(a);
 	_exit(rc);
 }

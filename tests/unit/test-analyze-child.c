@@ -61,13 +61,14 @@ int cw_analyze_files(const char *exe, const char *core, const struct cw_analyze_
 	return 0;
 }
 
-struct json_object *cw_analysis_to_json(const struct cw_analysis *a)
+int cw_analysis_write_json(const struct cw_analysis *a, FILE *out, bool pretty)
 {
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "schema", json_object_new_string(CW_ANALYSIS_SCHEMA));
+	(void)pretty;
+	fprintf(out, "{\"schema\":\"%s\"", CW_ANALYSIS_SCHEMA);
 	if (a->comm)
-		json_object_object_add(o, "limits", json_object_new_string(a->comm));
-	return o;
+		fprintf(out, ",\"limits\":\"%s\"", a->comm);
+	fputc('}', out);
+	return ferror(out) ? -EIO : 0;
 }
 
 void cw_analysis_free(struct cw_analysis *a)
