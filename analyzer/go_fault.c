@@ -18,6 +18,7 @@
 
 #include "analyzer/disasm.h"
 #include "analyzer/go_layout.h"
+#include "analyzer/go_unwind.h"
 #include "common/cleanup.h"
 
 #define CONTEXT_BEFORE 4
@@ -31,20 +32,17 @@ struct fault_src {
 	uint64_t code, addr, pc;
 };
 
-static int from_goroutine(struct cw_go_ctx *ctx, const struct cw_go_layout *l, const struct cw_analysis *a,
-			  struct fault_src *out)
+/* g.sig, sigcode0, sigcode1 and sigpc of the runtime.g at g_addr */
+static int from_g(struct cw_go_ctx *ctx, const struct cw_go_layout *l, uint64_t g_addr, struct fault_src *out)
 {
-	const struct cw_goroutine *g = cw_go_crashed_goroutine(a);
-	if (!g || !g->g_addr)
-		return -ENOENT;
 	if (!cw_go_has(l->g_sig) || !cw_go_has(l->g_sigcode0) || !cw_go_has(l->g_sigcode1) ||
 	    !cw_go_has(l->g_sigpc))
 		return -ENOTSUP;
 	uint32_t sig;
-	if (cw_mem_u32(ctx->mem, g->g_addr + (uint64_t)l->g_sig.off, &sig) < 0 ||
-	    cw_mem_ptr(ctx->mem, g->g_addr + (uint64_t)l->g_sigcode0.off, &out->code) < 0 ||
-	    cw_mem_ptr(ctx->mem, g->g_addr + (uint64_t)l->g_sigcode1.off, &out->addr) < 0 ||
-	    cw_mem_ptr(ctx->mem, g->g_addr + (uint64_t)l->g_sigpc.off, &out->pc) < 0)
+	if (cw_mem_u32(ctx->mem, g_addr + (uint64_t)l->g_sig.off, &sig) < 0 ||
+	    cw_mem_ptr(ctx->mem, g_addr + (uint64_t)l->g_sigcode0.off, &out->code) < 0 ||
+	    cw_mem_ptr(ctx->mem, g_addr + (uint64_t)l->g_sigcode1.off, &out->addr) < 0 ||
+	    cw_mem_ptr(ctx->mem, g_addr + (uint64_t)l->g_sigpc.off, &out->pc) < 0)
 		return -EFAULT;
 	if (sig == 0)
 		return -ENOENT;
@@ -52,6 +50,35 @@ static int from_goroutine(struct cw_go_ctx *ctx, const struct cw_go_layout *l, c
 		return -EBADMSG;
 	out->signo = (int)sig;
 	return 0;
+}
+
+static int from_goroutine(struct cw_go_ctx *ctx, const struct cw_go_layout *l, const struct cw_analysis *a,
+			  struct fault_src *out)
+{
+	const struct cw_goroutine *g = cw_go_crashed_goroutine(a);
+	if (!g || !g->g_addr)
+		return -ENOENT;
+	return from_g(ctx, l, g->g_addr, out);
+}
+
+/* A fault on a system stack ("unexpected signal during runtime execution"):
+ * the runtime records it in the g the thread was running, g0 or gsignal,
+ * which is in the thread's TLS slot. */
+static int from_thread_g(struct cw_go_ctx *ctx, const struct cw_go_layout *l, const struct cw_analysis *a,
+			 struct fault_src *out)
+{
+	if (!ctx->arch || !ctx->arch->tls_base)
+		return -ENOENT;
+	for (size_t i = 0; i < cw_core_nthreads(ctx->core); i++) {
+		const struct cw_core_thread *t = cw_core_thread(ctx->core, i);
+		if (t->tid != a->crashed_tid)
+			continue;
+		uint64_t tls = ctx->arch->tls_base(&t->regs), g;
+		if (tls == 0 || cw_mem_ptr(ctx->mem, tls + (uint64_t)ctx->arch->tls_g_offset, &g) < 0 || g == 0)
+			return -ENOENT;
+		return from_g(ctx, l, g, out);
+	}
+	return -ENOENT;
 }
 
 static int from_siginfo(struct cw_go_ctx *ctx, const struct cw_analysis *a, struct fault_src *out)
@@ -67,6 +94,61 @@ static int from_siginfo(struct cw_go_ctx *ctx, const struct cw_analysis *a, stru
 		out->addr = a->signal.address;
 		out->pc = ctx->arch->pc(&t->regs);
 		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The crashed thread may still be inside the runtime's signal handler on
+ * its signal stack, called for a synchronous signal outside Go code (cgo C
+ * code: the runtime prints "PC=... sigcode=... addr=..." and dies from its
+ * own SIGABRT). The kernel's signal frame above runtime.sigtramp holds that
+ * signal's siginfo and the interrupted pc. */
+#define SIGSTACK_SEARCH (256 * 1024)
+#define MAX_NESTED_SIGNALS 4
+
+CW_DEFINE_CLEANUP(struct cw_go_unwinder *, cw_go_unwinder_free)
+
+static bool synchronous(int signo)
+{
+	return signo == SIGSEGV || signo == SIGBUS || signo == SIGFPE || signo == SIGILL;
+}
+
+static int from_signal_frame(struct cw_go_ctx *ctx, const struct cw_analysis *a, struct fault_src *out)
+{
+	if (!ctx->arch || !ctx->pcln)
+		return -ENOENT;
+	for (size_t i = 0; i < cw_core_nthreads(ctx->core); i++) {
+		const struct cw_core_thread *t = cw_core_thread(ctx->core, i);
+		if (t->tid != a->crashed_tid)
+			continue;
+		_cleanup_(cw_go_unwinder_freep) struct cw_go_unwinder *u = NULL;
+		int r = cw_go_unwinder_new(ctx, &u);
+		if (r < 0)
+			return r;
+		uint64_t pc = ctx->arch->pc(&t->regs), sp = ctx->arch->sp(&t->regs);
+		if (sp > UINT64_MAX - SIGSTACK_SEARCH)
+			return -ENOENT;
+		uint64_t lo = sp, hi = sp + SIGSTACK_SEARCH;
+		/* the runtime's own SIGABRT (dieFromSignal) may sit on top of the
+		 * handler of the signal it reports: look through nested frames */
+		for (int depth = 0; depth < MAX_NESTED_SIGNALS; depth++) {
+			struct cw_go_siginfo si;
+			if (cw_go_innermost_signal(u, pc, sp, lo, hi, &si) < 0)
+				return -ENOENT;
+			/* only a signal the kernel raised for an instruction (si_code > 0) */
+			if (synchronous(si.signo) && si.code > 0) {
+				out->signo = si.signo;
+				out->code = (uint64_t)(int64_t)si.code;
+				out->addr = si.addr;
+				out->pc = si.pc;
+				return 0;
+			}
+			if (si.sp <= sp || si.sp >= hi)
+				return -ENOENT;  /* must move up the same signal stack */
+			pc = si.pc;
+			sp = si.sp;
+		}
+		return -ENOENT;
 	}
 	return -ENOENT;
 }
@@ -92,7 +174,15 @@ static int describe_pc(struct cw_go_ctx *ctx, struct cw_fault *f)
 			r = -ENOMEM;
 	}
 	cw_pcframes_free(frames, n);
-	return n > 0 ? r : -ENOENT;
+	if (n > 0)
+		return r;
+	/* not Go code (cgo C code linked into the executable): the ELF symbol */
+	const char *name;
+	uint64_t start;
+	if (!ctx->exe || cw_exe_symbol_at(ctx->exe, f->pc - ctx->load_bias, &name, &start) < 0 || !name)
+		return -ENOENT;
+	f->function = strdup(name);
+	return f->function ? 0 : -ENOMEM;
 }
 
 static int disassemble(struct cw_go_ctx *ctx, struct cw_fault *f)
@@ -148,8 +238,12 @@ int cw_go_collect_fault(struct cw_go_ctx *ctx, struct cw_analysis *a)
 	const struct cw_go_layout *l = ctx->layout ? ctx->layout : cw_go_layout_for(ctx->go_minor, NULL);
 	struct fault_src src;
 	int r = l ? from_goroutine(ctx, l, a, &src) : -ENOTSUP;
+	if (r == -ENOENT && l)
+		r = from_thread_g(ctx, l, a, &src);
 	if (r == -ENOENT || r == -ENOTSUP)
 		r = from_siginfo(ctx, a, &src);
+	if (r == -ENOENT)
+		r = from_signal_frame(ctx, a, &src);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)

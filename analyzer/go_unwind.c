@@ -558,9 +558,14 @@ const char *cw_go_func_name_at(struct cw_go_unwinder *u, uint64_t pc)
  * 256-byte sigcontext, 8-byte sigset) */
 #define SIGFRAME_INFO_OFF (8 + 304)
 
-/* One signal frame: the context runtime.sigtramp's kernel frame holds. */
-static int signal_frame(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo, uint64_t hi,
-			uint64_t *sigpc, uint64_t *sigsp, int32_t *signo)
+/* siginfo fields: si_signo, si_code, and si_addr for SIGSEGV/SIGBUS/SIGFPE/SIGILL */
+#define SIGINFO_CODE_OFF 8
+#define SIGINFO_ADDR_OFF 16
+
+/* One signal frame: the context runtime.sigtramp's kernel frame holds
+ * (info, when not NULL, gets the whole siginfo of it). */
+static int signal_frame_info(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo, uint64_t hi,
+			     uint64_t *sigpc, uint64_t *sigsp, int32_t *signo, struct cw_go_siginfo *sinfo)
 {
 	size_t npf = 0;
 	const char *error = NULL;
@@ -586,9 +591,34 @@ static int signal_frame(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint
 		uint32_t si_signo;
 		uint64_t info = uc - SIGFRAME_UC_OFF + SIGFRAME_INFO_OFF;
 		*signo = info + 4 <= hi && cw_mem_u32(u->ctx->mem, info, &si_signo) == 0 ? (int32_t)si_signo : 0;
+		if (sinfo) {
+			uint32_t code;
+			if (info + SIGINFO_ADDR_OFF + 8 > hi ||
+			    cw_mem_u32(u->ctx->mem, info + SIGINFO_CODE_OFF, &code) < 0 ||
+			    cw_mem_u64(u->ctx->mem, info + SIGINFO_ADDR_OFF, &sinfo->addr) < 0)
+				return -ENOENT;
+			sinfo->signo = *signo;
+			sinfo->code = (int32_t)code;
+			sinfo->pc = *sigpc;
+			sinfo->sp = *sigsp;
+		}
 		return 0;
 	}
 	return -ENOENT;
+}
+
+static int signal_frame(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo, uint64_t hi,
+			uint64_t *sigpc, uint64_t *sigsp, int32_t *signo)
+{
+	return signal_frame_info(u, pc, sp, lo, hi, sigpc, sigsp, signo, NULL);
+}
+
+int cw_go_innermost_signal(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo, uint64_t hi,
+			   struct cw_go_siginfo *out)
+{
+	uint64_t sigpc, sigsp;
+	int32_t signo;
+	return signal_frame_info(u, pc, sp, lo, hi, &sigpc, &sigsp, &signo, out);
 }
 
 /* Nested signals (dieFromSignal's raise inside sighandler) stack their

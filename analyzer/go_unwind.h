@@ -60,6 +60,18 @@ int cw_go_describe_pc(struct cw_go_unwinder *u, uint64_t pc, bool exact, struct 
 int cw_go_signal_context(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo, uint64_t hi,
 			 uint64_t *sigpc, uint64_t *sigsp, int32_t *signo);
 
+/* The signal frame nearest to (pc, sp) on [lo, hi), with its siginfo:
+ * what a signal handler still running there was called for (e.g. a fault in
+ * cgo C code, which the runtime reports as "PC=... sigcode=... addr=...").
+ * 0 or -ENOENT. */
+struct cw_go_siginfo {
+	int32_t signo, code;
+	uint64_t addr;      /* si_addr */
+	uint64_t pc, sp;    /* the interrupted context */
+};
+int cw_go_innermost_signal(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo, uint64_t hi,
+			   struct cw_go_siginfo *out);
+
 /* Name of the function containing runtime pc (raw symbol name pointing
  * into the pclntab), NULL when none. */
 const char *cw_go_func_name_at(struct cw_go_unwinder *u, uint64_t pc);
