@@ -117,9 +117,19 @@ static int from_signal_frame(struct cw_go_ctx *ctx, const struct cw_analysis *a,
 {
 	if (!ctx->arch || !ctx->pcln)
 		return -ENOENT;
-	for (size_t i = 0; i < cw_core_nthreads(ctx->core); i++) {
-		const struct cw_core_thread *t = cw_core_thread(ctx->core, i);
-		if (t->tid != a->crashed_tid)
+	/* the crashed thread first; a signal sent to the whole process may have
+	 * killed another thread than the one whose handler reported the fault */
+	size_t n = cw_core_nthreads(ctx->core);
+	for (size_t k = 0; k <= n; k++) {
+		const struct cw_core_thread *t = NULL;
+		if (k == 0) {
+			for (size_t i = 0; i < n && !t; i++)
+				if (cw_core_thread(ctx->core, i)->tid == a->crashed_tid)
+					t = cw_core_thread(ctx->core, i);
+		} else if (cw_core_thread(ctx->core, k - 1)->tid != a->crashed_tid) {
+			t = cw_core_thread(ctx->core, k - 1);
+		}
+		if (!t)
 			continue;
 		_cleanup_(cw_go_unwinder_freep) struct cw_go_unwinder *u = NULL;
 		int r = cw_go_unwinder_new(ctx, &u);
@@ -127,14 +137,14 @@ static int from_signal_frame(struct cw_go_ctx *ctx, const struct cw_analysis *a,
 			return r;
 		uint64_t pc = ctx->arch->pc(&t->regs), sp = ctx->arch->sp(&t->regs);
 		if (sp > UINT64_MAX - SIGSTACK_SEARCH)
-			return -ENOENT;
+			continue;
 		uint64_t lo = sp, hi = sp + SIGSTACK_SEARCH;
 		/* the runtime's own SIGABRT (dieFromSignal) may sit on top of the
 		 * handler of the signal it reports: look through nested frames */
 		for (int depth = 0; depth < MAX_NESTED_SIGNALS; depth++) {
 			struct cw_go_siginfo si;
 			if (cw_go_innermost_signal(u, pc, sp, lo, hi, &si) < 0)
-				return -ENOENT;
+				break;
 			/* only a signal the kernel raised for an instruction (si_code > 0) */
 			if (synchronous(si.signo) && si.code > 0) {
 				out->signo = si.signo;
@@ -144,11 +154,10 @@ static int from_signal_frame(struct cw_go_ctx *ctx, const struct cw_analysis *a,
 				return 0;
 			}
 			if (si.sp <= sp || si.sp >= hi)
-				return -ENOENT;  /* must move up the same signal stack */
+				break;  /* must move up the same signal stack */
 			pc = si.pc;
 			sp = si.sp;
 		}
-		return -ENOENT;
 	}
 	return -ENOENT;
 }

@@ -4,6 +4,7 @@
 #include "analyzer/go_runtime.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -474,9 +475,9 @@ static uint64_t thread_g(struct collect *c, const struct cw_core_thread *t, cons
 	return g ? g->addr : 0;
 }
 
-/* Before 1.21, when two m's die at once (concurrent map writes), the one
- * that printed first waits forever in dopanic_m (lock(&deadlock)) while the
- * other crashes the process: that waiting m's goroutine is printed first. */
+/* When two m's die at once (concurrent map writes), the one that printed
+ * first waits forever in dopanic_m (lock(&deadlock)) while the other
+ * crashes the process: that waiting m's goroutine is printed first. */
 static const struct mview *printed_first(struct collect *c, const struct cw_core_thread **thread)
 {
 	const struct cw_arch *arch = c->ctx->arch;
@@ -517,7 +518,9 @@ static uint64_t crashed_g(struct collect *c)
 	if (!c->crash_thread)
 		return 0;
 	uint64_t g = thread_g(c, c->crash_thread, c->crash_m, &signo);
-	if (c->ctx->go_minor <= 20) {
+	{
+		/* every release: an m that printed and then waits in dopanic_m
+		 * (another m was throwing too) printed first */
 		const struct cw_core_thread *t = NULL;
 		const struct mview *m = printed_first(c, &t);
 		if (m) {
@@ -526,7 +529,11 @@ static uint64_t crashed_g(struct collect *c)
 			return m->curg;
 		}
 	}
-	if (g || c->ctx->go_minor > 20 || !si || !si->present || si->signo == SIGQUIT_NUMBER)
+	/* Nothing on the crashing thread: the fatal signal was sent to the
+	 * process (kill(2), the runtime's raiseproc) and the kernel killed
+	 * whichever thread took it; the runtime printed from the thread whose
+	 * handler is still running for that signal. */
+	if (g || !si || !si->present || si->signo == SIGQUIT_NUMBER)
 		return g;
 	for (size_t i = 0; i < cw_core_nthreads(c->ctx->core); i++) {
 		const struct cw_core_thread *t = cw_core_thread(c->ctx->core, i);
@@ -536,7 +543,12 @@ static uint64_t crashed_g(struct collect *c)
 		struct mview nocurg = *m;
 		nocurg.curg = 0;
 		g = thread_g(c, t, &nocurg, &signo);
-		if (g && signo == si->signo) {
+		/* a fault whose handler was still running: in cgo C code (on the
+		 * system stack, no goroutine's) it belongs to the m's curg */
+		bool fault = signo == SIGSEGV || signo == SIGBUS || signo == SIGFPE || signo == SIGILL;
+		if (!g && fault)
+			g = m->curg;
+		if (g && (signo == si->signo || fault)) {
 			c->print_thread = t;
 			c->print_m = m;
 			return g;
