@@ -11,18 +11,11 @@
 
 #include "collector/elfnote.h"
 #include "collector/procinfo.h"
+#include "common/io.h"
 #include "common/cleanup.h"
 
 #define MAX_PHDRS 512
 #define MAX_NOTE_SEGMENT (256U << 10)
-
-static int pread_all(int fd, void *buf, size_t len, uint64_t off)
-{
-	ssize_t n = pread(fd, buf, len, (off_t)off);
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EBADMSG;
-}
 
 static int hex_dup(const uint8_t *p, size_t len, char **out)
 {
@@ -41,7 +34,7 @@ int cw_elf_build_id(int fd, char **out)
 	Elf64_Ehdr eh;
 	int r;
 
-	r = pread_all(fd, &eh, sizeof(eh), 0);
+	r = cw_pread_all(fd, &eh, sizeof(eh), 0);
 	if (r < 0)
 		return r;
 	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
@@ -51,7 +44,7 @@ int cw_elf_build_id(int fd, char **out)
 		return -ENOENT;
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
-		r = pread_all(fd, &ph, sizeof(ph), eh.e_phoff + (uint64_t)i * sizeof(ph));
+		r = cw_pread_all(fd, &ph, sizeof(ph), eh.e_phoff + (uint64_t)i * sizeof(ph));
 		if (r < 0)
 			return r;
 		if (ph.p_type != PT_NOTE || ph.p_filesz == 0 || ph.p_filesz > MAX_NOTE_SEGMENT)
@@ -59,7 +52,7 @@ int cw_elf_build_id(int fd, char **out)
 		_cleanup_free_ uint8_t *notes = malloc(ph.p_filesz);
 		if (!notes)
 			return -ENOMEM;
-		r = pread_all(fd, notes, ph.p_filesz, ph.p_offset);
+		r = cw_pread_all(fd, notes, ph.p_filesz, ph.p_offset);
 		if (r < 0)
 			continue;
 		struct cw_note n;

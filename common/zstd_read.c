@@ -4,6 +4,7 @@
  * files without a seek table. Input is hostile: every size is checked
  * against the file and the frame limit before use. */
 #include "config.h"
+#include "common/io.h"
 #include "common/zstd_seekable.h"
 
 #include <errno.h>
@@ -56,25 +57,6 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-	while (len > 0) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EBADMSG;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 void cw_zsr_free(struct cw_zsr *r)
 {
 	if (!r)
@@ -96,7 +78,7 @@ static int zsr_load_table(struct cw_zsr *r, uint64_t file_size)
 	uint8_t footer[ZSR_FOOTER_SIZE];
 	if (file_size < 4 + ZSR_SKIPPABLE_HEADER + ZSR_FOOTER_SIZE)
 		return -ENOTSUP;
-	int ret = pread_full(r->fd, footer, sizeof(footer), file_size - ZSR_FOOTER_SIZE);
+	int ret = cw_pread_all(r->fd, footer, sizeof(footer), file_size - ZSR_FOOTER_SIZE);
 	if (ret < 0)
 		return ret;
 	if (le32(footer + 5) != CW_ZSTD_SEEKABLE_MAGIC)
@@ -113,7 +95,7 @@ static int zsr_load_table(struct cw_zsr *r, uint64_t file_size)
 		return -EBADMSG;
 	uint64_t frame_start = file_size - table - ZSR_SKIPPABLE_HEADER;
 	uint8_t hdr[ZSR_SKIPPABLE_HEADER];
-	ret = pread_full(r->fd, hdr, sizeof(hdr), frame_start);
+	ret = cw_pread_all(r->fd, hdr, sizeof(hdr), frame_start);
 	if (ret < 0)
 		return ret;
 	if (le32(hdr) != CW_ZSTD_SKIPPABLE_SEEKTABLE || le32(hdr + 4) != table)
@@ -124,7 +106,7 @@ static int zsr_load_table(struct cw_zsr *r, uint64_t file_size)
 	r->d_off = calloc((size_t)nframes + 1, sizeof(uint64_t));
 	if (!buf || !r->c_off || !r->d_off)
 		return -ENOMEM;
-	ret = pread_full(r->fd, buf, table - ZSR_FOOTER_SIZE, frame_start + ZSR_SKIPPABLE_HEADER);
+	ret = cw_pread_all(r->fd, buf, table - ZSR_FOOTER_SIZE, frame_start + ZSR_SKIPPABLE_HEADER);
 	if (ret < 0)
 		return ret;
 	for (uint32_t i = 0; i < nframes; i++) {
@@ -155,7 +137,7 @@ int cw_zsr_open(int fd, struct cw_zsr **out)
 		return -errno;
 	if (st.st_size < 4)
 		return -EBADMSG;
-	int ret = pread_full(fd, magic, sizeof(magic), 0);
+	int ret = cw_pread_all(fd, magic, sizeof(magic), 0);
 	if (ret < 0)
 		return ret;
 	if (!cw_is_zstd(magic, sizeof(magic)))
@@ -241,7 +223,7 @@ static int zsr_get_frame(struct cw_zsr *r, uint32_t i, struct zsr_slot **out)
 		r->cbuf = nb;
 		r->cbuf_cap = csize;
 	}
-	int ret = pread_full(r->fd, r->cbuf, csize, r->c_off[i]);
+	int ret = cw_pread_all(r->fd, r->cbuf, csize, r->c_off[i]);
 	if (ret < 0)
 		return ret;
 	if (victim->buf)
@@ -298,22 +280,6 @@ int cw_zsr_pread(struct cw_zsr *r, void *buf, size_t len, uint64_t off, size_t *
 	return 0;
 }
 
-static int write_full(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void dstream_freep(ZSTD_DStream **d)
 {
 	if (*d)
@@ -355,7 +321,7 @@ int cw_zstd_decompress_fd(int in_fd, int out_fd, uint64_t max_out)
 			if (o.pos > 0) {
 				if (o.pos > max_out - total && max_out != UINT64_MAX)
 					return -EFBIG;
-				int ret = write_full(out_fd, outbuf, o.pos);
+				int ret = cw_write_all(out_fd, outbuf, o.pos);
 				if (ret < 0)
 					return ret;
 				total += o.pos;
@@ -372,7 +338,7 @@ int cw_zstd_decompress_fd(int in_fd, int out_fd, uint64_t max_out)
 			last = more;
 			if (o.pos > max_out - total && max_out != UINT64_MAX)
 				return -EFBIG;
-			int ret = write_full(out_fd, outbuf, o.pos);
+			int ret = cw_write_all(out_fd, outbuf, o.pos);
 			if (ret < 0)
 				return ret;
 			total += o.pos;

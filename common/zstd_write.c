@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "common/io.h"
 #include "common/zstd_seekable.h"
 
 /* The seekable format limits the number of frames (ZSTD_SEEKABLE_MAXFRAMES). */
@@ -75,25 +76,6 @@ static void put_le32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)(v >> 24);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* True when every byte is zero. Stops at the first non-zero word, so data
  * that is not zero costs almost nothing to check. */
 static bool all_zero(const unsigned char *p, size_t len)
@@ -142,7 +124,7 @@ static void *writer_main(void *arg)
 		int err = w->write_error;
 		pthread_mutex_unlock(&w->lock);
 		if (!err)
-			err = write_all(w->fd, slot->data, slot->len);
+			err = cw_write_all(w->fd, slot->data, slot->len);
 		pthread_mutex_lock(&w->lock);
 		if (err && !w->write_error)
 			w->write_error = err;
@@ -304,7 +286,7 @@ static int emit_frame(struct cw_zsw *w, const unsigned char *src, size_t len)
 		slot->len = frame_len;
 		slot_post(w);
 	} else {
-		r = write_all(w->fd, frame, frame_len);
+		r = cw_write_all(w->fd, frame, frame_len);
 		if (r < 0)
 			return r;
 	}
@@ -380,7 +362,7 @@ int cw_zsw_finish(struct cw_zsw *w)
 		return (w->error = -EFBIG);
 	put_le32(head, CW_ZSTD_SKIPPABLE_SEEKTABLE);
 	put_le32(head + 4, (uint32_t)table_len);
-	r = write_all(w->fd, head, sizeof(head));
+	r = cw_write_all(w->fd, head, sizeof(head));
 	if (r < 0)
 		return (w->error = r);
 	/* Serialise the table through the output buffer in bounded chunks. */
@@ -394,7 +376,7 @@ int cw_zsw_finish(struct cw_zsw *w)
 			put_le32(w->out + n * 8, w->table[2 * (i + n)]);
 			put_le32(w->out + n * 8 + 4, w->table[2 * (i + n) + 1]);
 		}
-		r = write_all(w->fd, w->out, chunk * CW_ZSW_TABLE_ENTRY);
+		r = cw_write_all(w->fd, w->out, chunk * CW_ZSW_TABLE_ENTRY);
 		if (r < 0)
 			return (w->error = r);
 		i += chunk;
@@ -402,7 +384,7 @@ int cw_zsw_finish(struct cw_zsw *w)
 	put_le32(footer, (uint32_t)w->n_frames);
 	footer[4] = 0; /* descriptor: no checksums */
 	put_le32(footer + 5, CW_ZSTD_SEEKABLE_MAGIC);
-	r = write_all(w->fd, footer, sizeof(footer));
+	r = cw_write_all(w->fd, footer, sizeof(footer));
 	if (r < 0)
 		return (w->error = r);
 	w->bytes_out += sizeof(head) + table_len;
