@@ -18,6 +18,15 @@
 #define JW_MAX_DEPTH 16
 
 #define JW_BUF 65536
+/* Escaped strings cached by address: frames share their function and file
+ * names (cw_frame.shared), so a million frames have a few hundred strings. */
+#define JW_CACHE 4096
+
+struct jw_cached {
+	const char *key;
+	char *quoted;        /* the string escaped and in quotes */
+	size_t len;
+};
 
 struct jw {
 	FILE *out;
@@ -27,6 +36,7 @@ struct jw {
 	bool first[JW_MAX_DEPTH];   /* nothing written yet at this depth */
 	size_t len;
 	char buf[JW_BUF];           /* own buffer: stdio's per-call locking costs more than the JSON */
+	struct jw_cached cache[JW_CACHE];
 };
 
 static void jw_flush(struct jw *w)
@@ -43,8 +53,16 @@ static inline void jw_putc(struct jw *w, char c)
 	w->buf[w->len++] = c;
 }
 
-static void jw_write(struct jw *w, const char *s, size_t n)
+static inline void jw_write(struct jw *w, const char *s, size_t n)
 {
+	if (w->len + n <= JW_BUF && n <= 16) {
+		/* most pieces are a few bytes: a call to memcpy costs more */
+		char *d = w->buf + w->len;
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+		w->len += n;
+		return;
+	}
 	if (w->len + n > JW_BUF)
 		jw_flush(w);
 	if (n > JW_BUF) {
@@ -102,36 +120,74 @@ static void jw_sep(struct jw *w)
 	jw_newline(w);
 }
 
-static void jw_string_raw(struct jw *w, const char *s)
+/* Writes s escaped and in quotes into dst (room for 6 * n + 2 bytes);
+ * returns the length. */
+static size_t escape_into(char *dst, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	jw_putc(w, '"');
-	const unsigned char *p = (const unsigned char *)s, *run = p;
-	for (; *p; p++) {
-		const char *esc = NULL;
-		switch (*p) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\t': esc = "\\t"; break;
-		case '\r': esc = "\\r"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
+	size_t o = 0;
+	dst[o++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char e = 0;
+		switch (c) {
+		case '"': e = '"'; break;
+		case '\\': e = '\\'; break;
+		case '\n': e = 'n'; break;
+		case '\t': e = 't'; break;
+		case '\r': e = 'r'; break;
+		case '\b': e = 'b'; break;
+		case '\f': e = 'f'; break;
 		default:
-			if (*p >= 0x20 && *p != 0x7f)
+			if (c >= 0x20 && c != 0x7f) {
+				dst[o++] = (char)c;
 				continue;
+			}
 		}
-		jw_write(w, (const char *)run, (size_t)(p - run));
-		run = p + 1;
-		if (esc) {
-			jw_puts(w, esc);
+		dst[o++] = '\\';
+		if (e) {
+			dst[o++] = e;
 		} else {
-			char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
-			jw_write(w, u, sizeof(u));
+			dst[o++] = 'u';
+			dst[o++] = '0';
+			dst[o++] = '0';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
 		}
 	}
-	jw_write(w, (const char *)run, (size_t)(p - run));
-	jw_putc(w, '"');
+	dst[o++] = '"';
+	return o;
+}
+
+#define JW_CACHE_MAX_LEN 512
+
+static void jw_string_raw(struct jw *w, const char *s)
+{
+	struct jw_cached *c = &w->cache[((uintptr_t)s >> 3) % JW_CACHE];
+	if (c->key == s) {   /* every string outlives the write: same address, same text */
+		jw_write(w, c->quoted, c->len);
+		return;
+	}
+	size_t n = strlen(s);
+	if (n > SIZE_MAX / 6 - 2) {
+		w->failed = true;
+		return;
+	}
+	char *q = malloc(6 * n + 2);
+	if (!q) {
+		w->failed = true;
+		return;
+	}
+	size_t len = escape_into(q, s, n);
+	jw_write(w, q, len);
+	if (n > JW_CACHE_MAX_LEN) {
+		free(q);
+		return;
+	}
+	free(c->quoted);
+	c->key = s;
+	c->quoted = q;
+	c->len = len;
 }
 
 static void jw_open(struct jw *w, char c)
@@ -400,6 +456,8 @@ int cw_analysis_write_json(const struct cw_analysis *a, FILE *out, bool pretty)
 		jw_putc(w, '\n');
 	jw_flush(w);
 	bool failed = w->failed;
+	for (size_t i = 0; i < JW_CACHE; i++)
+		free(w->cache[i].quoted);
 	free(w);
 	return failed || ferror(out) ? -EIO : 0;
 }
