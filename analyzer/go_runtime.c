@@ -529,6 +529,28 @@ static uint64_t crashed_g(struct collect *c)
 			return m->curg;
 		}
 	}
+	/* Before 1.21 a signal sent to the process was handled (and printed)
+	 * by whichever m took it, which relayed SIGQUIT to the others and waits
+	 * in its handler while the last of them dies: that m printed first,
+	 * with the goroutine the signal interrupted, or none (g0, "goroutine 0
+	 * [idle]"). */
+	if (c->ctx->go_minor <= 20 && si && si->present && si->signo != SIGQUIT_NUMBER) {
+		for (size_t i = 0; i < cw_core_nthreads(c->ctx->core); i++) {
+			const struct cw_core_thread *t = cw_core_thread(c->ctx->core, i);
+			const struct mview *m = m_by_tid(c, t->tid);
+			if (t == c->crash_thread || !m || !in_stack(c->ctx->arch->sp(&t->regs), m->gs_lo, m->gs_hi))
+				continue;
+			struct mview nocurg = *m;
+			nocurg.curg = 0;
+			int32_t handled = 0;
+			uint64_t hg = thread_g(c, t, &nocurg, &handled);
+			if (handled == si->signo) {
+				c->print_thread = t;
+				c->print_m = m;
+				return hg;
+			}
+		}
+	}
 	/* Nothing on the crashing thread: the fatal signal was sent to the
 	 * process (kill(2), the runtime's raiseproc) and the kernel killed
 	 * whichever thread took it; the runtime printed from the thread whose
