@@ -534,7 +534,18 @@ static uint64_t crashed_g(struct collect *c)
 	 * in its handler while the last of them dies: that m printed first,
 	 * with the goroutine the signal interrupted, or none (g0, "goroutine 0
 	 * [idle]"). */
-	if (c->ctx->go_minor <= 20 && si && si->present && si->signo != SIGQUIT_NUMBER) {
+	/* From 1.21 the printer normally crashes the process itself; when a
+	 * thread that only dumped for the relayed SIGQUIT died first, the
+	 * printer is again the one still in its handler for the signal. */
+	bool relay_died = false;
+	if (c->ctx->go_minor > 20 && c->crash_m && si && si->present) {
+		struct mview nocurg = *c->crash_m;
+		nocurg.curg = 0;
+		int32_t crash_handled = 0;
+		(void)thread_g(c, c->crash_thread, &nocurg, &crash_handled);
+		relay_died = crash_handled == SIGQUIT_NUMBER;
+	}
+	if ((c->ctx->go_minor <= 20 || relay_died) && si && si->present && si->signo != SIGQUIT_NUMBER) {
 		for (size_t i = 0; i < cw_core_nthreads(c->ctx->core); i++) {
 			const struct cw_core_thread *t = cw_core_thread(c->ctx->core, i);
 			const struct mview *m = m_by_tid(c, t->tid);
