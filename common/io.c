@@ -40,3 +40,21 @@ int cw_write_all(int fd, const void *buf, size_t len)
 	}
 	return 0;
 }
+
+int cw_read_upto(int fd, void *buf, size_t max, size_t *len)
+{
+	uint8_t *p = buf;
+	size_t n = 0;
+	while (n < max) {
+		ssize_t k = read(fd, p + n, max - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	*len = n;
+	return 0;
+}

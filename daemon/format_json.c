@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/io.h"
 #include "daemon/payload.h"
 
 void cw_http_request_clear(struct cw_http_request *r)
@@ -92,16 +93,9 @@ int cw_webhook_secret_load(const char *path, struct cw_webhook_secret *out)
 	if (fd < 0)
 		return -errno;
 	size_t len = 0;
-	while (len < sizeof(text) - 1) {
-		ssize_t k = read(fd, text + len, sizeof(text) - 1 - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
+	int rr = cw_read_upto(fd, text, sizeof(text) - 1, &len);
+	if (rr < 0)
+		return rr;
 	if (len == sizeof(text) - 1)
 		return -EFBIG;
 	text[len] = '\0';

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/io.h"
 #include "common/cwconfig.h"
 #include "daemon/format.h"
 #include "storage/outbox.h"
@@ -110,16 +111,9 @@ static int load_token(const char *path, char **out)
 	if (fd < 0)
 		return -errno;
 	size_t len = 0;
-	while (len < sizeof(buf) - 1) {
-		ssize_t k = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
+	int rr = cw_read_upto(fd, buf, sizeof(buf) - 1, &len);
+	if (rr < 0)
+		return rr;
 	int r = 0;
 	if (len == sizeof(buf) - 1)
 		r = -EFBIG;
