@@ -112,9 +112,7 @@ int cw_crash_from_json(struct json_object *o, struct cw_crash_record *c)
 	c->core_size = get_int(o, "core_size");
 	c->core_disk_size = get_int(o, "core_disk_size");
 	c->exe_copy = get_str(o, "exe_copy");
-	const char *as = get_str(o, "analysis_status");
-	c->analysis_status = as && strcmp(as, "ok") == 0 ? CW_ANALYSIS_OK :
-			     as && strcmp(as, "failed") == 0 ? CW_ANALYSIS_FAILED : CW_ANALYSIS_PENDING;
+	c->analysis_status = cw_analysis_status_from_name(get_str(o, "analysis_status"));
 	c->analysis_error = get_str(o, "analysis_error");
 	return 0;
 }

@@ -4,12 +4,15 @@
 #include "storage/storage.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "storage/crash_summary.h"
 
 static inline void finalizep(sqlite3_stmt **st)
 {
@@ -17,51 +20,6 @@ static inline void finalizep(sqlite3_stmt **st)
 		sqlite3_finalize(*st);
 }
 #define _cleanup_stmt_ CW_CLEANUP(finalizep)
-
-static const char *const core_state_names[] = {
-	[CW_CORE_STORED] = "stored",
-	[CW_CORE_TRUNCATED] = "truncated",
-	[CW_CORE_METADATA_ONLY] = "metadata-only",
-	[CW_CORE_REMOVED] = "removed",
-};
-static const char *const analysis_status_names[] = {
-	[CW_ANALYSIS_PENDING] = "pending",
-	[CW_ANALYSIS_OK] = "ok",
-	[CW_ANALYSIS_FAILED] = "failed",
-};
-
-const char *cw_core_state_name(enum cw_core_state s)
-{
-	return (unsigned)s < CW_ARRAY_SIZE(core_state_names) ? core_state_names[s] : "?";
-}
-
-int cw_core_state_from_name(const char *s, enum cw_core_state *out)
-{
-	for (size_t i = 0; s && i < CW_ARRAY_SIZE(core_state_names); i++)
-		if (strcmp(s, core_state_names[i]) == 0) {
-			*out = (enum cw_core_state)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-const char *cw_analysis_status_name(enum cw_analysis_status s)
-{
-	return (unsigned)s < CW_ARRAY_SIZE(analysis_status_names) ? analysis_status_names[s] : "?";
-}
-
-static enum cw_analysis_status analysis_status_from_name(const char *s)
-{
-	/* per row in listings: the three names differ in their first letter */
-	if (s && s[0] == 'o' && strcmp(s, "ok") == 0)
-		return CW_ANALYSIS_OK;
-	if (s && s[0] == 'f' && strcmp(s, "failed") == 0)
-		return CW_ANALYSIS_FAILED;
-	for (size_t i = 0; s && i < CW_ARRAY_SIZE(analysis_status_names); i++)
-		if (strcmp(s, analysis_status_names[i]) == 0)
-			return (enum cw_analysis_status)i;
-	return CW_ANALYSIS_PENDING;
-}
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
@@ -238,59 +196,18 @@ static void row_to_crash(sqlite3_stmt *st, struct cw_crash_record *c, bool with_
 	c->core_disk_size = sqlite3_column_int64(st, i++);
 	c->core_path = col_text(st, i++);
 	c->exe_copy = col_text(st, i++);
-	c->analysis_status = analysis_status_from_name(col_text(st, i++));
+	c->analysis_status = cw_analysis_status_from_name(col_text(st, i++));
 	c->analysis_error = col_text(st, i++);
 	if (with_analysis)
 		c->analysis_json = col_text(st, i++);
 }
 
 /* A listing reads only list_summary from the crashes_list covering index
- * (migrations 3 and 5): one trigger-maintained text column holding id,
- * time_usec, pid, uid, signal, core_state, analysis_status, the
- * fingerprint's first 12 digits, exe (else comm) and the message,
- * separated by U+001F. */
+ * (migrations 3 and 5; parsed in crash_summary.c). */
 #define SUMMARY_COLUMNS "c.list_summary"
-#define SUMMARY_FIELDS 10
-#define SUMMARY_MAX 8192
-
-static int row_to_summary(sqlite3_stmt *st, struct cw_crash_record *c, char buf[SUMMARY_MAX])
-{
-	memset(c, 0, sizeof(*c));
-	const char *s = col_text(st, 0);
-	size_t len = s ? (size_t)sqlite3_column_bytes(st, 0) : 0;
-	if (len >= SUMMARY_MAX)
-		len = SUMMARY_MAX - 1;
-	memcpy(buf, s ? s : "", len);
-	buf[len] = '\0';
-	char *field[SUMMARY_FIELDS];
-	size_t n = 0;
-	char *p = buf;
-	field[n++] = p;
-	while (n < SUMMARY_FIELDS && (p = memchr(p, '\x1f', len - (size_t)(p - buf)))) {
-		*p++ = '\0';
-		field[n++] = p;
-	}
-	if (n != SUMMARY_FIELDS)
-		return -EBADMSG;
-	c->id = strtoll(field[0], NULL, 10);
-	c->time_usec = strtoll(field[1], NULL, 10);
-	c->pid = strtoll(field[2], NULL, 10);
-	c->tid = c->pid;
-	c->uid = strtoll(field[3], NULL, 10);
-	c->gid = -1;
-	c->signal = (int)strtol(field[4], NULL, 10);
-	enum cw_core_state cs = CW_CORE_METADATA_ONLY;
-	(void)cw_core_state_from_name(field[5], &cs);
-	c->core_state = cs;
-	c->analysis_status = analysis_status_from_name(field[6]);
-	c->fingerprint = field[7][0] ? field[7] : NULL;
-	c->exe = field[8][0] ? field[8] : NULL;
-	c->message = field[9][0] ? field[9] : NULL;
-	return 0;
-}
 
 /* Builds the WHERE clause; binds in the same order in bind_filter(). */
-static int build_query(const struct cw_crash_filter *f, char **out)
+static int build_query(const struct cw_crash_filter *f, bool summary, char **out)
 {
 	char where[512] = "1";
 	size_t n = strlen(where);
@@ -314,10 +231,10 @@ static int build_query(const struct cw_crash_filter *f, char **out)
 #undef ADD
 	const char *inner_order = f->newest ? " ORDER BY c.time_usec DESC, c.id DESC LIMIT ?" : "";
 	int r;
-	if (f->summary_only && !f->with_analysis && !f->newest)
+	if (summary && !f->newest)
 		r = asprintf(out, "SELECT " SUMMARY_COLUMNS " FROM crashes c WHERE %s ORDER BY c.time_usec, c.id",
 			     where);
-	else if (f->summary_only && !f->with_analysis)
+	else if (summary)
 		r = asprintf(out, "SELECT list_summary FROM (SELECT " SUMMARY_COLUMNS ", c.time_usec, c.id"
 			     " FROM crashes c WHERE %s%s) ORDER BY time_usec, id", where, inner_order);
 	else if (f->with_analysis)
@@ -346,11 +263,11 @@ static char *like_escape(const char *s)
 	return out;
 }
 
-int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_crash_cb cb, void *userdata)
+/* The filtered query, its parameters bound (summary: list_summary only). */
+static int prepare_filtered(struct cw_db *db, const struct cw_crash_filter *f, bool summary, sqlite3_stmt **out)
 {
 	_cleanup_free_ char *sql = NULL;
-	_cleanup_free_ char *match_esc = NULL, *fp_esc = NULL;
-	int r = build_query(f, &sql);
+	int r = build_query(f, summary, &sql);
 	if (r < 0)
 		return r;
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
@@ -364,17 +281,17 @@ int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_cra
 	if (f->match && strchr(f->match, '/'))
 		bind_text(st, i++, f->match);
 	else if (f->match) {
-		match_esc = like_escape(f->match);
+		_cleanup_free_ char *match_esc = like_escape(f->match);
 		if (!match_esc)
 			return -ENOMEM;
 		bind_text(st, i++, f->match);
-		bind_text(st, i++, match_esc);
+		sqlite3_bind_text(st, i++, match_esc, -1, SQLITE_TRANSIENT);
 	}
 	if (f->fingerprint) {
-		fp_esc = like_escape(f->fingerprint);
+		_cleanup_free_ char *fp_esc = like_escape(f->fingerprint);
 		if (!fp_esc)
 			return -ENOMEM;
-		bind_text(st, i++, fp_esc);
+		sqlite3_bind_text(st, i++, fp_esc, -1, SQLITE_TRANSIENT);
 	}
 	if (f->since_usec)
 		sqlite3_bind_int64(st, i++, f->since_usec);
@@ -384,16 +301,44 @@ int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_cra
 		sqlite3_bind_int64(st, i++, f->uid);
 	if (f->newest)
 		sqlite3_bind_int64(st, i++, (sqlite3_int64)f->newest);
+	*out = st;
+	st = NULL;
+	return 0;
+}
+
+int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_crash_cb cb, void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = prepare_filtered(db, f, false, &st);
+	if (r < 0)
+		return r;
 	int rc;
-	char summary[SUMMARY_MAX];
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct cw_crash_record c;
-		if (f->summary_only && !f->with_analysis) {
-			if (row_to_summary(st, &c, summary) < 0)
-				continue;
-		} else
-			row_to_crash(st, &c, f->with_analysis);
+		row_to_crash(st, &c, f->with_analysis);
 		r = cb(&c, userdata);
+		if (r != 0)
+			return r;
+	}
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int cw_crashes_foreach_summary(struct cw_db *db, const struct cw_crash_filter *f, cw_crash_summary_cb cb,
+			       void *userdata)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = prepare_filtered(db, f, true, &st);
+	if (r < 0)
+		return r;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* the stored bytes: column_text would copy each one to add a NUL */
+		const char *text = sqlite3_column_blob(st, 0);
+		int len = sqlite3_column_bytes(st, 0);
+		struct cw_crash_summary s;
+		if (!text || len <= 0 || cw_crash_summary_parse(text, (size_t)len, &s) < 0)
+			continue;
+		r = cb(&s, userdata);
 		if (r != 0)
 			return r;
 	}

@@ -34,6 +34,8 @@ enum cw_analysis_status { CW_ANALYSIS_PENDING, CW_ANALYSIS_OK, CW_ANALYSIS_FAILE
 const char *cw_core_state_name(enum cw_core_state s);
 int cw_core_state_from_name(const char *s, enum cw_core_state *out);
 const char *cw_analysis_status_name(enum cw_analysis_status s);
+/* CW_ANALYSIS_PENDING for NULL or an unknown name. */
+enum cw_analysis_status cw_analysis_status_from_name(const char *s);
 
 /* One crash. Strings may be NULL (unknown). For cw_crash_insert the
  * caller owns them; in query callbacks they are borrowed for the call. */
@@ -87,13 +89,10 @@ struct cw_crash_filter {
 	int64_t uid;
 	size_t newest;               /* > 0: only the N newest (still printed oldest first) */
 	bool with_analysis;          /* fill analysis_json */
-	bool summary_only;           /* listings: only id, time, pid, uid, signal, core and
-				      * analysis state, exe (else comm), message and the
-				      * fingerprint's first 12 digits, read from an index;
-				      * tid = pid, gid = -1, other strings NULL */
 };
 
-/* Calls cb for every matching crash, oldest first. A non-zero return from
+/* Calls cb for every matching crash, oldest first (listings that need
+ * only what `crashwatch list` prints: cw_crashes_foreach_summary()). A non-zero return from
  * cb stops the walk and is returned. */
 typedef int (*cw_crash_cb)(const struct cw_crash_record *c, void *userdata);
 int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_crash_cb cb, void *userdata);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "storage/storage.h"
+#include "storage/crash_summary.h"
 
 struct fixture {
 	char dir[64];
@@ -273,14 +274,17 @@ struct summary_seen {
 	size_t n;
 };
 
-static int summary_cb(const struct cw_crash_record *c, void *userdata)
+static int summary_cb(const struct cw_crash_summary *c, void *userdata)
 {
 	struct summary_seen *ss = userdata;
 	if (ss->n < 4)
-		snprintf(ss->text[ss->n++], sizeof(ss->text[0]), "%lld %lld %lld %lld %d %s %s %s %s %s",
-			 (long long)c->id, (long long)c->time_usec, (long long)c->pid, (long long)c->uid,
+		snprintf(ss->text[ss->n++], sizeof(ss->text[0]), "%lld=%.*s %lld %.*s %.*s %d %s %s %.*s %.*s %.*s",
+			 (long long)c->id, (int)c->id_text.len, c->id_text.p, (long long)c->time_usec,
+			 (int)c->pid_text.len, c->pid_text.p, (int)c->uid_text.len, c->uid_text.p,
 			 c->signal, cw_core_state_name(c->core_state), cw_analysis_status_name(c->analysis_status),
-			 c->fingerprint ? c->fingerprint : "-", c->exe ? c->exe : "-", c->message ? c->message : "-");
+			 c->fingerprint.len ? (int)c->fingerprint.len : 1, c->fingerprint.len ? c->fingerprint.p : "-",
+			 c->exe.len ? (int)c->exe.len : 1, c->exe.len ? c->exe.p : "-",
+			 c->message.len ? (int)c->message.len : 1, c->message.len ? c->message.p : "-");
 	return 0;
 }
 
@@ -295,22 +299,78 @@ static void test_summary(void **state)
 	assert_int_equal(cw_crash_insert(fx->db, &a, &ida), 0);
 	assert_int_equal(cw_crash_insert(fx->db, &b, &idb), 0);
 	struct summary_seen ss = { 0 };
-	struct cw_crash_filter f = { .summary_only = true };
-	assert_int_equal(cw_crashes_foreach(fx->db, &f, summary_cb, &ss), 0);
+	struct cw_crash_filter f = { 0 };
+	assert_int_equal(cw_crashes_foreach_summary(fx->db, &f, summary_cb, &ss), 0);
 	assert_int_equal(ss.n, 2);
 	char want[160];
-	snprintf(want, sizeof(want), "%lld 100 8 0 6 stored failed - bcomm -", (long long)idb);
+	snprintf(want, sizeof(want), "%lld=%lld 100 8 0 6 stored failed - bcomm -", (long long)idb, (long long)idb);
 	assert_string_equal(ss.text[0], want);
-	snprintf(want, sizeof(want), "%lld 200 7 1000 6 stored ok 0123456789ab /bin/a boom", (long long)ida);
+	snprintf(want, sizeof(want), "%lld=%lld 200 7 1000 6 stored ok 0123456789ab /bin/a boom", (long long)ida,
+		 (long long)ida);
 	assert_string_equal(ss.text[1], want);
 	/* retention updates the listing too */
 	assert_int_equal(cw_crash_mark_core_removed(fx->db, ida), 0);
 	memset(&ss, 0, sizeof(ss));
 	f.newest = 1;
-	assert_int_equal(cw_crashes_foreach(fx->db, &f, summary_cb, &ss), 0);
+	assert_int_equal(cw_crashes_foreach_summary(fx->db, &f, summary_cb, &ss), 0);
 	assert_int_equal(ss.n, 1);
-	snprintf(want, sizeof(want), "%lld 200 7 1000 6 removed ok 0123456789ab /bin/a boom", (long long)ida);
+	snprintf(want, sizeof(want), "%lld=%lld 200 7 1000 6 removed ok 0123456789ab /bin/a boom", (long long)ida,
+		 (long long)ida);
 	assert_string_equal(ss.text[0], want);
+	/* a filter applies to the summaries as to the full rows */
+	memset(&ss, 0, sizeof(ss));
+	f = (struct cw_crash_filter){ .match = "bcomm" };
+	assert_int_equal(cw_crashes_foreach_summary(fx->db, &f, summary_cb, &ss), 0);
+	assert_int_equal(ss.n, 1);
+	assert_non_null(strstr(ss.text[0], " bcomm "));
+}
+
+#define US "\x1f" /* the summary's field separator */
+
+static int parse_summary(const char *s, struct cw_crash_summary *out)
+{
+	return cw_crash_summary_parse(s, strlen(s), out);
+}
+
+static void test_summary_parse(void **state)
+{
+	(void)state;
+	struct cw_crash_summary c;
+	/* sixteen- and nineteen-digit numbers go through the eight-digit path */
+	assert_int_equal(parse_summary("12" US "1700000000123456" US "-5" US "0" US "11" US "truncated" US "pending" US
+				       "abc" US "/x" US "msg" US "with separator", &c), 0);
+	assert_int_equal(c.id, 12);
+	assert_int_equal(c.time_usec, 1700000000123456LL);
+	assert_int_equal(c.signal, 11);
+	assert_int_equal(c.core_state, CW_CORE_TRUNCATED);
+	assert_int_equal(c.analysis_status, CW_ANALYSIS_PENDING);
+	assert_int_equal(c.pid_text.len, 2);
+	assert_memory_equal(c.pid_text.p, "-5", 2);
+	assert_int_equal(c.message.len, strlen("msg" US "with separator"));
+	assert_int_equal(parse_summary("1" US "9223372036854775807" US "1" US "1" US "6" US "stored" US "ok" US US US, &c), 0);
+	assert_int_equal(c.time_usec, INT64_MAX);
+	assert_int_equal(c.fingerprint.len, 0);
+	assert_int_equal(c.exe.len, 0);
+	assert_int_equal(c.message.len, 0);
+	assert_int_equal(parse_summary("1" US "-1234567812345678" US "1" US "1" US "6" US "removed" US "failed" US US US, &c), 0);
+	assert_int_equal(c.time_usec, -1234567812345678LL);
+	/* what is not a summary */
+	const char *bad[] = {
+		"",
+		"1" US "2" US "3",                                                           /* too few fields */
+		"1" US "9223372036854775808" US "1" US "1" US "6" US "stored" US "ok" US US US, /* over INT64_MAX */
+		"1" US "12345678901234567890" US "1" US "1" US "6" US "stored" US "ok" US US US, /* 20 digits */
+		"1" US "1234567:12345678" US "1" US "1" US "6" US "stored" US "ok" US US US,    /* not a digit (8-digit path) */
+		"1" US "12345678123/5678" US "1" US "1" US "6" US "stored" US "ok" US US US,    /* not a digit (8-digit path) */
+		"1" US US "1" US "1" US "6" US "stored" US "ok" US US US,                    /* empty number */
+		"1" US "-" US "1" US "1" US "6" US "stored" US "ok" US US US,                   /* a sign only */
+		"1" US "2" US "1" US "1" US "-6" US "stored" US "ok" US US US,                  /* negative signal */
+		"1" US "2" US "1" US "1" US "6" US "store" US "ok" US US US,                    /* unknown core state */
+		"1" US "2" US "1" US "1" US "6" US "stored" US "okay" US US US,                 /* unknown analysis status */
+		"1" US "2" US "x" US "1" US "6" US "stored" US "ok" US US US,                   /* pid not a number */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(parse_summary(bad[i], &c), -EBADMSG);
 }
 
 int main(void)
@@ -323,6 +383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_core_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callback_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
+		cmocka_unit_test(test_summary_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

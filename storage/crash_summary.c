@@ -1,0 +1,164 @@
+/* list_summary: parsing the stored text into views (crash_summary.h). */
+#include "config.h"
+#include "storage/crash_summary.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SUMMARY_FIELDS 10
+#define DECIMAL_MAX 20 /* "-" and 19 digits */
+
+static bool text_is(struct cw_text t, const char *s)
+{
+	size_t n = strlen(s);
+	return t.len == n && memcmp(t.p, s, n) == 0;
+}
+
+/* Eight digits at once (little-endian hosts): -1 when p[0..7] are not all
+ * digits. Listings parse 100,000 sixteen-digit times. */
+static int64_t eight_digits(const char *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t x;
+	memcpy(&x, p, 8);
+	/* every byte 0x30..0x39: high nibble 3, and adding 6 carries into no high nibble */
+	if ((x & 0xf0f0f0f0f0f0f0f0ULL) != 0x3030303030303030ULL ||
+	    ((x + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) != 0x3030303030303030ULL)
+		return -1;
+	x -= 0x3030303030303030ULL;
+	x = x * 10 + (x >> 8);                                   /* pairs: 2-digit values in bytes 0, 2, 4, 6 */
+	x = ((x & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32)) +
+	     ((x >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32))) >> 32;
+	return (int64_t)x;
+#else
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++) {
+		unsigned d = (unsigned char)p[i] - '0';
+		if (d > 9)
+			return -1;
+		v = v * 10 + d;
+	}
+	return (int64_t)v;
+#endif
+}
+
+/* A decimal integer that is the whole field: optional '-', 1 to 19 digits. */
+static int parse_decimal(struct cw_text t, int64_t *out)
+{
+	if (t.len == 0 || t.len > DECIMAL_MAX)
+		return -EBADMSG;
+	size_t i = t.p[0] == '-';
+	if (i == t.len || t.len - i > 19)
+		return -EBADMSG;
+	uint64_t v = 0;
+	for (; t.len - i >= 8; i += 8) {
+		int64_t e = eight_digits(t.p + i);
+		if (e < 0)
+			return -EBADMSG;
+		v = v * 100000000 + (uint64_t)e;
+	}
+	for (; i < t.len; i++) {
+		unsigned d = (unsigned char)t.p[i] - '0';
+		if (d > 9)
+			return -EBADMSG;
+		v = v * 10 + d;
+	}
+	if (v > INT64_MAX)
+		return -EBADMSG;
+	*out = t.p[0] == '-' ? -(int64_t)v : (int64_t)v;
+	return 0;
+}
+
+/* The names differ in their first letter; anything else is not a summary. */
+static int parse_core_state(struct cw_text t, enum cw_core_state *out)
+{
+	enum cw_core_state cs;
+	switch (t.len ? t.p[0] : 0) {
+	case 's': cs = CW_CORE_STORED; break;
+	case 't': cs = CW_CORE_TRUNCATED; break;
+	case 'm': cs = CW_CORE_METADATA_ONLY; break;
+	case 'r': cs = CW_CORE_REMOVED; break;
+	default: return -EBADMSG;
+	}
+	if (!text_is(t, cw_core_state_name(cs)))
+		return -EBADMSG;
+	*out = cs;
+	return 0;
+}
+
+static int parse_analysis_status(struct cw_text t, enum cw_analysis_status *out)
+{
+	enum cw_analysis_status as;
+	switch (t.len ? t.p[0] : 0) {
+	case 'p': as = CW_ANALYSIS_PENDING; break;
+	case 'o': as = CW_ANALYSIS_OK; break;
+	case 'f': as = CW_ANALYSIS_FAILED; break;
+	default: return -EBADMSG;
+	}
+	if (!text_is(t, cw_analysis_status_name(as)))
+		return -EBADMSG;
+	*out = as;
+	return 0;
+}
+
+int cw_crash_summary_parse(const char *s, size_t len, struct cw_crash_summary *out)
+{
+	struct cw_text field[SUMMARY_FIELDS];
+	const char *p = s, *end = s + len;
+	/* nine separators; the message (last) may hold anything */
+	for (size_t n = 0; n < SUMMARY_FIELDS - 1; n++) {
+		const char *sep = memchr(p, '\x1f', (size_t)(end - p));
+		if (!sep)
+			return -EBADMSG;
+		field[n] = (struct cw_text){ p, (size_t)(sep - p) };
+		p = sep + 1;
+	}
+	field[SUMMARY_FIELDS - 1] = (struct cw_text){ p, (size_t)(end - p) };
+
+	int64_t sig;
+	memset(out, 0, sizeof(*out));
+	if (parse_decimal(field[0], &out->id) < 0 || parse_decimal(field[1], &out->time_usec) < 0 ||
+	    parse_decimal(field[4], &sig) < 0 || sig < 0 || sig > INT32_MAX ||
+	    parse_core_state(field[5], &out->core_state) < 0 ||
+	    parse_analysis_status(field[6], &out->analysis_status) < 0)
+		return -EBADMSG;
+	int64_t ignored;
+	if (parse_decimal(field[2], &ignored) < 0 || parse_decimal(field[3], &ignored) < 0)
+		return -EBADMSG;
+	out->signal = (int)sig;
+	out->id_text = field[0];
+	out->pid_text = field[2];
+	out->uid_text = field[3];
+	out->fingerprint = field[7];
+	out->exe = field[8];
+	out->message = field[9];
+	return 0;
+}
+
+static struct cw_text format_decimal(int64_t v, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%lld", (long long)v);
+	return (struct cw_text){ buf, n > 0 && (size_t)n < len ? (size_t)n : 0 };
+}
+
+void cw_crash_summary_from_record(const struct cw_crash_record *c, char buf[72], struct cw_crash_summary *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = c->id;
+	out->time_usec = c->time_usec;
+	out->id_text = format_decimal(c->id, buf, 24);
+	out->pid_text = format_decimal(c->pid, buf + 24, 24);
+	out->uid_text = format_decimal(c->uid, buf + 48, 24);
+	out->signal = c->signal;
+	out->core_state = c->core_state;
+	out->analysis_status = c->analysis_status;
+	if (c->fingerprint)
+		out->fingerprint = (struct cw_text){ c->fingerprint, strnlen(c->fingerprint, 12) };
+	const char *exe = c->exe ? c->exe : c->comm;
+	if (exe)
+		out->exe = (struct cw_text){ exe, strlen(exe) };
+	if (c->message)
+		out->message = (struct cw_text){ c->message, strlen(c->message) };
+}
