@@ -23,6 +23,8 @@ const char *cw_db_errmsg(struct cw_db *db)
 	return db && db->h ? sqlite3_errmsg(db->h) : "out of memory";
 }
 
+#define CW_DB_PAGE_SIZE "16384"
+
 static int exec_sql(sqlite3 *h, const char *sql)
 {
 	return sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
@@ -46,7 +48,10 @@ int cw_db_open(const char *path, enum cw_db_mode mode, struct cw_db **out)
 	if (r < 0)
 		goto fail;
 	if (mode == CW_DB_READWRITE) {
-		r = exec_sql(db->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL");
+		/* a new database: 16 KiB pages (a listing of 100,000 crashes reads
+		 * a quarter of the pages it would at 4 KiB; no effect on an
+		 * existing file) */
+		r = exec_sql(db->h, "PRAGMA page_size=" CW_DB_PAGE_SIZE "; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL");
 		if (r < 0)
 			goto fail;
 		r = cw_db_migrate(db);
