@@ -168,6 +168,28 @@ int cw_source_crashes(struct cw_source *s, const struct cw_crash_filter *f, cw_c
 	return r;
 }
 
+struct summary_relay {
+	cw_crash_summary_cb cb;
+	void *ud;
+};
+
+static int relay_summary(const struct cw_crash_record *c, void *ud)
+{
+	struct summary_relay *x = ud;
+	char buf[72];
+	struct cw_crash_summary s;
+	cw_crash_summary_from_record(c, buf, &s);
+	return x->cb(&s, x->ud);
+}
+
+int cw_source_summaries(struct cw_source *s, const struct cw_crash_filter *f, cw_crash_summary_cb cb, void *ud)
+{
+	if (s->db)
+		return cw_crashes_foreach_summary(s->db, f, cb, ud);
+	struct summary_relay x = { cb, ud };
+	return cw_source_crashes(s, f, relay_summary, &x);
+}
+
 int cw_source_groups(struct cw_source *s, cw_group_cb cb, void *ud)
 {
 	if (s->db)

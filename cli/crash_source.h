@@ -7,6 +7,7 @@
 
 #include "common/cwconfig.h"
 #include "storage/storage.h"
+#include "storage/crash_summary.h"
 
 struct json_object;
 struct cw_source;
@@ -20,6 +21,9 @@ bool cw_source_is_direct(struct cw_source *s);
 
 /* Crashes matching f, oldest first; with_analysis fills analysis_json. */
 int cw_source_crashes(struct cw_source *s, const struct cw_crash_filter *f, cw_crash_cb cb, void *ud);
+/* The same for listings: only what `crashwatch list` prints (straight from
+ * the crashes_list index when reading SQLite directly). */
+int cw_source_summaries(struct cw_source *s, const struct cw_crash_filter *f, cw_crash_summary_cb cb, void *ud);
 int cw_source_groups(struct cw_source *s, cw_group_cb cb, void *ud);
 /* {"crashes":N,...} plus "daemon":true/false */
 int cw_source_status(struct cw_source *s, struct json_object **out);

@@ -14,13 +14,6 @@
 #include "cli/verbs.h"
 #include "storage/crash_json.h"
 
-struct list_ctx {
-	bool json, color, legend;
-	struct cw_time_cache tc;
-	size_t n;
-	struct json_object *arr;
-};
-
 static void list_usage(FILE *f)
 {
 	fprintf(f, "Usage: crashwatch list [OPTIONS] [MATCH...]\n\n"
@@ -37,99 +30,136 @@ static void list_usage(FILE *f)
 		"  -c, --config FILE       configuration file\n");
 }
 
-/* A line built by hand: listing 100,000 crashes is dominated by printf otherwise. */
-struct line {
-	char buf[8192];
+/* Rows are written by hand into one output buffer: listing 100,000 crashes
+ * is dominated by printf and per-row stdio calls otherwise. */
+#define OUT_SIZE (1U << 16)
+#define ROW_MAX 8192 /* a row longer than this is cut (messages are short) */
+
+struct out {
+	char buf[OUT_SIZE + ROW_MAX];
 	size_t n;
 };
 
-/* Appends len bytes of s padded to width (left- or right-aligned), never
- * past the buffer. */
-static void put_mem(struct line *l, const char *s, size_t len, size_t width, bool left)
+struct list_ctx {
+	bool json, color, legend;
+	struct cw_time_cache tc;
+	int last_signal;
+	char signal_name[16];
+	size_t n;
+	struct json_object *arr;
+	struct out out;
+};
+
+static void out_flush(struct out *o)
 {
-	size_t room = sizeof(l->buf) - l->n - 2; /* keep space for the newline */
+	if (o->n)
+		fwrite(o->buf, 1, o->n, stdout);
+	o->n = 0;
+}
+
+/* A row: fixed-width columns written over a run of spaces (prefilled up to
+ * `filled`), so padding is mostly free. Every put checks the room left. */
+struct row {
+	char *p, *filled, *end;
+};
+
+static void pad(struct row *r, size_t n)
+{
+	size_t room = (size_t)(r->end - r->p);
+	if (n > room)
+		n = room;
+	if (r->p + n > r->filled)
+		memset(r->p, ' ', n);
+	r->p += n;
+}
+
+static void put_left(struct row *r, const char *s, size_t len, size_t width)
+{
+	size_t room = (size_t)(r->end - r->p);
 	if (len > room)
 		len = room;
-	size_t pad = len < width ? width - len : 0;
-	if (len + pad > room)
-		pad = room - len;
-	char *p = l->buf + l->n;
-	if (!left)
-		for (size_t i = 0; i < pad; i++)
-			*p++ = ' ';
-	memcpy(p, s, len);
-	p += len;
+	memcpy(r->p, s, len);
+	r->p += len;
+	if (width > len)
+		pad(r, width - len);
+}
+
+static void put_right(struct row *r, const char *s, size_t len, size_t width)
+{
+	if (width > len)
+		pad(r, width - len);
+	put_left(r, s, len, 0);
+}
+
+static void put_text(struct row *r, struct cw_text t, size_t width, bool left)
+{
 	if (left)
-		for (size_t i = 0; i < pad; i++)
-			*p++ = ' ';
-	l->n = (size_t)(p - l->buf);
+		put_left(r, t.p, t.len, width);
+	else
+		put_right(r, t.p, t.len, width);
 }
 
-static void put_str(struct line *l, const char *s, size_t width, bool left)
+static void put_str(struct row *r, const char *s, size_t width)
 {
-	put_mem(l, s, strlen(s), width, left);
+	put_left(r, s, strlen(s), width);
 }
 
-static void put_char(struct line *l, char c)
-{
-	if (l->n < sizeof(l->buf) - 2)
-		l->buf[l->n++] = c;
-}
-
-static void put_int(struct line *l, long long v, size_t width, bool left)
-{
-	char tmp[24];
-	size_t k = sizeof(tmp);
-	bool neg = v < 0;
-	unsigned long long u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	do {
-		tmp[--k] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (neg)
-		tmp[--k] = '-';
-	put_mem(l, tmp + k, sizeof(tmp) - k, width, left);
-}
-
-static int print_row(const struct cw_crash_record *c, void *ud)
+static int add_json(const struct cw_crash_record *c, void *ud)
 {
 	struct list_ctx *x = ud;
 	x->n++;
-	if (x->json) {
-		json_object_array_add(x->arr, cw_crash_to_json(c, false));
-		return 0;
-	}
-	struct line l;
-	l.n = 0;
-	char t[32], sig[16], fp[13] = "-";
+	json_object_array_add(x->arr, cw_crash_to_json(c, false));
+	return 0;
+}
+
+static int print_row(const struct cw_crash_summary *c, void *ud)
+{
+	struct list_ctx *x = ud;
+	x->n++;
+	struct out *o = &x->out;
+	if (o->n >= OUT_SIZE)
+		out_flush(o);
+	char *line = o->buf + o->n;
+	/* the fixed columns are under 100 bytes: pre-fill them with spaces */
+	memset(line, ' ', 96);
+	struct row r = { line, line + 96, line + ROW_MAX - 1 }; /* room for the newline */
+	char t[32];
 	cw_format_time_cached(&x->tc, c->time_usec, t);
-	if (c->fingerprint) {
-		memcpy(fp, c->fingerprint, strnlen(c->fingerprint, 12));
-		fp[strnlen(c->fingerprint, 12)] = '\0';
+	if (c->signal != x->last_signal || !x->signal_name[0]) {
+		cw_cli_signal_name(c->signal, x->signal_name, sizeof(x->signal_name));
+		x->last_signal = c->signal;
 	}
-	const char *msg = c->message ? c->message :
-			  c->analysis_status == CW_ANALYSIS_FAILED ? "(analysis failed)" : "-";
-	put_int(&l, c->id, 6, true);
-	put_char(&l, ' ');
-	put_str(&l, t, 19, true);
-	put_char(&l, ' ');
-	put_int(&l, c->pid, 7, false);
-	put_char(&l, ' ');
-	put_int(&l, c->uid, 5, false);
-	put_char(&l, ' ');
-	put_str(&l, cw_cli_signal_name(c->signal, sig, sizeof(sig)), 7, true);
-	put_char(&l, ' ');
-	put_str(&l, fp, 12, true);
-	put_char(&l, ' ');
-	put_str(&l, cw_core_state_name(c->core_state), 13, true);
-	put_char(&l, ' ');
-	put_str(&l, c->exe ? c->exe : c->comm ? c->comm : "?", 0, true);
-	put_str(&l, x->color ? "  " CW_ANSI_BOLD : "  ", 0, true);
-	put_str(&l, msg, 0, true);
+	/* the columns of the legend: %-6s %-19s %7s %5s %-7s %-12s %-13s %s */
+	put_text(&r, c->id_text, 6, true);
+	pad(&r, 1);
+	put_left(&r, t, strlen(t), 19);
+	pad(&r, 1);
+	put_text(&r, c->pid_text, 7, false);
+	pad(&r, 1);
+	put_text(&r, c->uid_text, 5, false);
+	pad(&r, 1);
+	put_str(&r, x->signal_name, 7);
+	pad(&r, 1);
+	if (c->fingerprint.len)
+		put_text(&r, c->fingerprint, 12, true);
+	else
+		put_left(&r, "-", 1, 12);
+	pad(&r, 1);
+	put_str(&r, cw_core_state_name(c->core_state), 13);
+	pad(&r, 1);
+	if (c->exe.len)
+		put_text(&r, c->exe, 0, true);
+	else
+		put_left(&r, "?", 1, 0);
+	put_str(&r, x->color ? "  " CW_ANSI_BOLD : "  ", 0);
+	if (c->message.len)
+		put_text(&r, c->message, 0, true);
+	else
+		put_str(&r, c->analysis_status == CW_ANALYSIS_FAILED ? "(analysis failed)" : "-", 0);
 	if (x->color)
-		put_str(&l, CW_ANSI_RESET, 0, true);
-	l.buf[l.n++] = '\n';
-	fwrite(l.buf, 1, l.n, stdout);
+		put_str(&r, CW_ANSI_RESET, 0);
+	*r.p++ = '\n';
+	o->n += (size_t)(r.p - line);
 	return 0;
 }
 
@@ -179,15 +209,14 @@ int cw_verb_list(int argc, char **argv)
 	if (l.json)
 		l.arr = json_object_new_array();
 	else {
-		f.summary_only = true;
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16); /* long listings: fewer writes */
 		l.color = cw_use_color(); /* before the pager takes stdout */
 		cw_pager_open(no_pager);
 		if (l.legend)
 			printf("%-6s %-19s %7s %5s %-7s %-12s %-13s %s\n", "ID", "TIME", "PID", "UID", "SIG",
 			       "FINGERPRINT", "CORE", "EXE  MESSAGE");
 	}
-	int r = cw_source_crashes(src, &f, print_row, &l);
+	int r = l.json ? cw_source_crashes(src, &f, add_json, &l) : cw_source_summaries(src, &f, print_row, &l);
+	out_flush(&l.out);
 	if (r < 0) {
 		rc = cw_report_error(src, "list", r);
 	} else if (l.json) {
