@@ -14,19 +14,27 @@
 
 struct verb {
 	const char *name;
-	int (*run)(int argc, char **argv);
+	int (*run)(int argc, char **argv); /* NULL: runs in crashwatch-full */
 	const char *help;
 };
 
+/* crashwatch-full (-DCW_CLI_FULL) has every verb; crashwatch leaves the
+ * ones that need libdw, capstone or libcurl to it (cli/exec_full.c). */
+#ifdef CW_CLI_FULL
+#define FULL_ONLY(fn) fn
+#else
+#define FULL_ONLY(fn) NULL
+#endif
+
 static const struct verb verbs[] = {
-	{ "analyze", cw_verb_analyze, "analyse a core file: goroutines, panic, fault" },
+	{ "analyze", FULL_ONLY(cw_verb_analyze), "analyse a core file: goroutines, panic, fault" },
 	{ "list", cw_verb_list, "list stored crashes (newest last)" },
 	{ "info", cw_verb_info, "show a crash and its analysis" },
 	{ "dump", cw_verb_dump, "write a crash's original core" },
 	{ "debug", cw_verb_debug, "open a crash in dlv or gdb" },
 	{ "groups", cw_verb_groups, "crashes grouped by fingerprint" },
 	{ "status", cw_verb_status, "daemon health, spool, store usage, queue" },
-	{ "config", cw_verb_config, "config check: validate the configuration" },
+	{ "config", FULL_ONLY(cw_verb_config), "config check: validate the configuration" },
 	{ "install", cw_verb_install, "register the collector as the kernel's core handler" },
 	{ "uninstall", cw_verb_uninstall, "restore the previous core handler" },
 	{ "uploads", cw_verb_uploads, "deliveries to [Upload] endpoints, dead letters, retry" },
@@ -75,7 +83,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t k = 0; k < CW_ARRAY_SIZE(verbs); k++)
 		if (strcmp(argv[i], verbs[k].name) == 0)
-			return verbs[k].run(argc - i, argv + i);
+			return verbs[k].run ? verbs[k].run(argc - i, argv + i) : cw_cli_exec_full(argv);
 	fprintf(stderr, "crashwatch: unknown verb \"%s\" (see crashwatch --help)\n", argv[i]);
 	return CW_EXIT_USAGE;
 }
