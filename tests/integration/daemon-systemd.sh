@@ -85,8 +85,38 @@ if [ -S /run/systemd/journal/socket ] && command -v journalctl >/dev/null; then
 	journalctl --sync 2>/dev/null
 	check "journald: the start-up entry carries its MESSAGE_ID" \
 		test -n "$(journalctl -q -o cat MESSAGE_ID=3c4d5e6f708192a3b4c5d6e7f8091a2b _PID=$jpid 2>/dev/null)"
+elif unshare -m --propagation private true 2>/dev/null; then
+	# no journald here: the native protocol on a stand-in socket, in a
+	# private mount namespace with a tmpfs over /run (the host's /run is untouched)
+	: >"$TMP/journal.jsonl"
+	unshare -m --propagation private sh -c '
+		mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/journal || exit 1
+		python3 "$1/tests/integration/journal-receiver.py" /run/systemd/journal/socket "$2/journal.jsonl" &
+		rp=$!
+		for _ in $(seq 1 100); do [ -S /run/systemd/journal/socket ] && break; sleep 0.05; done
+		JOURNAL_STREAM=0:0 "$3" --config "$4" 2>>"$2/daemon.log" &
+		dp=$!
+		for _ in $(seq 1 100); do grep -q "3c4d5e6f708192a3b4c5d6e7f8091a2b" "$2/journal.jsonl" && break; sleep 0.05; done
+		kill -TERM "$dp"; wait "$dp"; echo "EXIT $?" >"$2/journal-daemon.exit"
+		sleep 0.2; kill -TERM "$rp"; wait "$rp"
+	' sh "$top_srcdir" "$TMP" "$DAEMON" "$CRASHWATCH_CONFIG"
+	journal_ok() {
+		python3 - "$TMP/journal.jsonl" <<'PYEOF'
+import json, sys
+entries = [json.loads(l) for l in open(sys.argv[1])]
+bad = [e for e in entries if "_RECEIVER_ERROR" in e or not {"MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER"} <= e.keys()]
+start = [e for e in entries if e.get("MESSAGE_ID") == "3c4d5e6f708192a3b4c5d6e7f8091a2b"]
+ok = entries and not bad and len(start) == 1 and start[0]["SYSLOG_IDENTIFIER"] == "crashwatchd" \
+    and start[0]["PRIORITY"].isdigit()
+if not ok:
+    print("# journal entries: %d, malformed: %s, start-up entries: %s" % (len(entries), bad[:2], start))
+sys.exit(0 if ok else 1)
+PYEOF
+	}
+	check "journald native protocol: well-formed entries, the start-up entry with its MESSAGE_ID (stand-in socket)" \
+		journal_ok
 else
-	skip "journald native logging" "no journal socket (/run/systemd/journal/socket) here"
+	skip "journald native logging" "no journal socket (/run/systemd/journal/socket) and no mount namespace here"
 fi
 check_sanitizer_reports
 exit $failed
