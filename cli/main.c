@@ -55,7 +55,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	int i = 1;
-	cw_log_setup("crashwatch", CW_LOG_STDERR, LOG_WARNING);
+	cw_log_setup("crashwatch", NULL, LOG_WARNING);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);

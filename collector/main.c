@@ -66,9 +66,8 @@ int main(int argc, char **argv)
 	(void)prctl(PR_SET_DUMPABLE, 0);
 	umask(022); /* files get explicit modes; directories 0755/0711 */
 	signal(SIGPIPE, SIG_IGN);
-	cw_log_setup("crashwatch-collect", had_stderr && isatty(STDERR_FILENO) ? CW_LOG_STDERR :
-				       had_stderr && getenv(CW_CONFIG_ENV) ? CW_LOG_STDERR : CW_LOG_JOURNAL,
-		     LOG_INFO);
+	bool to_stderr = had_stderr && (isatty(STDERR_FILENO) || getenv(CW_CONFIG_ENV));
+	cw_log_setup("crashwatch-collect", to_stderr ? NULL : &cw_log_journal, LOG_INFO);
 
 	/* "+": stop at the first positional argument (a hostname or comm may
 	 * look like an option). */

@@ -1,14 +1,23 @@
-/* Logging: stderr by default, the systemd journal when the daemon asks. */
+/* Logging: stderr by default, the systemd journal when a program asks. */
 #ifndef CW_COMMON_LOG_H
 #define CW_COMMON_LOG_H
 
 #include <stdarg.h>
 #include <syslog.h>
 
-enum cw_log_target { CW_LOG_STDERR, CW_LOG_JOURNAL };
+/* A destination other than stderr. The journal's (common/log_journal.c) is
+ * the only one; programs that never name it (crashwatch) do not load
+ * libsystemd for it. */
+struct cw_log_sink {
+	/* fields: extra "KEY=value" strings, NULL-terminated (may be NULL) */
+	void (*emit)(int priority, const char *program, const char *message_id, const char *const *fields,
+		     const char *msg);
+};
+extern const struct cw_log_sink cw_log_journal;
 
-/* Configuration, set once at start-up by each program's main(). */
-void cw_log_setup(const char *program, enum cw_log_target target, int max_priority);
+/* Configuration, set once at start-up by each program's main();
+ * sink NULL: stderr. */
+void cw_log_setup(const char *program, const struct cw_log_sink *sink, int max_priority);
 
 /* Log a message at a syslog priority; returns -abs(err) when err != 0,
  * else 0, so callers can write `return cw_log_errno(LOG_ERR, r, ...)`. */
@@ -16,7 +25,7 @@ int cw_log_full(int priority, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Structured journal entry: a MESSAGE plus extra "KEY=value" fields
- * (NULL-terminated). Falls back to plain stderr when not on the journal. */
+ * (NULL-terminated). Plain stderr (the message only) when not on the journal. */
 void cw_log_struct(int priority, const char *message_id, const char *const *fields,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

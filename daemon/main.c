@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CW_EXIT_USAGE;
 	}
-	cw_log_setup("crashwatchd", journal_wanted() ? CW_LOG_JOURNAL : CW_LOG_STDERR, LOG_INFO);
+	cw_log_setup("crashwatchd", journal_wanted() ? &cw_log_journal : NULL, LOG_INFO);
 	char err[512];
 	const char *path = cw_config_path(d.config_path);
 	if (cw_config_load(path, d.config_path != NULL || getenv(CW_CONFIG_ENV), &d.cfg, err, sizeof(err)) < 0) {
