@@ -87,7 +87,8 @@ if [ -S /run/systemd/journal/socket ] && command -v journalctl >/dev/null; then
 		test -n "$(journalctl -q -o cat MESSAGE_ID=3c4d5e6f708192a3b4c5d6e7f8091a2b _PID=$jpid 2>/dev/null)"
 elif unshare -m --propagation private true 2>/dev/null; then
 	# no journald here: the native protocol on a stand-in socket, in a
-	# private mount namespace with a tmpfs over /run (the host's /run is untouched)
+	# private mount namespace with a tmpfs over /run (the host's /run is
+	# untouched); a crash goes through the collector meanwhile
 	: >"$TMP/journal.jsonl"
 	unshare -m --propagation private sh -c '
 		mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/journal || exit 1
@@ -96,24 +97,39 @@ elif unshare -m --propagation private true 2>/dev/null; then
 		for _ in $(seq 1 100); do [ -S /run/systemd/journal/socket ] && break; sleep 0.05; done
 		JOURNAL_STREAM=0:0 "$3" --config "$4" 2>>"$2/daemon.log" &
 		dp=$!
-		for _ in $(seq 1 100); do grep -q "3c4d5e6f708192a3b4c5d6e7f8091a2b" "$2/journal.jsonl" && break; sleep 0.05; done
-		kill -TERM "$dp"; wait "$dp"; echo "EXIT $?" >"$2/journal-daemon.exit"
+		for _ in $(seq 1 600); do [ -e "$2/journal.stop" ] && break; sleep 0.05; done
+		kill -TERM "$dp"; wait "$dp"
 		sleep 0.2; kill -TERM "$rp"; wait "$rp"
-	' sh "$top_srcdir" "$TMP" "$DAEMON" "$CRASHWATCH_CONFIG"
+	' sh "$top_srcdir" "$TMP" "$DAEMON" "$CRASHWATCH_CONFIG" &
+	ns=$!
+	journal_has() { grep -q "$1" "$TMP/journal.jsonl"; }
+	for _ in $(seq 1 100); do journal_has 3c4d5e6f708192a3b4c5d6e7f8091a2b && break; sleep 0.05; done
+	build_c_crasher
+	(cd "$TMP" && ulimit -c unlimited && exec "$TMP/segv") 2>/dev/null
+	SEGV_CORE=$(ls "$TMP"/core "$TMP"/core.* 2>/dev/null | head -n 1)
+	[ -n "$SEGV_CORE" ] && run_collector 4242 4242 0 0 11 "$(date +%s)" 18446744073709551615 "$(hostname)" 1 "" \
+		segv < "$SEGV_CORE"
+	for _ in $(seq 1 300); do journal_has 6a1e8f0c3b2d4e5f9a7c1d2e3f4a5b6c && break; sleep 0.05; done
+	touch "$TMP/journal.stop"
+	wait "$ns"
 	journal_ok() {
 		python3 - "$TMP/journal.jsonl" <<'PYEOF'
 import json, sys
 entries = [json.loads(l) for l in open(sys.argv[1])]
 bad = [e for e in entries if "_RECEIVER_ERROR" in e or not {"MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER"} <= e.keys()]
 start = [e for e in entries if e.get("MESSAGE_ID") == "3c4d5e6f708192a3b4c5d6e7f8091a2b"]
+crash = [e for e in entries if e.get("MESSAGE_ID") == "6a1e8f0c3b2d4e5f9a7c1d2e3f4a5b6c"]
 ok = entries and not bad and len(start) == 1 and start[0]["SYSLOG_IDENTIFIER"] == "crashwatchd" \
-    and start[0]["PRIORITY"].isdigit()
+    and start[0]["PRIORITY"].isdigit() and len(crash) == 1 \
+    and crash[0].get("CRASHWATCH_PID") == "4242" and crash[0].get("CRASHWATCH_SIGNAL") == "11" \
+    and crash[0].get("CRASHWATCH_EXE", "").endswith("/segv") \
+    and len(crash[0].get("CRASHWATCH_FINGERPRINT", "")) == 64 and crash[0].get("CRASHWATCH_ID", "").isdigit()
 if not ok:
-    print("# journal entries: %d, malformed: %s, start-up entries: %s" % (len(entries), bad[:2], start))
+    print("# journal entries: %d, malformed: %s, start-up: %s, crash: %s" % (len(entries), bad[:2], start, crash))
 sys.exit(0 if ok else 1)
 PYEOF
 	}
-	check "journald native protocol: well-formed entries, the start-up entry with its MESSAGE_ID (stand-in socket)" \
+	check "journald native protocol (stand-in socket): start-up entry, crash entry with exe, pid, signal, fingerprint" \
 		journal_ok
 else
 	skip "journald native logging" "no journal socket (/run/systemd/journal/socket) and no mount namespace here"
