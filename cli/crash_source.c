@@ -168,26 +168,28 @@ int cw_source_crashes(struct cw_source *s, const struct cw_crash_filter *f, cw_c
 	return r;
 }
 
-struct summary_relay {
-	cw_crash_summary_cb cb;
-	void *ud;
-};
-
-static int relay_summary(const struct cw_crash_record *c, void *ud)
-{
-	struct summary_relay *x = ud;
-	char buf[72];
-	struct cw_crash_summary s;
-	cw_crash_summary_from_record(c, buf, &s);
-	return x->cb(&s, x->ud);
-}
-
 int cw_source_summaries(struct cw_source *s, const struct cw_crash_filter *f, cw_crash_summary_cb cb, void *ud)
 {
 	if (s->db)
 		return cw_crashes_foreach_summary(s->db, f, cb, ud);
-	struct summary_relay x = { cb, ud };
-	return cw_source_crashes(s, f, relay_summary, &x);
+	struct json_object *resp = NULL, *arr;
+	int r = daemon_query(s, CW_QUERY_SUMMARIES, f, &resp, NULL);
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(resp, "summaries", &arr) || !json_object_is_type(arr, json_type_array)) {
+		json_object_put(resp);
+		return -EBADMSG;
+	}
+	for (size_t i = 0; i < json_object_array_length(arr) && r == 0; i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		struct cw_crash_summary sum;
+		if (!json_object_is_type(o, json_type_string) ||
+		    cw_crash_summary_parse(json_object_get_string(o), (size_t)json_object_get_string_len(o), &sum) < 0)
+			continue;
+		r = cb(&sum, ud);
+	}
+	json_object_put(resp);
+	return r;
 }
 
 int cw_source_groups(struct cw_source *s, cw_group_cb cb, void *ud)

@@ -12,7 +12,7 @@
 
 static const char *const verb_names[] = {
 	[CW_QUERY_LIST] = "list", [CW_QUERY_INFO] = "info", [CW_QUERY_GROUPS] = "groups",
-	[CW_QUERY_STATUS] = "status", [CW_QUERY_DUMP] = "dump",
+	[CW_QUERY_STATUS] = "status", [CW_QUERY_DUMP] = "dump", [CW_QUERY_SUMMARIES] = "summaries",
 };
 
 const char *cw_query_verb_name(enum cw_query_verb v)

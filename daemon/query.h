@@ -1,9 +1,11 @@
 /* The query protocol between crashwatch (unprivileged users) and
  * crashwatchd: one JSON request line, one JSON response, then EOF.
- *   {"verb":"list"|"info"|"groups"|"status"|"dump",
+ *   {"verb":"list"|"summaries"|"info"|"groups"|"status"|"dump",
  *    "filter":{"id":N,"pid":N,"match":"...","fingerprint":"...",
  *              "since_usec":N,"until_usec":N,"newest":N}}
  * Responses: {"ok":true,"crashes":[...]} / {"ok":true,"groups":[...]} /
+ * summaries: {"ok":true,"summaries":["list_summary text", ...]} (what
+ * `crashwatch list` prints, see storage/crash_summary.h) /
  * {"ok":true,"status":{...}} / dump: {"ok":true,"crash":{...}} with the
  * stored core's fd attached (SCM_RIGHTS); errors: {"ok":false,"errno":N,"error":"..."}.
  * The daemon answers with the peer's SO_PEERCRED uid applied: a user
@@ -20,7 +22,7 @@
 #define CW_QUERY_REQUEST_MAX 65536
 #define CW_QUERY_STRING_MAX 4096
 
-enum cw_query_verb { CW_QUERY_LIST, CW_QUERY_INFO, CW_QUERY_GROUPS, CW_QUERY_STATUS, CW_QUERY_DUMP };
+enum cw_query_verb { CW_QUERY_LIST, CW_QUERY_INFO, CW_QUERY_GROUPS, CW_QUERY_STATUS, CW_QUERY_DUMP, CW_QUERY_SUMMARIES };
 
 struct cw_query_request {
 	enum cw_query_verb verb;

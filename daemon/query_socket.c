@@ -18,6 +18,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "daemon/query.h"
+#include "storage/crash_summary.h"
 #include "storage/crash_json.h"
 #include "storage/outbox.h"
 
@@ -66,6 +67,15 @@ static int add_crash(const struct cw_crash_record *c, void *userdata)
 	return 0;
 }
 
+static int add_summary(const struct cw_crash_summary *s, void *userdata)
+{
+	struct json_object *o = json_object_new_string_len(s->raw.p, (int)s->raw.len);
+	if (!o)
+		return -ENOMEM;
+	json_object_array_add(userdata, o);
+	return 0;
+}
+
 static int add_group(const struct cw_group *g, void *userdata)
 {
 	struct json_object *o = cw_group_to_json(g);
@@ -106,6 +116,12 @@ static struct json_object *answer(struct cw_daemon *d, struct cw_query_request *
 		f->with_analysis = q->verb == CW_QUERY_INFO;
 		json_object_object_add(resp, "crashes", arr);
 		r = cw_crashes_foreach(d->db, f, add_crash, arr);
+		break;
+	}
+	case CW_QUERY_SUMMARIES: {
+		struct json_object *arr = json_object_new_array();
+		json_object_object_add(resp, "summaries", arr);
+		r = cw_crashes_foreach_summary(d->db, f, add_summary, arr);
 		break;
 	}
 	case CW_QUERY_GROUPS: {

@@ -128,6 +128,7 @@ int cw_crash_summary_parse(const char *s, size_t len, struct cw_crash_summary *o
 	if (parse_decimal(field[2], &ignored) < 0 || parse_decimal(field[3], &ignored) < 0)
 		return -EBADMSG;
 	out->signal = (int)sig;
+	out->raw = (struct cw_text){ s, len };
 	out->id_text = field[0];
 	out->pid_text = field[2];
 	out->uid_text = field[3];
@@ -135,30 +136,4 @@ int cw_crash_summary_parse(const char *s, size_t len, struct cw_crash_summary *o
 	out->exe = field[8];
 	out->message = field[9];
 	return 0;
-}
-
-static struct cw_text format_decimal(int64_t v, char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%lld", (long long)v);
-	return (struct cw_text){ buf, n > 0 && (size_t)n < len ? (size_t)n : 0 };
-}
-
-void cw_crash_summary_from_record(const struct cw_crash_record *c, char buf[72], struct cw_crash_summary *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->id = c->id;
-	out->time_usec = c->time_usec;
-	out->id_text = format_decimal(c->id, buf, 24);
-	out->pid_text = format_decimal(c->pid, buf + 24, 24);
-	out->uid_text = format_decimal(c->uid, buf + 48, 24);
-	out->signal = c->signal;
-	out->core_state = c->core_state;
-	out->analysis_status = c->analysis_status;
-	if (c->fingerprint)
-		out->fingerprint = (struct cw_text){ c->fingerprint, strnlen(c->fingerprint, 12) };
-	const char *exe = c->exe ? c->exe : c->comm;
-	if (exe)
-		out->exe = (struct cw_text){ exe, strlen(exe) };
-	if (c->message)
-		out->message = (struct cw_text){ c->message, strlen(c->message) };
 }

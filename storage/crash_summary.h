@@ -16,6 +16,7 @@ struct cw_text {
 };
 
 struct cw_crash_summary {
+	struct cw_text raw;          /* the whole stored text */
 	int64_t id, time_usec;
 	struct cw_text id_text, pid_text, uid_text; /* decimal, as stored */
 	int signal;
@@ -30,9 +31,6 @@ struct cw_crash_summary {
  * pid, uid, signal, core_state, analysis_status, fingerprint prefix, exe
  * or comm, message). The views point into s. -EBADMSG when it is not one. */
 int cw_crash_summary_parse(const char *s, size_t len, struct cw_crash_summary *out);
-
-/* Fills a summary from a full record; the decimal texts go into buf. */
-void cw_crash_summary_from_record(const struct cw_crash_record *c, char buf[72], struct cw_crash_summary *out);
 
 /* Calls cb for every matching crash, oldest first, from the crashes_list
  * covering index; the summary is valid during the call only. f->with_analysis

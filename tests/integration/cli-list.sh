@@ -5,7 +5,7 @@
 # colours on a terminal only.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
-echo "1..25"
+echo "1..27"
 write_config </dev/null
 check "daemon starts" start_daemon
 
@@ -35,6 +35,10 @@ check "list COMM" test "$(L list api --json | jq -c '[.[].pid]')" = "[101,103]"
 check "list /path/to/exe" test "$(L list /usr/sbin/cron --json | jq -c '[.[].pid]')" = "[104]"
 check "list --since/--until" \
 	test "$(L list --since $((T0 + 3600)) --until $((T0 + 7200)) --json | jq -c '[.[].pid]')" = "[102,103]"
+U() { setpriv --reuid=1000 --regid=1000 --clear-groups "$CLI" "$@" 2>/dev/null; }
+check "list as uid 1000 (through the daemon): only their crash, the line root sees" \
+	test "$(U list --no-legend)" = "$(L list --no-legend 102)" -a "$(U list --no-legend | wc -l)" = 1
+check "list --json as uid 1000: only their crash" test "$(U list --json | jq -c '[.[].pid]')" = "[102]"
 L list nosuchprogram >/dev/null; rc=$?
 check "list with no match: exit 4" test "$rc" = 4
 check "list --json carries the contract's fields" \
