@@ -1,6 +1,7 @@
 /* crashwatch list: one line per crash, oldest first (newest last). */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -46,7 +47,6 @@ struct list_ctx {
 	int last_signal;
 	char signal_name[16];
 	size_t n;
-	struct json_object *arr;
 	struct out out;
 };
 
@@ -108,7 +108,14 @@ static int add_json(const struct cw_crash_record *c, void *ud)
 {
 	struct list_ctx *x = ud;
 	x->n++;
-	json_object_array_add(x->arr, cw_crash_to_json(c, false));
+	/* streamed: one object at a time, never the whole array in memory */
+	struct json_object *o = cw_crash_to_json(c, false);
+	if (!o)
+		return -ENOMEM;
+	fputs(x->n == 1 ? "[\n" : ",\n", stdout);
+	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						   JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+	json_object_put(o);
 	return 0;
 }
 
@@ -206,9 +213,7 @@ int cw_verb_list(int argc, char **argv)
 	int rc = cw_source_open(NULL, &src);
 	if (rc != CW_EXIT_OK)
 		return rc;
-	if (l.json)
-		l.arr = json_object_new_array();
-	else {
+	if (!l.json) {
 		l.color = cw_use_color(); /* before the pager takes stdout */
 		cw_pager_open(no_pager);
 		if (l.legend)
@@ -220,13 +225,11 @@ int cw_verb_list(int argc, char **argv)
 	if (r < 0) {
 		rc = cw_report_error(src, "list", r);
 	} else if (l.json) {
-		puts(json_object_to_json_string_ext(l.arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							    JSON_C_TO_STRING_NOSLASHESCAPE));
+		puts(l.n ? "\n]" : "[]");
 	} else if (l.n == 0) {
 		fprintf(stderr, "No crashes found.\n");
 		rc = CW_EXIT_NOTFOUND;
 	}
-	json_object_put(l.arr);
 	cw_pager_close();
 	cw_source_close(src);
 	return rc;
