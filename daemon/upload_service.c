@@ -10,8 +10,10 @@
 #include <time.h>
 
 #include "common/cleanup.h"
+#include "common/cwconfig.h"
 #include "common/log.h"
 #include "daemon/upload.h"
+#include "storage/outbox.h"
 #include "storage/storage.h"
 
 struct cw_upload_service {
@@ -105,7 +107,19 @@ static int attach(struct cw_upload_service *s, const struct cw_config *cfg)
 		cw_log_errno(LOG_ERR, r, "uploads: %s", err[0] ? err : "starting");
 		return r;
 	}
-	detach(s);
+	detach(s); /* its abandoned transfers are pending again */
+	/* then a removed [Upload] section's rows, which would wait forever */
+	_Static_assert(CW_MAX_UPLOADS <= CW_OUTBOX_ENDPOINTS_MAX, "every endpoint fits the query");
+	const char *names[CW_MAX_UPLOADS];
+	size_t n = 0;
+	for (unsigned i = 0; i < cfg->n_uploads && n < CW_MAX_UPLOADS; i++)
+		names[n++] = cfg->uploads[i].name;
+	int buried = 0;
+	if ((r = cw_outbox_bury_unconfigured(cw_db_handle(s->db), names, n, &buried)) < 0)
+		cw_log_errno(LOG_WARNING, r, "uploads: outbox rows of removed endpoints");
+	else if (buried > 0)
+		cw_log_warning("uploads: %d deliver%s to endpoints no longer configured became dead letters "
+			       "(crashwatch uploads retry ID revives one)", buried, buried == 1 ? "y" : "ies");
 	s->u = u;
 	if ((r = sd_event_add_io(s->ev, &s->io, cw_uploader_fd(u), EPOLLIN, on_io, s)) < 0 ||
 	    (r = sd_event_add_time(s->ev, &s->timer, CLOCK_MONOTONIC, 0, 0, on_timer, s)) < 0) {

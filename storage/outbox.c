@@ -285,6 +285,30 @@ int cw_outbox_mark_dead(sqlite3 *db, int64_t id, int status, const char *error)
 	return mark_undelivered(db, id, "dead", status, error, -1);
 }
 
+int cw_outbox_bury_unconfigured(sqlite3 *db, const char *const *endpoints, size_t n, int *buried)
+{
+	*buried = 0;
+	if (n > CW_OUTBOX_ENDPOINTS_MAX)
+		return -E2BIG;
+	char sql[256 + 2 * CW_OUTBOX_ENDPOINTS_MAX] = "UPDATE outbox SET state = 'dead',"
+		" last_error = 'endpoint no longer configured' WHERE state IN ('pending', 'sending')";
+	size_t len = strlen(sql);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", i == 0 ? " AND endpoint NOT IN (?" : ", ?");
+	if (n > 0)
+		snprintf(sql + len, sizeof(sql) - len, ")");
+	_cleanup_stmt_ sqlite3_stmt *s = NULL;
+	int r = prepare(db, sql, &s);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		sqlite3_bind_text(s, (int)i + 1, endpoints[i], -1, SQLITE_STATIC);
+	r = step_done(s);
+	if (r == 0)
+		*buried = sqlite3_changes(db);
+	return r;
+}
+
 int cw_outbox_defer_endpoint(sqlite3 *db, const char *endpoint, int64_t not_before)
 {
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;

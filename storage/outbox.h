@@ -83,6 +83,11 @@ int cw_outbox_mark_dead(struct sqlite3 *db, int64_t id, int status, const char *
 
 /* Holds every pending row of an endpoint until at least not_before
  * (a 429's Retry-After applies to the whole endpoint). */
+/* Rows still to deliver to an endpoint that is no longer configured
+ * (none of endpoints[n]) become dead letters ("endpoint no longer
+ * configured"; `crashwatch uploads retry` revives them). */
+#define CW_OUTBOX_ENDPOINTS_MAX 64
+int cw_outbox_bury_unconfigured(struct sqlite3 *db, const char *const *endpoints, size_t n, int *buried);
 int cw_outbox_defer_endpoint(struct sqlite3 *db, const char *endpoint, int64_t not_before);
 
 /* Makes a dead (or pending) row due now with its attempt count reset.

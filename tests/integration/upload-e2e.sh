@@ -3,7 +3,7 @@
 # to a signed webhook and a Sentry envelope on a 127.0.0.1 test server,
 # carrying what the Go runtime itself printed.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
-echo "1..17"
+echo "1..19"
 if ! find_go; then
 	for i in $(seq 1 17); do skip "upload e2e step $i" "no Go toolchain"; done
 	exit 0
@@ -173,6 +173,31 @@ hook = [json.loads(r["body"])["data"] for r in reqs if r["path"] == "/hook" and 
 assert [d["crash_id"] for d in later] == ["2"], later
 assert later[0]["message"] == "payment for bob failed: 2000 cents"
 assert sorted(d["crash_id"] for d in hook) == ["1", "2"], hook
+PYEOF
+# an endpoint that is removed from the configuration: its undelivered rows
+# become dead letters at the reload instead of waiting forever
+cp "$CRASHWATCH_CONFIG" "$TMP/before-gone.conf"
+cat >> "$CRASHWATCH_CONFIG" <<CONF
+[Upload gone]
+URL=http://127.0.0.1:1/unreachable
+RetryInitialSec=600
+CONF
+kill -HUP "$DAEMON_PID"
+sleep 0.5
+crash_go "$TMP/payer" carol 0
+check "the daemon stored a third crash" wait_for_crashes 3
+gone_state() { "$CLI" uploads --json 2>/dev/null | jq -r '[.uploads[] | select(.endpoint == "Upload gone") | .state] | join(",")'; }
+for i in $(seq 1 50); do [ "$(gone_state)" = pending ] && break; sleep 0.2; done
+cp "$TMP/before-gone.conf" "$CRASHWATCH_CONFIG"
+kill -HUP "$DAEMON_PID"
+for i in $(seq 1 50); do [ "$(gone_state)" = dead ] && break; sleep 0.1; done
+"$CLI" uploads --json > "$TMP/gone.json" 2>&1
+check "a removed endpoint's pending delivery became a dead letter, the others untouched" python3 - "$TMP/gone.json" <<'PYEOF'
+import sys, json
+rows = json.load(open(sys.argv[1]))["uploads"]
+gone = [r for r in rows if r["endpoint"] == "Upload gone"]
+assert len(gone) == 1 and gone[0]["state"] == "dead" and gone[0]["last_error"] == "endpoint no longer configured", gone
+assert all(r["state"] != "dead" for r in rows if r["endpoint"] != "Upload gone"), rows
 PYEOF
 check "daemon stops cleanly" stop_daemon
 if grep -q "delivered to \[Upload\]" "$TMP/daemon.log" && grep -q "attempt 1 failed (HTTP 503" "$TMP/daemon.log" &&
