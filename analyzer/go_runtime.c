@@ -503,12 +503,29 @@ static const struct mview *printed_first(struct collect *c, const struct cw_core
 }
 
 #define SIGQUIT_NUMBER 3
+#define SIGSTKFLT_NUMBER 16
+
+/* A signal whose sighandler prints the fatal traceback itself (sigtable
+ * _SigThrow, or _SigPanic when it cannot turn into a panic: a fault in C
+ * code or on a system stack), apart from SIGQUIT, the one the runtime
+ * relays to the other m's. */
+static bool printing_signal(int32_t signo)
+{
+	return signo == SIGILL || signo == SIGTRAP || signo == SIGABRT || signo == SIGBUS || signo == SIGFPE ||
+	       signo == SIGSEGV || signo == SIGSTKFLT_NUMBER || signo == SIGSYS;
+}
 
 /* The goroutine the runtime prints first: the crashing m's curg (or the
- * goroutine its signal interrupted). Before 1.21 the m that received a
- * fatal signal printed the traceback and relayed SIGQUIT to the others,
- * and the last of them died: then the printer is the thread stopped in a
- * signal frame of the fatal signal itself. */
+ * goroutine its signal interrupted). A fatal signal that sighandler
+ * reports (fatalsignal, GOTRACEBACK=crash) is printed by the m that took
+ * it; that m then relays SIGQUIT to the process (raiseproc), every other m
+ * dumps its own stack in its handler for that SIGQUIT and relays it on,
+ * and each of them waits in its handler. Up to 1.21 the last m of the
+ * relay calls crash() (dieFromSignal(SIGABRT), so the core's signal is
+ * SIGABRT whatever the first signal was) and the printer is another
+ * thread, still in its handler for the signal it printed; from 1.22 the
+ * printer waits for the relay and crashes itself (issue 63277), unless a
+ * relay m's 5-second timeout expired first. */
 static uint64_t crashed_g(struct collect *c)
 {
 	const struct cw_core_siginfo *si = cw_core_siginfo(c->ctx->core);
@@ -529,23 +546,34 @@ static uint64_t crashed_g(struct collect *c)
 			return m->curg;
 		}
 	}
-	/* Before 1.21 a signal sent to the process was handled (and printed)
-	 * by whichever m took it, which relayed SIGQUIT to the others and waits
-	 * in its handler while the last of them dies: that m printed first,
-	 * with the goroutine the signal interrupted, or none (g0, "goroutine 0
-	 * [idle]"). */
-	/* From 1.21 the printer normally crashes the process itself; when a
-	 * thread that only dumped for the relayed SIGQUIT died first, the
-	 * printer is again the one still in its handler for the signal. */
+	/* The dying thread only dumped for the relayed SIGQUIT (its outermost
+	 * signal frame is SIGQUIT's, and SIGQUIT is not what killed the
+	 * process): every release up to 1.21 in the normal course, 1.22+ when
+	 * a relay timed out. Its curg (a goroutine in a system call, say) is
+	 * not the crashed one. */
 	bool relay_died = false;
-	if (c->ctx->go_minor > 20 && c->crash_m && si && si->present) {
+	if (c->crash_m && si && si->present && si->signo != SIGQUIT_NUMBER) {
 		struct mview nocurg = *c->crash_m;
 		nocurg.curg = 0;
 		int32_t crash_handled = 0;
 		(void)thread_g(c, c->crash_thread, &nocurg, &crash_handled);
 		relay_died = crash_handled == SIGQUIT_NUMBER;
 	}
+	/* Then the printer is the m still in its handler for the signal it
+	 * printed: the core's signal itself (a signal sent to the process and
+	 * taken by that m; before 1.21 also when the crash thread is not known
+	 * to be a relay m), or, when the relay's crash() raised SIGABRT, any
+	 * other signal whose handler prints (a fault in cgo C code: SIGSEGV on
+	 * m=3 while goroutine 1 is in runtime.cgocall). It prints the
+	 * goroutine its signal interrupted, or "goroutine 0 [idle]" when that
+	 * was g0; for a fault on g0 (C code called through cgo, or the system
+	 * stack) the runtime prints the m's curg right after, and that is the
+	 * crashed goroutine. */
 	if ((c->ctx->go_minor <= 20 || relay_died) && si && si->present && si->signo != SIGQUIT_NUMBER) {
+		const struct cw_core_thread *pt = NULL;
+		const struct mview *pm = NULL;
+		uint64_t pg = 0;
+		int32_t psig = 0;
 		for (size_t i = 0; i < cw_core_nthreads(c->ctx->core); i++) {
 			const struct cw_core_thread *t = cw_core_thread(c->ctx->core, i);
 			const struct mview *m = m_by_tid(c, t->tid);
@@ -555,11 +583,22 @@ static uint64_t crashed_g(struct collect *c)
 			nocurg.curg = 0;
 			int32_t handled = 0;
 			uint64_t hg = thread_g(c, t, &nocurg, &handled);
-			if (handled == si->signo) {
-				c->print_thread = t;
-				c->print_m = m;
-				return hg;
+			bool exact = handled == si->signo;
+			if (!exact && !(relay_died && printing_signal(handled)))
+				continue;
+			/* the core's own signal first, else the first such m */
+			if (!pt || (exact && psig != si->signo)) {
+				pt = t;
+				pm = m;
+				pg = hg;
+				psig = handled;
 			}
+		}
+		if (pt) {
+			bool fault = psig == SIGSEGV || psig == SIGBUS || psig == SIGFPE || psig == SIGILL;
+			c->print_thread = pt;
+			c->print_m = pm;
+			return !pg && fault ? pm->curg : pg;
 		}
 	}
 	/* Nothing on the crashing thread: the fatal signal was sent to the
