@@ -515,6 +515,47 @@ static bool printing_signal(int32_t signo)
 	       signo == SIGSEGV || signo == SIGSTKFLT_NUMBER || signo == SIGSYS;
 }
 
+static const struct gview *g_by_addr(const struct collect *c, uint64_t addr)
+{
+	for (size_t i = 0; addr && i < c->ngs; i++)
+		if (c->gs[i].addr == addr)
+			return &c->gs[i];
+	return NULL;
+}
+
+/* m printed from its handler for a signal that interrupted its g0: the
+ * runtime prints "goroutine 0 [idle]" (or, in cgo C code, switches to
+ * curg: "signal arrived during cgo execution"), then tracebackothers
+ * prints m's curg first. That curg is the crashed goroutine when it is
+ * running (a systemstack call) or in a system call (the cgo call); an m
+ * idle in the scheduler, just starting (minit) or between two goroutines
+ * (curg still set, but runnable or waiting) crashed none. */
+static uint64_t g0_printed(const struct collect *c, const struct mview *m)
+{
+	const struct gview *g = g_by_addr(c, m->curg);
+	if (!g)
+		return 0;
+	uint32_t st = g->status & ~(uint32_t)CW_G_SCAN;
+	return st == CW_G_RUNNING || st == CW_G_SYSCALL ? g->addr : 0;
+}
+
+/* t died in crash() called from its signal handler (the innermost signal
+ * frame, dieFromSignal's raise, interrupted the gsignal stack) and the
+ * signal that handler took interrupted m's g0. Not for a crash() called by
+ * dopanic_m/fatalthrow on g0 itself: its only signal frame interrupted g0. */
+static bool handler_on_g0(struct collect *c, const struct cw_core_thread *t, const struct mview *m)
+{
+	const struct cw_arch *arch = c->ctx->arch;
+	uint64_t pc = arch->pc(&t->regs), sp = arch->sp(&t->regs), sigpc, sigsp;
+	struct cw_go_siginfo inner;
+	if (!in_stack(sp, m->gs_lo, m->gs_hi) ||
+	    cw_go_innermost_signal(c->u, pc, sp, m->gs_lo, m->gs_hi, &inner) < 0 ||
+	    !in_stack(inner.sp, m->gs_lo, m->gs_hi))
+		return false;
+	return cw_go_signal_context(c->u, pc, sp, m->gs_lo, m->gs_hi, &sigpc, &sigsp, NULL) == 0 &&
+	       in_stack(sigsp, m->g0_lo, m->g0_hi);
+}
+
 /* The goroutine the runtime prints first: the crashing m's curg (or the
  * goroutine its signal interrupted). A fatal signal that sighandler
  * reports (fatalsignal, GOTRACEBACK=crash) is printed by the m that took
@@ -565,10 +606,7 @@ static uint64_t crashed_g(struct collect *c)
 	 * to be a relay m), or, when the relay's crash() raised SIGABRT, any
 	 * other signal whose handler prints (a fault in cgo C code: SIGSEGV on
 	 * m=3 while goroutine 1 is in runtime.cgocall). It prints the
-	 * goroutine its signal interrupted, or "goroutine 0 [idle]" when that
-	 * was g0; for a fault on g0 (C code called through cgo, or the system
-	 * stack) the runtime prints the m's curg right after, and that is the
-	 * crashed goroutine. */
+	 * goroutine its signal interrupted, else see g0_printed. */
 	if ((c->ctx->go_minor <= 20 || relay_died) && si && si->present && si->signo != SIGQUIT_NUMBER) {
 		const struct cw_core_thread *pt = NULL;
 		const struct mview *pm = NULL;
@@ -595,12 +633,15 @@ static uint64_t crashed_g(struct collect *c)
 			}
 		}
 		if (pt) {
-			bool fault = psig == SIGSEGV || psig == SIGBUS || psig == SIGFPE || psig == SIGILL;
 			c->print_thread = pt;
 			c->print_m = pm;
-			return !pg && fault ? pm->curg : pg;
+			return pg ? pg : g0_printed(c, pm);
 		}
 	}
+	/* The crashing thread printed from its handler (1.22+, or the only m)
+	 * and its signal interrupted g0: not necessarily curg's turn */
+	if (g && c->crash_m && g == c->crash_m->curg && handler_on_g0(c, c->crash_thread, c->crash_m))
+		return g0_printed(c, c->crash_m);
 	/* Nothing on the crashing thread: the fatal signal was sent to the
 	 * process (kill(2), the runtime's raiseproc) and the kernel killed
 	 * whichever thread took it; the runtime printed from the thread whose
