@@ -120,7 +120,9 @@ static int scan_stack(struct cw_go_ctx *ctx, uint64_t lo, uint64_t hi, char **ou
 	if (hi - lo > STACK_SCAN_MAX)
 		lo = hi - STACK_SCAN_MAX;
 	uint64_t buf[STACK_CHUNK / 8];
-	for (uint64_t a = lo; a < hi; a += STACK_CHUNK) {
+	/* by offset: a stack ending at the top of the address space must not wrap */
+	for (uint64_t off = 0; off < hi - lo; off += STACK_CHUNK) {
+		uint64_t a = lo + off;
 		size_t len = hi - a < STACK_CHUNK ? (size_t)(hi - a) : STACK_CHUNK;
 		if (cw_mem_read(ctx->mem, a, buf, len) < 0)
 			continue;
