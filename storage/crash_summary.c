@@ -3,18 +3,10 @@
 #include "storage/crash_summary.h"
 
 #include <errno.h>
-#include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 #define SUMMARY_FIELDS 10
 #define DECIMAL_MAX 20 /* "-" and 19 digits */
-
-static bool text_is(struct cw_text t, const char *s)
-{
-	size_t n = strlen(s);
-	return t.len == n && memcmp(t.p, s, n) == 0;
-}
 
 /* Eight digits at once (little-endian hosts): -1 when p[0..7] are not all
  * digits. Listings parse 100,000 sixteen-digit times. */
@@ -71,38 +63,6 @@ static int parse_decimal(struct cw_text t, int64_t *out)
 	return 0;
 }
 
-/* The names differ in their first letter; anything else is not a summary. */
-static int parse_core_state(struct cw_text t, enum cw_core_state *out)
-{
-	enum cw_core_state cs;
-	switch (t.len ? t.p[0] : 0) {
-	case 's': cs = CW_CORE_STORED; break;
-	case 't': cs = CW_CORE_TRUNCATED; break;
-	case 'm': cs = CW_CORE_METADATA_ONLY; break;
-	case 'r': cs = CW_CORE_REMOVED; break;
-	default: return -EBADMSG;
-	}
-	if (!text_is(t, cw_core_state_name(cs)))
-		return -EBADMSG;
-	*out = cs;
-	return 0;
-}
-
-static int parse_analysis_status(struct cw_text t, enum cw_analysis_status *out)
-{
-	enum cw_analysis_status as;
-	switch (t.len ? t.p[0] : 0) {
-	case 'p': as = CW_ANALYSIS_PENDING; break;
-	case 'o': as = CW_ANALYSIS_OK; break;
-	case 'f': as = CW_ANALYSIS_FAILED; break;
-	default: return -EBADMSG;
-	}
-	if (!text_is(t, cw_analysis_status_name(as)))
-		return -EBADMSG;
-	*out = as;
-	return 0;
-}
-
 int cw_crash_summary_parse(const char *s, size_t len, struct cw_crash_summary *out)
 {
 	struct cw_text field[SUMMARY_FIELDS];
@@ -121,8 +81,8 @@ int cw_crash_summary_parse(const char *s, size_t len, struct cw_crash_summary *o
 	memset(out, 0, sizeof(*out));
 	if (parse_decimal(field[0], &out->id) < 0 || parse_decimal(field[1], &out->time_usec) < 0 ||
 	    parse_decimal(field[4], &sig) < 0 || sig < 0 || sig > INT32_MAX ||
-	    parse_core_state(field[5], &out->core_state) < 0 ||
-	    parse_analysis_status(field[6], &out->analysis_status) < 0)
+	    cw_core_state_from_text(field[5].p, field[5].len, &out->core_state) < 0 ||
+	    cw_analysis_status_from_text(field[6].p, field[6].len, &out->analysis_status) < 0)
 		return -EBADMSG;
 	int64_t ignored;
 	if (parse_decimal(field[2], &ignored) < 0 || parse_decimal(field[3], &ignored) < 0)

@@ -33,9 +33,13 @@ enum cw_analysis_status { CW_ANALYSIS_PENDING, CW_ANALYSIS_OK, CW_ANALYSIS_FAILE
 
 const char *cw_core_state_name(enum cw_core_state s);
 int cw_core_state_from_name(const char *s, enum cw_core_state *out);
+/* The same for s[0..len) (not NUL-terminated): 0, or -EINVAL for no such name. */
+int cw_core_state_from_text(const char *s, size_t len, enum cw_core_state *out);
 const char *cw_analysis_status_name(enum cw_analysis_status s);
 /* CW_ANALYSIS_PENDING for NULL or an unknown name. */
 enum cw_analysis_status cw_analysis_status_from_name(const char *s);
+/* s[0..len): 0, or -EINVAL for no such name. */
+int cw_analysis_status_from_text(const char *s, size_t len, enum cw_analysis_status *out);
 
 /* One crash. Strings may be NULL (unknown). For cw_crash_insert the
  * caller owns them; in query callbacks they are borrowed for the call. */
