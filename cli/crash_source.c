@@ -143,18 +143,29 @@ static int daemon_query(struct cw_source *s, enum cw_query_verb verb, const stru
 	return 0;
 }
 
+/* A request whose answer carries an array under key: *resp owns *arr. */
+static int daemon_query_array(struct cw_source *s, enum cw_query_verb verb, const struct cw_crash_filter *f,
+			      const char *key, struct json_object **resp, struct json_object **arr)
+{
+	int r = daemon_query(s, verb, f, resp, NULL);
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(*resp, key, arr) || !json_object_is_type(*arr, json_type_array)) {
+		json_object_put(*resp);
+		*resp = NULL;
+		return -EBADMSG;
+	}
+	return 0;
+}
+
 int cw_source_crashes(struct cw_source *s, const struct cw_crash_filter *f, cw_crash_cb cb, void *ud)
 {
 	if (s->db)
 		return cw_crashes_foreach(s->db, f, cb, ud);
 	struct json_object *resp = NULL, *arr;
-	int r = daemon_query(s, f->with_analysis ? CW_QUERY_INFO : CW_QUERY_LIST, f, &resp, NULL);
+	int r = daemon_query_array(s, f->with_analysis ? CW_QUERY_INFO : CW_QUERY_LIST, f, "crashes", &resp, &arr);
 	if (r < 0)
 		return r;
-	if (!json_object_object_get_ex(resp, "crashes", &arr) || !json_object_is_type(arr, json_type_array)) {
-		json_object_put(resp);
-		return -EBADMSG;
-	}
 	for (size_t i = 0; i < json_object_array_length(arr) && r == 0; i++) {
 		struct json_object *o = json_object_array_get_idx(arr, i), *a;
 		struct cw_crash_record c;
@@ -173,13 +184,9 @@ int cw_source_summaries(struct cw_source *s, const struct cw_crash_filter *f, cw
 	if (s->db)
 		return cw_crashes_foreach_summary(s->db, f, cb, ud);
 	struct json_object *resp = NULL, *arr;
-	int r = daemon_query(s, CW_QUERY_SUMMARIES, f, &resp, NULL);
+	int r = daemon_query_array(s, CW_QUERY_SUMMARIES, f, "summaries", &resp, &arr);
 	if (r < 0)
 		return r;
-	if (!json_object_object_get_ex(resp, "summaries", &arr) || !json_object_is_type(arr, json_type_array)) {
-		json_object_put(resp);
-		return -EBADMSG;
-	}
 	for (size_t i = 0; i < json_object_array_length(arr) && r == 0; i++) {
 		struct json_object *o = json_object_array_get_idx(arr, i);
 		struct cw_crash_summary sum;
@@ -198,13 +205,9 @@ int cw_source_groups(struct cw_source *s, cw_group_cb cb, void *ud)
 		return cw_groups_foreach(s->db, false, 0, cb, ud);
 	struct json_object *resp = NULL, *arr;
 	struct cw_crash_filter f = { 0 };
-	int r = daemon_query(s, CW_QUERY_GROUPS, &f, &resp, NULL);
+	int r = daemon_query_array(s, CW_QUERY_GROUPS, &f, "groups", &resp, &arr);
 	if (r < 0)
 		return r;
-	if (!json_object_object_get_ex(resp, "groups", &arr) || !json_object_is_type(arr, json_type_array)) {
-		json_object_put(resp);
-		return -EBADMSG;
-	}
 	for (size_t i = 0; i < json_object_array_length(arr) && r == 0; i++) {
 		struct cw_group g;
 		if (cw_group_from_json(json_object_array_get_idx(arr, i), &g) == 0)
