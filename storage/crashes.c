@@ -206,7 +206,7 @@ static void row_to_crash(sqlite3_stmt *st, struct cw_crash_record *c, bool with_
  * (migrations 3 and 5; parsed in crash_summary.c). */
 #define SUMMARY_COLUMNS "c.list_summary"
 
-/* Builds the WHERE clause; binds in the same order in bind_filter(). */
+/* Builds the WHERE clause; prepare_filtered() binds in the same order. */
 static int build_query(const struct cw_crash_filter *f, bool summary, char **out)
 {
 	char where[512] = "1";
