@@ -33,20 +33,7 @@ struct fuzz_state {
 static const struct fuzz_state *cur;
 
 /* ---- memory ---- */
-int cw_mem_read(struct cw_mem *m, uint64_t addr, void *buf, size_t len)
-{
-	(void)m;
-	if (addr < MEM_BASE || addr - MEM_BASE > cur->len || len > cur->len - (addr - MEM_BASE))
-		return -EFAULT;
-	memcpy(buf, cur->data + (addr - MEM_BASE), len);
-	return 0;
-}
-int cw_mem_u8(struct cw_mem *m, uint64_t a, uint8_t *v) { return cw_mem_read(m, a, v, 1); }
-int cw_mem_u16(struct cw_mem *m, uint64_t a, uint16_t *v) { return cw_mem_read(m, a, v, 2); }
-int cw_mem_u32(struct cw_mem *m, uint64_t a, uint32_t *v) { return cw_mem_read(m, a, v, 4); }
-int cw_mem_u64(struct cw_mem *m, uint64_t a, uint64_t *v) { return cw_mem_read(m, a, v, 8); }
-int cw_mem_ptr(struct cw_mem *m, uint64_t a, uint64_t *v) { return cw_mem_read(m, a, v, 8); }
-bool cw_mem_mapped(struct cw_mem *m, uint64_t a) { (void)m; return a >= MEM_BASE && a - MEM_BASE < cur->len; }
+#include "tests/fuzz/mem-standin.h"
 
 /* ---- core ---- */
 size_t cw_core_nthreads(const struct cw_core *c) { (void)c; return 2; }
