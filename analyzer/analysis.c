@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analyzer/core_file.h"
 #include "analyzer/exe.h"
@@ -19,6 +20,7 @@
 #include "analyzer/memory.h"
 #include "analyzer/native_unwind.h"
 #include "common/cleanup.h"
+#include "common/io.h"
 
 
 CW_DEFINE_CLEANUP(struct cw_core *, cw_core_free)
@@ -59,6 +61,17 @@ static const char *core_error(int r)
 	case -EACCES: return "permission denied";
 	default: return strerror(-r);
 	}
+}
+
+/* The reason a file could not be opened, in words: for a file that is not
+ * regular, what it is ("is a FIFO"), since strerror(ESPIPE) says nothing. */
+static void describe_open_error(const char *path, int r, const char *fallback, char *buf, size_t len)
+{
+	struct stat st;
+	if ((r == -ESPIPE || r == -EISDIR) && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		snprintf(buf, len, "is %s, not a regular file", cw_file_type_name(st.st_mode));
+	else
+		snprintf(buf, len, "%s", fallback);
 }
 
 static char *xstrdup_or_null(const char *s)
@@ -325,8 +338,11 @@ int cw_analyze_files(const char *exe_path, const char *core_path, const struct c
 	progress(o, "reading core");
 	_cleanup_(cw_core_freep) struct cw_core *core = NULL;
 	int r = cw_core_open(core_path, &core);
-	if (r < 0)
-		return fail(err, errlen, r, "%s: %s", core_path, core_error(r));
+	char why[128];
+	if (r < 0) {
+		describe_open_error(core_path, r, core_error(r), why, sizeof(why));
+		return fail(err, errlen, r, "%s: %s", core_path, why);
+	}
 
 	_cleanup_(cw_analysis_freep) struct cw_analysis *a = calloc(1, sizeof(*a));
 	if (!a)
@@ -349,9 +365,12 @@ int cw_analyze_files(const char *exe_path, const char *core_path, const struct c
 	if (exe_path) {
 		progress(o, "reading executable");
 		r = cw_exe_open(exe_path, &exe);
-		if (r < 0)
-			return fail(err, errlen, r, "%s: %s", exe_path,
-				    r == -EBADMSG ? "not an ELF executable, or corrupt" : strerror(-r));
+		if (r < 0) {
+			describe_open_error(exe_path, r,
+					    r == -EBADMSG ? "not an ELF executable, or corrupt" : strerror(-r),
+					    why, sizeof(why));
+			return fail(err, errlen, r, "%s: %s", exe_path, why);
+		}
 		a->exe_path = strdup(exe_path);
 		a->build_id = xstrdup_or_null(cw_exe_gnu_build_id(exe));
 		a->go_build_id = xstrdup_or_null(cw_exe_go_build_id(exe));

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/io.h"
 #include "common/zstd_seekable.h"
 
 #define CORE_MAX_HEADERS (256ULL << 20)  /* phdrs + notes we are willing to read */
@@ -465,9 +466,10 @@ int cw_core_open(const char *path, struct cw_core **out)
 {
 	if (!path || !out)
 		return -EINVAL;
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	_cleanup_close_ int fd = -1;
+	int ret = cw_open_regular(path, &fd);
+	if (ret < 0)
+		return ret;
 	return cw_core_open_fd(fd, 0, out);
 }
 

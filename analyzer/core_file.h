@@ -47,7 +47,8 @@ struct cw_core_file_mapping {    /* one NT_FILE entry */
 struct cw_core;
 
 /* Opens PATH; errors: -ENOENT etc., -EBADMSG (not an ELF core / corrupt),
- * -ENOTSUP (unsupported machine). */
+ * -ENOTSUP (unsupported machine), -EISDIR / -ESPIPE (a directory / another
+ * file that is not regular: a FIFO, a device; see cw_open_regular). */
 int cw_core_open(const char *path, struct cw_core **out);
 void cw_core_free(struct cw_core *core);
 

@@ -20,6 +20,7 @@
 
 #include "analyzer/core_file.h"
 #include "common/cleanup.h"
+#include "common/io.h"
 
 #define EXE_MAX_SECTIONS 65536U
 #define EXE_MAX_SEGMENTS 65536U
@@ -300,14 +301,13 @@ int cw_exe_open(const char *path, struct cw_exe **out)
 {
 	if (!path || !out)
 		return -EINVAL;
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	_cleanup_close_ int fd = -1;
+	int ret = cw_open_regular(path, &fd);
+	if (ret < 0)
+		return ret;
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EBADMSG;
 	if ((uint64_t)st.st_size < sizeof(Elf64_Ehdr) || (uint64_t)st.st_size > SIZE_MAX / 2)
 		return -EBADMSG;
 	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);

@@ -24,6 +24,8 @@ struct cw_exe_segment {   /* PT_LOAD */
 
 struct cw_exe;
 
+/* Opens and maps PATH; errors: -errno, -EBADMSG (not an ELF file or
+ * corrupt), -EISDIR / -ESPIPE (not a regular file, see cw_open_regular). */
 int cw_exe_open(const char *path, struct cw_exe **out);
 void cw_exe_free(struct cw_exe *exe);
 

@@ -2,7 +2,11 @@
 #include "common/io.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "common/cleanup.h"
 
 int cw_pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
@@ -57,4 +61,38 @@ int cw_read_upto(int fd, void *buf, size_t max, size_t *len)
 	}
 	*len = n;
 	return 0;
+}
+
+int cw_open_regular(const char *path, int *fd)
+{
+	/* O_NONBLOCK: opening a FIFO without a writer would wait forever */
+	_cleanup_close_ int f = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (f < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(f, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -ESPIPE;
+	int fl = fcntl(f, F_GETFL);
+	if (fl < 0 || fcntl(f, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return -errno;
+	*fd = CW_TAKE_FD(f);
+	return 0;
+}
+
+const char *cw_file_type_name(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFDIR: return "a directory";
+	case S_IFIFO: return "a FIFO";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	case S_IFSOCK: return "a socket";
+	case S_IFLNK: return "a symbolic link";
+	default: return "not a regular file";
+	}
 }

@@ -2,7 +2,8 @@
 # analyze-bad-input.sh: `crashwatch analyze` on bad input never crashes,
 # never hangs (30 s) and fails with a one-line error naming the file:
 # missing, empty, garbage and truncated files, a corrupted Go core, files
-# of the wrong kind, a directory; a core of a C program still gives threads
+# of the wrong kind, a directory, a FIFO and a character device (refused
+# at once, never waited on, with the kind named); a core of a C program still gives threads
 # and the signal; a mismatched executable gives a warning (and exit code 7
 # with --strict, cli/exit_codes.h). A crash is an exit status >= 128 or a
 # sanitizer report. TAP. Uses the fixtures (tests/fixtures/go*) and gcc.
@@ -14,6 +15,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 crashwatch=$top_builddir/crashwatch
 fx=$top_srcdir/tests/fixtures
 
+EXIT_FAILURE=1
 EXIT_NOTFOUND=4
 EXIT_MISMATCH=7
 
@@ -85,14 +87,14 @@ expect_no_crash() {
 
 go_fx=$fx/go1.26-plain-repanic
 other_fx=$fx/go1.22.12-pie-stripped-nil-map
-echo "1..30"
+echo "1..35"
 if [ ! -x "$crashwatch" ]; then
-	for i in $(seq 1 30); do echo "not ok $i - $crashwatch not built"; done
+	for i in $(seq 1 35); do echo "not ok $i - $crashwatch not built"; done
 	exit 0
 fi
 if ! zstd -q -d "$go_fx/core.zst" -o "$tmp/go.core" || ! zstd -q -d "$go_fx/crasher.zst" -o "$tmp/go.bin" ||
 	! zstd -q -d "$other_fx/crasher.zst" -o "$tmp/other.bin"; then
-	for i in $(seq 1 30); do echo "not ok $i - cannot decompress the fixtures"; done
+	for i in $(seq 1 35); do echo "not ok $i - cannot decompress the fixtures"; done
 	exit 0
 fi
 chmod +x "$tmp/go.bin" "$tmp/other.bin"
@@ -130,7 +132,31 @@ expect_error "an executable as the core" "$bin"
 run_cw --json "$bin" "$tmp"
 expect_error "a directory as the core" "$tmp"
 
-# 10-19: truncated Go cores (header, program headers, notes, data)
+# 10-14: files that are not regular: refused with what they are, exit 1
+# (unreadable input), and a FIFO without a writer is never waited on
+mkfifo "$tmp/fifo"
+# expect_kind KIND NAME FILE: like expect_error with exit 1, and the error
+# says what FILE is ("is a FIFO").
+expect_kind() {
+	local kind=$1 name=$2 file=$3
+	if [ -z "$(crashed)" ] && [ "$st" -ne 0 ] && ! grep -qF -- "$file: is $kind" "$tmp/err"; then
+		fail "$name" "the error does not say \"$file: is $kind\": $(cat "$tmp/err")"
+	else
+		expect_error "$name" "$file" $EXIT_FAILURE
+	fi
+}
+run_cw --json "$bin" "$tmp/fifo"
+expect_kind "a FIFO" "a FIFO as the core" "$tmp/fifo"
+run_cw --json "$tmp/fifo" "$core"
+expect_kind "a FIFO" "a FIFO as the binary" "$tmp/fifo"
+run_cw --json "$bin" /dev/null
+expect_kind "a character device" "/dev/null as the core" /dev/null
+run_cw --json /dev/zero "$core"
+expect_kind "a character device" "/dev/zero as the binary" /dev/zero
+run_cw --json "$tmp" "$core"
+expect_kind "a directory" "a directory as the binary" "$tmp"
+
+# 15-24: truncated Go cores (header, program headers, notes, data)
 size=$(stat -c %s "$core")
 for cut in 1 16 63 64 120 1000 4096 65536 $((size / 2)) $((size - 4096)); do
 	head -c "$cut" "$core" >"$tmp/trunc"
@@ -142,7 +168,7 @@ for cut in 1 16 63 64 120 1000 4096 65536 $((size / 2)) $((size - 4096)); do
 	fi
 done
 
-# 20-24: corrupted Go cores: random bytes flipped in the headers and notes
+# 25-29: corrupted Go cores: random bytes flipped in the headers and notes
 # (first 64 KiB) and anywhere
 for seed in 1 2 3 4 5; do
 	cp --sparse=always "$core" "$tmp/flipped"
@@ -161,7 +187,7 @@ EOF
 	expect_no_crash "Go core with 400 corrupted bytes (seed $seed)" "$tmp/flipped"
 done
 
-# 25-26: a mismatched executable: a warning, exit 0; with --strict exit 7
+# 30-31: a mismatched executable: a warning, exit 0; with --strict exit 7
 run_cw --json "$tmp/other.bin" "$core"
 why=$(crashed)
 if [ -n "$why" ]; then
@@ -178,7 +204,7 @@ else
 	pass "mismatched binary with --strict: exit $EXIT_MISMATCH"
 fi
 
-# 27-30: a core of a C program: threads and the signal, no Go
+# 32-35: a core of a C program: threads and the signal, no Go
 cat >"$tmp/cprog.c" <<'EOF'
 #include <pthread.h>
 #include <unistd.h>
@@ -193,12 +219,12 @@ int main(void)
 }
 EOF
 if ! gcc -g -O0 -pthread -o "$tmp/cprog" "$tmp/cprog.c" 2>"$tmp/gcc.err"; then
-	for i in 27 28 29 30; do fail "C program core # gcc failed: $(head -n1 "$tmp/gcc.err")"; done
+	for i in 32 33 34 35; do fail "C program core # gcc failed: $(head -n1 "$tmp/gcc.err")"; done
 	exit 0
 fi
 (cd "$tmp" && ulimit -c unlimited && rm -f core && sh -c './cprog' 2>/dev/null) || true
 if [ ! -f "$tmp/core" ]; then
-	for i in 27 28 29 30; do fail "C program core # no core was written"; done
+	for i in 32 33 34 35; do fail "C program core # no core was written"; done
 	exit 0
 fi
 check_c() {

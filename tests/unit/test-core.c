@@ -477,6 +477,18 @@ static void test_bad_input(void **state)
 	struct cw_exe *exe = NULL;
 	snprintf(path, sizeof(path), "%s/crash.c", fx->dir);
 	assert_int_equal(cw_exe_open(path, &exe), -EBADMSG);
+	/* files that are not regular are refused without blocking: a FIFO
+	 * with no writer would otherwise wait in open() forever */
+	snprintf(path, sizeof(path), "%s/fifo", fx->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(cw_core_open(path, &core), -ESPIPE);
+	assert_int_equal(cw_exe_open(path, &exe), -ESPIPE);
+	assert_int_equal(cw_core_open("/dev/null", &core), -ESPIPE);
+	assert_int_equal(cw_exe_open("/dev/null", &exe), -ESPIPE);
+	assert_int_equal(cw_core_open(fx->dir, &core), -EISDIR);
+	assert_int_equal(cw_exe_open(fx->dir, &exe), -EISDIR);
+	assert_null(core);
+	assert_null(exe);
 }
 
 static void test_c_native_unwind(void **state)
