@@ -195,6 +195,50 @@ static void zsr_trim_cache(struct cw_zsr *r, size_t incoming)
 	}
 }
 
+/* Decompresses the frame in r->cbuf (csize bytes), which must give exactly
+ * dsize bytes, into a fresh buffer. Neither the table nor the frame header
+ * is trusted for the allocation (both may lie, claiming up to
+ * CW_ZSTD_SEEKABLE_MAX_FRAME): the buffer starts at one collector frame
+ * and doubles only while the decoder produces data, so memory is bounded
+ * by twice what the compressed bytes really hold. */
+static int zsr_decompress_frame(struct cw_zsr *r, uint64_t csize, uint64_t dsize, uint8_t **out)
+{
+	size_t cap = dsize < CW_ZSTD_SEEKABLE_FRAME_SIZE ? (size_t)dsize : CW_ZSTD_SEEKABLE_FRAME_SIZE;
+	_cleanup_free_ uint8_t *buf = malloc(cap ? cap : 1);
+	if (!buf)
+		return -ENOMEM;
+	if (ZSTD_isError(ZSTD_DCtx_reset(r->dctx, ZSTD_reset_session_only)))
+		return -EBADMSG;
+	ZSTD_inBuffer in = { r->cbuf, csize, 0 };
+	ZSTD_outBuffer o = { buf, cap, 0 };
+	/* each pass ends the frame, grows the full buffer (at most 31 times up
+	 * to dsize) or makes progress on the input or the output; a pass that
+	 * does none means the frame holds more than dsize or ends early */
+	for (;;) {
+		size_t in_before = in.pos, out_before = o.pos;
+		size_t left = ZSTD_decompressStream(r->dctx, &o, &in);
+		if (ZSTD_isError(left))
+			return -EBADMSG;
+		if (left == 0)
+			break;
+		if (o.pos == o.size && o.size < dsize) {
+			size_t ncap = o.size > dsize / 2 ? (size_t)dsize : o.size * 2;
+			uint8_t *nb = realloc(buf, ncap);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+			o.dst = buf;
+			o.size = ncap;
+		} else if (in.pos == in_before && o.pos == out_before) {
+			return -EBADMSG;
+		}
+	}
+	if (o.pos != dsize || in.pos != in.size)
+		return -EBADMSG;
+	*out = CW_TAKE_PTR(buf);
+	return 0;
+}
+
 /* Returns the cache slot holding frame i, decompressing it when needed. */
 static int zsr_get_frame(struct cw_zsr *r, uint32_t i, struct zsr_slot **out)
 {
@@ -226,19 +270,19 @@ static int zsr_get_frame(struct cw_zsr *r, uint32_t i, struct zsr_slot **out)
 	int ret = cw_pread_all(r->fd, r->cbuf, csize, r->c_off[i]);
 	if (ret < 0)
 		return ret;
+	/* the table's size must be the frame's own, when the frame says it */
+	unsigned long long fcs = ZSTD_getFrameContentSize(r->cbuf, csize);
+	if (fcs == ZSTD_CONTENTSIZE_ERROR || (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != dsize))
+		return -EBADMSG;
 	if (victim->buf)
 		r->slot_of[victim->frame] = -1;
 	free(victim->buf);
 	victim->buf = NULL;
 	zsr_trim_cache(r, dsize);
-	uint8_t *dbuf = malloc(dsize ? dsize : 1);
-	if (!dbuf)
-		return -ENOMEM;
-	size_t n = ZSTD_decompressDCtx(r->dctx, dbuf, dsize, r->cbuf, csize);
-	if (ZSTD_isError(n) || n != dsize) {
-		free(dbuf);
-		return -EBADMSG;
-	}
+	uint8_t *dbuf = NULL;
+	ret = zsr_decompress_frame(r, csize, dsize, &dbuf);
+	if (ret < 0)
+		return ret;
 	victim->buf = dbuf;
 	victim->len = dsize;
 	victim->frame = i;

@@ -9,10 +9,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <zstd.h>
@@ -244,6 +247,161 @@ static void test_bad_arguments(void **state)
 	cw_zsw_free(NULL);
 }
 
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+/* A seekable file of one frame whose seek table claims dsize bytes. */
+static int one_frame_file(const void *frame, size_t flen, uint32_t dsize)
+{
+	int fd = tmp_fd();
+	unsigned char tail[8 + 8 + 9];
+	put_le32(tail, CW_ZSTD_SKIPPABLE_SEEKTABLE);
+	put_le32(tail + 4, 8 + 9);
+	put_le32(tail + 8, (uint32_t)flen);
+	put_le32(tail + 12, dsize);
+	put_le32(tail + 16, 1);
+	tail[20] = 0;
+	put_le32(tail + 21, CW_ZSTD_SEEKABLE_MAGIC);
+	assert_int_equal(write(fd, frame, flen), (ssize_t)flen);
+	assert_int_equal(write(fd, tail, sizeof(tail)), (ssize_t)sizeof(tail));
+	return fd;
+}
+
+/* One zstd frame of data, with or without the content size in its header. */
+static unsigned char *compress_frame(const void *data, size_t len, int content_size, size_t *flen)
+{
+	size_t cap = ZSTD_compressBound(len);
+	unsigned char *f = malloc(cap);
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	assert_non_null(f);
+	assert_non_null(c);
+	assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, content_size)));
+	ZSTD_inBuffer in = { data, len, 0 };
+	ZSTD_outBuffer out = { f, cap, 0 };
+	size_t left = ZSTD_compressStream2(c, &out, &in, ZSTD_e_end);
+	assert_int_equal(left, 0);
+	ZSTD_freeCCtx(c);
+	*flen = out.pos;
+	return f;
+}
+
+/* cw_zsr_open + cw_zsr_pread of 16 bytes at 0 in a child whose address
+ * space is limited to 256 MiB more than it uses (not under ASan, whose
+ * shadow memory needs far more): returns the read's errno (0 on success).
+ * A reader that believes a lying table asks malloc for 1 GiB and fails
+ * with ENOMEM instead of rejecting the file (EBADMSG). */
+static int read_with_bounded_memory(int fd)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+#if !defined(__SANITIZE_ADDRESS__)
+		unsigned long pages = 0;
+		FILE *f = fopen("/proc/self/statm", "r");
+		if (!f || fscanf(f, "%lu", &pages) != 1)
+			_exit(100);
+		fclose(f);
+		rlim_t lim = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (256U << 20);
+		struct rlimit rl = { lim, lim };
+		if (setrlimit(RLIMIT_AS, &rl) < 0)
+			_exit(101);
+#endif
+		struct cw_zsr *r = NULL;
+		unsigned char buf[16];
+		size_t nread;
+		int ret = cw_zsr_open(fd, &r);
+		if (ret == 0)
+			ret = cw_zsr_pread(r, buf, sizeof(buf), 0, &nread);
+		cw_zsr_free(r);
+		_exit(-ret);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* A seek table that lies about a frame's size (claiming the format's
+ * maximum, 1 GiB) is rejected without allocating what it claims: the
+ * frame's header says otherwise, or the frame has no size in its header,
+ * or the header lies too. */
+static void test_lying_seek_table(void **state)
+{
+	const size_t len = 65536;
+	unsigned char *data = make_input(len);
+	size_t flen;
+
+	unsigned char *f = compress_frame(data, len, 1, &flen);
+	int fd = one_frame_file(f, flen, CW_ZSTD_SEEKABLE_MAX_FRAME);
+	assert_int_equal(read_with_bounded_memory(fd), EBADMSG);
+	close(fd);
+	free(f);
+
+	f = compress_frame(data, len, 0, &flen);
+	assert_int_equal(ZSTD_getFrameContentSize(f, flen), ZSTD_CONTENTSIZE_UNKNOWN);
+	fd = one_frame_file(f, flen, CW_ZSTD_SEEKABLE_MAX_FRAME);
+	assert_int_equal(read_with_bounded_memory(fd), EBADMSG);
+	close(fd);
+	fd = one_frame_file(f, flen, (uint32_t)len);    /* the same frame, told true */
+	assert_int_equal(read_with_bounded_memory(fd), 0);
+	close(fd);
+	free(f);
+
+	/* by hand: a frame whose header claims 1 GiB (4-byte content size,
+	 * 128 KiB window) holding one raw block of 1000 bytes */
+	unsigned char hand[4 + 1 + 1 + 4 + 3 + 1000];
+	put_le32(hand, CW_ZSTD_MAGIC);
+	hand[4] = 2 << 6;                    /* Frame_Content_Size_flag 2: 4 bytes */
+	hand[5] = 7 << 3;                    /* window 2^(10+7) */
+	put_le32(hand + 6, CW_ZSTD_SEEKABLE_MAX_FRAME);
+	uint32_t bh = 1000U << 3 | 1;        /* raw, last block */
+	hand[10] = (unsigned char)bh;
+	hand[11] = (unsigned char)(bh >> 8);
+	hand[12] = (unsigned char)(bh >> 16);
+	memcpy(hand + 13, data, 1000);
+	assert_int_equal(ZSTD_getFrameContentSize(hand, sizeof(hand)), CW_ZSTD_SEEKABLE_MAX_FRAME);
+	fd = one_frame_file(hand, sizeof(hand), CW_ZSTD_SEEKABLE_MAX_FRAME);
+	assert_int_equal(read_with_bounded_memory(fd), EBADMSG);
+	close(fd);
+	free(data);
+	(void)state;
+}
+
+/* A frame without its size in the header, larger than the reader's first
+ * buffer (one collector frame): the buffer grows and every byte is right. */
+static void test_frame_without_content_size(void **state)
+{
+	const size_t len = 3 * CW_ZSTD_SEEKABLE_FRAME_SIZE + 4321;
+	unsigned char *data = make_input(len), *got = malloc(len);
+	size_t flen, nread;
+	assert_non_null(got);
+	unsigned char *f = compress_frame(data, len, 0, &flen);
+	int fd = one_frame_file(f, flen, (uint32_t)len);
+	struct cw_zsr *r = NULL;
+	assert_int_equal(cw_zsr_open(fd, &r), 0);
+	assert_int_equal(cw_zsr_pread(r, got, len, 0, &nread), 0);
+	assert_int_equal(nread, len);
+	assert_memory_equal(got, data, len);
+	cw_zsr_free(r);
+	/* told one byte short or long, the frame is refused */
+	close(fd);
+	fd = one_frame_file(f, flen, (uint32_t)len - 1);
+	assert_int_equal(read_with_bounded_memory(fd), EBADMSG);
+	close(fd);
+	fd = one_frame_file(f, flen, (uint32_t)len + 1);
+	assert_int_equal(read_with_bounded_memory(fd), EBADMSG);
+	close(fd);
+	free(f);
+	free(got);
+	free(data);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +414,8 @@ int main(void)
 		cmocka_unit_test(test_write_error_is_sticky),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_random_access_read),
+		cmocka_unit_test(test_lying_seek_table),
+		cmocka_unit_test(test_frame_without_content_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
