@@ -448,11 +448,97 @@ static void print_threads(FILE *out, const struct style *st, struct json_object 
 	}
 }
 
-int cw_report_text(struct json_object *a, FILE *out, const struct cw_text_opts *o)
+/* *out: a copy of s fit for a terminal, or NULL when s is fit as it is: the
+ * analysis carries bytes from the core and the executable (panic values,
+ * function and file names of a hostile pclntab), and a control character
+ * among them could move the cursor or recolour the screen. C0 controls
+ * other than newline and tab, DEL and the C1 controls become visible
+ * escapes (\x1b, \u009b); the JSON is valid UTF-8 already. */
+static int terminal_safe(const char *s, size_t n, char **safe)
+{
+	*safe = NULL;
+	size_t bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ||
+		    (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f))
+			bad++;
+	}
+	if (!bad)
+		return 0;
+	if (n > (SIZE_MAX - 1) / 7)
+		return -ENOMEM;
+	char *out = malloc(n + bad * 6 + 1);
+	if (!out)
+		return -ENOMEM;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+			o += (size_t)sprintf(out + o, "\\x%02x", c);
+		} else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+			   (unsigned char)s[i + 1] <= 0x9f) {
+			o += (size_t)sprintf(out + o, "\\u%04x", (unsigned char)s[++i]);
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	*safe = out;
+	return 0;
+}
+
+/* Makes every string of the tree fit for a terminal (see terminal_safe);
+ * depth is bounded by the JSON parser's. */
+static int make_terminal_safe(struct json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_string: {
+		_cleanup_free_ char *safe = NULL;
+		if (terminal_safe(json_object_get_string(o), (size_t)json_object_get_string_len(o), &safe) < 0)
+			return -ENOMEM;
+		if (safe && json_object_set_string(o, safe) == 0)
+			return -ENOMEM;
+		return 0;
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			int r = make_terminal_safe(json_object_array_get_idx(o, i));
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			int r = make_terminal_safe(val);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+static void json_putp(struct json_object **o)
+{
+	if (*o)
+		json_object_put(*o);
+}
+
+int cw_report_text(struct json_object *analysis, FILE *out, const struct cw_text_opts *o)
 {
 	struct cw_text_opts defaults = { 0 };
 	if (!o)
 		o = &defaults;
+	_cleanup_(json_putp) struct json_object *a = NULL;
+	if (json_object_deep_copy(analysis, &a, NULL) < 0 || !a)
+		return -ENOMEM;
+	int mr = make_terminal_safe(a);
+	if (mr < 0)
+		return mr;
 	const struct style *st = o->color ? &style_color : &style_plain;
 	print_header(out, st, a);
 	print_what_happened(out, st, a);

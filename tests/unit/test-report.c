@@ -152,12 +152,102 @@ static void test_json_contract(void **state)
 	cw_analysis_free(a);
 }
 
+/* The streamed JSON of a (compact), in a malloc'd buffer. */
+static char *json_text(const struct cw_analysis *a)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(cw_analysis_write_json(a, f, false), 0);
+	fclose(f);
+	return buf;
+}
+
+static char *text_report(struct json_object *j)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct cw_text_opts o = { 0 };
+	assert_non_null(f);
+	assert_int_equal(cw_report_text(j, f, &o), 0);
+	fclose(f);
+	return buf;
+}
+
+/* Go strings are bytes: a panic value, function and file names of a
+ * hostile pclntab may hold anything. The JSON stays valid UTF-8: valid
+ * sequences as they are, each other byte \ufffd (Go's encoding/json). */
+static void test_json_invalid_utf8(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xa5", "\"plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xa5\"" },
+		{ "bad \xff\xfe end", "\"bad \\ufffd\\ufffd end\"" },
+		{ "cut \xe2\x82", "\"cut \\ufffd\\ufffd\"" },               /* a truncated sequence: one per byte */
+		{ "overlong \xc0\xaf \xe0\x80\xaf", "\"overlong \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\"" },
+		{ "surrogate \xed\xa0\x80", "\"surrogate \\ufffd\\ufffd\\ufffd\"" },
+		{ "too big \xf4\x90\x80\x80", "\"too big \\ufffd\\ufffd\\ufffd\\ufffd\"" },
+		{ "stray \x80x", "\"stray \\ufffdx\"" },
+		{ "max \xf4\x8f\xbf\xbf", "\"max \xf4\x8f\xbf\xbf\"" },
+		{ "esc \x1b[2J del \x7f", "\"esc \\u001b[2J del \\u007f\"" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cw_analysis *a = make_go_crash("string", cases[i].in, cases[i].in, 0);
+		free(a->goroutines[0].frames[1].file);
+		a->goroutines[0].frames[1].file = strdup(cases[i].in);
+		char *js = json_text(a);
+		char msg[160], fn[160], file[160];
+		snprintf(msg, sizeof(msg), "\"message\":%s", cases[i].out);
+		snprintf(fn, sizeof(fn), "\"function\":%s", cases[i].out);
+		snprintf(file, sizeof(file), "\"file\":%s", cases[i].out);
+		if (!strstr(js, msg) || !strstr(js, fn) || !strstr(js, file))
+			fail_msg("case %zu: expected %s in %s", i, cases[i].out, js);
+		/* and json-c reads it back */
+		struct json_object *j = json_tokener_parse(js);
+		assert_non_null(j);
+		json_object_put(j);
+		free(js);
+		cw_analysis_free(a);
+	}
+	(void)state;
+}
+
+/* Control characters from the core never reach the terminal raw. */
+static void test_text_report_controls(void **state)
+{
+	struct cw_analysis *a = make_go_crash("string", "boom\x1b]0;owned\x07 \xc2\x9b" "31m", "main.h\x1b[2Jandler", 0);
+	free(a->goroutines[0].frames[1].file);
+	a->goroutines[0].frames[1].file = strdup("/src/\rmain.go");
+	struct json_object *j = cw_analysis_to_json(a);
+	assert_non_null(j);
+	char *txt = text_report(j);
+	assert_null(strchr(txt, '\033'));
+	assert_null(strchr(txt, '\a'));
+	assert_null(strchr(txt, '\r'));
+	assert_null(strstr(txt, "\xc2\x9b"));
+	assert_non_null(strstr(txt, "panic: boom\\x1b]0;owned\\x07 \\u009b31m"));
+	assert_non_null(strstr(txt, "main.h\\x1b[2Jandler"));
+	assert_non_null(strstr(txt, "/src/\\rmain.go") || strstr(txt, "/src/\\x0dmain.go"));
+	free(txt);
+	/* the caller's tree is left as it was */
+	struct json_object *v;
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(json_object_object_get(j, "panics"), 0),
+					      "message", &v));
+	assert_string_equal(json_object_get_string(v), "boom\x1b]0;owned\x07 \xc2\x9b" "31m");
+	json_object_put(j);
+	cw_analysis_free(a);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_fingerprint_groups),
 		cmocka_unit_test(test_json_contract),
+		cmocka_unit_test(test_json_invalid_utf8),
+		cmocka_unit_test(test_text_report_controls),
 	};
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
 }
