@@ -173,7 +173,12 @@ static int emit_panic(struct cw_analysis *a, const struct cw_go_types *types, co
 	a->panics = np;
 	struct cw_panic *p = &a->panics[a->npanics++];
 	memset(p, 0, sizeof(*p));
-	p->message = CW_TAKE_PTR(msg);
+	p->message = cw_go_unindented_string(msg, types->go_minor);
+	if (!p->message) {
+		a->npanics--;
+		return -ENOMEM;
+	}
+	p->printed = CW_TAKE_PTR(msg);
 	p->type = CW_TAKE_PTR(type);
 	p->recovered = rec->recovered;
 	/* the mark: 1.25 prints it for every repanicked record, 1.26 for recovered ones */

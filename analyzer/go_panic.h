@@ -31,6 +31,10 @@ int cw_go_panic_value(const struct cw_go_types *t, uint64_t type_addr, uint64_t 
 		      char **message, char **type_name);
 /* s[0..len) as printindented prints it (go_minor >= 23) or as is: malloc'd. */
 char *cw_go_printed_string(const char *s, size_t len, int go_minor);
+/* The inverse: the text printed by release go_minor without the tab
+ * printindented puts after each newline (the value of an errors.Join
+ * error: its lines joined by "\n"); malloc'd. */
+char *cw_go_unindented_string(const char *printed, int go_minor);
 /* Reads a Go string {ptr, len} of at most CW_GO_MESSAGE_MAX bytes (cut
  * there when longer): malloc'd into *out. */
 int cw_go_read_string(struct cw_mem *mem, uint64_t ptr, uint64_t len, char **out);

@@ -188,6 +188,22 @@ char *cw_go_printed_string(const char *s, size_t len, int go_minor)
 	return out;
 }
 
+char *cw_go_unindented_string(const char *printed, int go_minor)
+{
+	size_t n = strlen(printed);
+	char *out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		out[o++] = printed[i];
+		if (go_minor >= 23 && printed[i] == '\n' && printed[i + 1] == '\t')
+			i++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 int cw_go_read_string(struct cw_mem *mem, uint64_t ptr, uint64_t len, char **out)
 {
 	*out = NULL;

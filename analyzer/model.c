@@ -65,6 +65,7 @@ void cw_analysis_free(struct cw_analysis *a)
 	free(a->signal.name);
 	for (size_t i = 0; i < a->npanics; i++) {
 		free(a->panics[i].message);
+		free(a->panics[i].printed);
 		free(a->panics[i].type);
 	}
 	free(a->panics);

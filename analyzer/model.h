@@ -48,7 +48,8 @@ struct cw_thread {
 };
 
 struct cw_panic {
-	char *message;                 /* as printed after "panic: " without " [recovered]" */
+	char *message;                 /* the value as text: printed without the runtime's indentation */
+	char *printed;                 /* as printed after "panic: " without " [recovered]" (1.23+: "\n\t") */
 	char *type;                    /* Go type of the value: "string", "*errors.errorString", "runtime.boundsError", ... */
 	bool recovered;
 	bool repanicked;            /* Go 1.25+: printed " [recovered, repanicked]" (go_panic.c) */

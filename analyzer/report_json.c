@@ -470,6 +470,7 @@ int cw_analysis_write_json(const struct cw_analysis *a, FILE *out, bool pretty)
 		jw_sep(w);
 		jw_open(w, '{');
 		m_str(w, "message", p->message ? p->message : "");
+		m_str(w, "printed", p->printed ? p->printed : p->message ? p->message : "");
 		m_bool(w, "recovered", p->recovered);
 		m_bool(w, "repanicked", p->repanicked);
 		m_bool(w, "goexit", p->goexit);

@@ -176,7 +176,9 @@ static void print_what_happened(FILE *out, const struct style *st, struct json_o
 	struct json_object *panics = jget(a, "panics");
 	for (size_t i = 0; i < jlen(panics); i++) {
 		struct json_object *p = json_object_array_get_idx(panics, i);
-		fprintf(out, "%s%spanic: %s%s%s", i ? "\t" : "", st->red, jstr(p, "message") ? jstr(p, "message") : "",
+		/* the runtime's words; analyses stored before "printed" have the message only */
+		const char *text = jstr(p, "printed") ? jstr(p, "printed") : jstr(p, "message");
+		fprintf(out, "%s%spanic: %s%s%s", i ? "\t" : "", st->red, text ? text : "",
 			jbool(p, "recovered") ? " [recovered]" : "", st->reset);
 		if (jbool(p, "goexit"))
 			fprintf(out, " %s(runtime.Goexit)%s", st->dim, st->reset);

@@ -24,6 +24,7 @@ TYPES = {
     'nil-map': 'runtime.plainError', 'close-closed': 'runtime.plainError',
     'type-assert': '*runtime.TypeAssertionError',
     'type-assert-iface': '*runtime.TypeAssertionError',
+    'panic-bad-utf8': 'string',
 }
 
 
@@ -52,7 +53,7 @@ def objdump_insn(binary, pc):
 
 def main(argv):
     stderr, analysis, binary, mode = argv[1:5]
-    with open(stderr, encoding='utf-8', errors='replace') as f:
+    with open(stderr, encoding='utf-8', errors=tb.DECODE_ERRORS) as f:
         rt = tb.parse(f.read())
     with open(analysis, encoding='utf-8') as f:
         an = json.load(f)

@@ -21,9 +21,11 @@ Checked strictly, wherever the runtime prints the value:
     the elided frames or exactly the printed ones, "...additional frames
     elided..." needs the printed ones first and more after them);
     created by: function, file, line and parent goroutine (Go 1.21+);
-  - the panics in order (message, recovered; "repanicked" when the analysis
-    has that key); panics with goexit=true are not printed by the runtime and
-    are left out of the comparison;
+  - the panics in order (printed: the text as the runtime printed it;
+    message: the value it printed, without the tab after each newline from
+    Go 1.23; recovered; "repanicked" when the analysis has that key); panics
+    with goexit=true are not printed by the runtime and are left out of the
+    comparison;
   - the fatal error; the fault (signal, code, address, pc, and function, file
     and line of the frame the fault is in); the crashing goroutine;
   - "runtime stack:": those frames must be the outermost frames of the
@@ -209,6 +211,16 @@ def compare_goroutines(d, rt, an, sections):
         compare_created_by(d, where, e['created_by'], a.get('created_by'))
 
 
+def go_minor(an):
+    """22 for an analysis of a go1.22.x program, 0 when unknown."""
+    v = ((an.get('go') or {}).get('version') or '')
+    parts = v[len('go'):].split('.') if v.startswith('go') else []
+    try:
+        return int(parts[1].split('-')[0].split('rc')[0]) if len(parts) > 1 else 0
+    except ValueError:
+        return 0
+
+
 def compare_panics(d, rt, an):
     got = [p for p in (an.get('panics') or []) if not p.get('goexit')]
     exp = rt['panics']
@@ -216,10 +228,18 @@ def compare_panics(d, rt, an):
         d.note('panics', 'runtime prints %d (%s), analysis has %d (%s)' % (
             len(exp), ' | '.join(p['message'] for p in exp),
             len(got), ' | '.join(str(p.get('message')) for p in got)))
+    minor = go_minor(an)
     for i in range(min(len(got), len(exp))):
         where = 'panic %d' % i
-        if got[i].get('message') != exp[i]['message']:
-            d.add(where, 'message', exp[i]['message'], got[i].get('message'))
+        # The runtime prints the value; from Go 1.23 with a tab after each
+        # newline (printindented). printed must be that text exactly and
+        # message the value it was printed from.
+        printed = exp[i]['message']
+        value = printed.replace('\n\t', '\n') if minor >= 23 else printed
+        if got[i].get('printed') != printed:
+            d.add(where, 'printed', printed, got[i].get('printed'))
+        if got[i].get('message') != value:
+            d.add(where, 'message', value, got[i].get('message'))
         if bool(got[i].get('recovered')) != exp[i]['recovered']:
             d.add(where, 'recovered', exp[i]['recovered'], got[i].get('recovered'))
         if 'repanicked' in got[i] and bool(got[i]['repanicked']) != exp[i]['repanicked']:
@@ -387,7 +407,7 @@ def batch(path):
             if bi_path != '-':
                 with open(bi_path, encoding='utf-8') as f:
                     bi = parse_buildinfo(f.read())
-            with open(stderr_path, encoding='utf-8', errors='replace') as f:
+            with open(stderr_path, encoding='utf-8', errors=tb.DECODE_ERRORS) as f:
                 rt = tb.parse(f.read())
             with open(json_path, encoding='utf-8') as f:
                 an = json.load(f)
@@ -430,7 +450,7 @@ def main(argv):
               file=sys.stderr)
         return 2
     try:
-        with open(args[0], encoding='utf-8', errors='replace') as f:
+        with open(args[0], encoding='utf-8', errors=tb.DECODE_ERRORS) as f:
             rt = tb.parse(f.read())
         if args[1] == '-':
             an = json.load(sys.stdin)

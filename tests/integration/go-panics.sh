@@ -19,7 +19,8 @@ export CW_GO_VERSIONS=${CW_GO_VERSIONS:-1.18 1.21 1.23 1.25 1.26}
 export CW_VARIANTS=${CW_VARIANTS:-plain pie}
 export CW_MODES=${CW_MODES:-panic-string panic-error panic-named-int panic-struct panic-pointer \
 panic-nil-error repanic panic-in-defer goexit-then-panic index nil-deref goroutine-segv divide \
-nil-map type-assert concurrent-map unlock-unlocked deadlock stack-overflow panic-then-fatal}
+nil-map type-assert concurrent-map unlock-unlocked deadlock stack-overflow panic-then-fatal \
+panic-join panic-bad-utf8}
 cores=$top_builddir/tests/work/cores
 out=$top_builddir/tests/work/panics
 crashwatch=$top_builddir/crashwatch

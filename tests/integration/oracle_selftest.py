@@ -196,7 +196,7 @@ def mutations(an):
 
 
 def check_file(path):
-    with open(path, encoding='utf-8', errors='replace') as f:
+    with open(path, encoding='utf-8', errors=tb.DECODE_ERRORS) as f:
         text = f.read()
     rt = tb.parse(text)
     problems = ['parse: ' + p for p in tb.check_parsed(text, rt)]

@@ -8,7 +8,9 @@ into the shape of crashwatch's analysis contract.
                                         `grep -c '^goroutine '`; exit 1 if not
 
 The parse result (a dict) has:
-  panics        [{message, recovered, repanicked}] in printed order
+  panics        [{message, recovered, repanicked}] in printed order; message
+                is the text as printed (a multi-line value keeps its lines and,
+                from Go 1.23, the tab after each newline)
   fatal_error   text after "fatal error: " (the first one) or None
   runtime_messages  the "runtime: ..." lines
   signal_header {name, description, pc, m, sigcode, addr, cgo} for dumps that
@@ -27,6 +29,7 @@ A frame is {function, file, line, pc (int or None), inlined, offset}; the
 function is as the runtime names it, except that the runtime's "panic" is
 runtime.gopanic (the contract's name).
 """
+import codecs
 import json
 import re
 import sys
@@ -45,6 +48,20 @@ RE_ELIDED = re.compile(r'^\.\.\.(\d+) frames elided\.\.\.$')
 RE_PANIC = re.compile(r'^\t?panic: (.*)$')
 RE_MINUTES = re.compile(r'^(\d+) minutes$')
 RE_BUBBLE = re.compile(r'^synctest bubble \d+$')
+
+def _go_replace(exc):
+    """Decoding error handler: U+FFFD for each byte that is not part of a
+    valid UTF-8 sequence, as Go's encoding/json (and crashwatch's JSON)
+    writes it; Python's 'replace' gives one per maximal subpart instead."""
+    if isinstance(exc, UnicodeDecodeError):
+        return '\ufffd' * (exc.end - exc.start), exc.end
+    raise exc
+
+
+codecs.register_error('go-replace', _go_replace)
+# open(stderr, encoding='utf-8', errors=DECODE_ERRORS): the runtime prints
+# a Go string's bytes as they are.
+DECODE_ERRORS = 'go-replace'
 
 SYNC_SIGNALS = {'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGTRAP'}
 
@@ -119,6 +136,27 @@ class Parser:
         self.main_dump_done = False    # a "-----" was seen
         self.had_runtime_stack = False
         self.seen_ids = set()
+
+    def is_panic_block_end(self, line):
+        """A line that cannot continue a multi-line panic value."""
+        return (line == '' or RE_PANIC.match(line) is not None or RE_HEADER.match(line) is not None
+                or line.startswith('fatal error: ') or line.startswith('\tfatal error: ')
+                or RE_SIGLINE.match(line) is not None or RE_SIGHDR.match(line) is not None
+                or line.startswith('runtime: ')
+                or line == 'runtime stack:')
+
+    def parse_panic(self, first):
+        """'panic: TEXT' and the lines that continue a multi-line value
+        (from Go 1.23 each starts with the tab printindented adds, before
+        it they are printed as they are), up to the blank line or the next
+        line of another kind. The " [recovered]" mark ends the last line."""
+        lines = [first]
+        self.i += 1
+        while self.i < len(self.lines) and not self.is_panic_block_end(self.lines[self.i]):
+            lines.append(self.lines[self.i])
+            self.i += 1
+        text = '\n'.join(lines)
+        self.r['panics'].append(parse_panic_text(text))
 
     def peek(self):
         return self.lines[self.i] if self.i < len(self.lines) else None
@@ -270,8 +308,7 @@ class Parser:
                 continue
             m = RE_PANIC.match(line)
             if m and not r['goroutines'] and not self.main_dump_done:
-                r['panics'].append(parse_panic_text(m.group(1)))
-                self.i += 1
+                self.parse_panic(m.group(1))
                 continue
             if line.startswith('fatal error: ') or line.startswith('\tfatal error: '):
                 # A tab when printed after the panics (printPreFatalDeferPanic).
@@ -342,7 +379,7 @@ def parse(text):
 
 def check(path):
     """Self-check of the parser on one file: returns a list of problems."""
-    with open(path, encoding='utf-8', errors='replace') as f:
+    with open(path, encoding='utf-8', errors=DECODE_ERRORS) as f:
         text = f.read()
     return check_parsed(text, parse(text))
 
@@ -387,7 +424,7 @@ def main(argv):
     if len(argv) != 2:
         print(__doc__.strip().split('\n\n')[1], file=sys.stderr)
         return 2
-    with open(argv[1], encoding='utf-8', errors='replace') as f:
+    with open(argv[1], encoding='utf-8', errors=DECODE_ERRORS) as f:
         r = parse(f.read())
     json.dump(r, sys.stdout, indent=1)
     print()

@@ -213,6 +213,34 @@ static void test_json_invalid_utf8(void **state)
 	(void)state;
 }
 
+/* An errors.Join value: message is the value ("\n" between its lines),
+ * printed is the runtime's form (a tab after each newline from 1.23); the
+ * text report shows the runtime's form. */
+static void test_multiline_panic(void **state)
+{
+	struct cw_analysis *a = make_go_crash("*errors.joinError", "open a: denied\nopen b: gone", "main.handler", 0);
+	a->panics[0].printed = strdup("open a: denied\n\topen b: gone");
+	char *js = json_text(a);
+	assert_non_null(strstr(js, "\"message\":\"open a: denied\\nopen b: gone\""));
+	assert_non_null(strstr(js, "\"printed\":\"open a: denied\\n\\topen b: gone\""));
+	struct json_object *j = json_tokener_parse(js);
+	assert_non_null(j);
+	char *txt = text_report(j);
+	assert_non_null(strstr(txt, "panic: open a: denied\n\topen b: gone (*errors.joinError)\n"));
+	free(txt);
+	json_object_put(j);
+	free(js);
+	/* the fingerprint takes the value: the same from every release */
+	char fp1[65], fp2[65];
+	assert_int_equal(cw_fingerprint(a, fp1), 0);
+	free(a->panics[0].printed);
+	a->panics[0].printed = strdup("open a: denied\nopen b: gone");
+	assert_int_equal(cw_fingerprint(a, fp2), 0);
+	assert_string_equal(fp1, fp2);
+	cw_analysis_free(a);
+	(void)state;
+}
+
 /* Control characters from the core never reach the terminal raw. */
 static void test_text_report_controls(void **state)
 {
@@ -247,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_fingerprint_groups),
 		cmocka_unit_test(test_json_contract),
 		cmocka_unit_test(test_json_invalid_utf8),
+		cmocka_unit_test(test_multiline_panic),
 		cmocka_unit_test(test_text_report_controls),
 	};
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);

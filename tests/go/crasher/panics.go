@@ -60,6 +60,10 @@ func init() {
 	modes.add("panic-then-fatal", true, func(*waiters) { panicThenFatal() })
 	modes.add("panic-in-defer", true, func(*waiters) { panicInDefer() })
 	modes.add("goexit-then-panic", true, func(*waiters) { goexitThenPanic() })
+	modes.add("panic-join", true, func(*waiters) { panicWith(joinedErrors()) })
+	modes.add("panic-bad-utf8", true, func(*waiters) {
+		panicWith("bytes \xff\xfe, a cut \xe2\x82 rune, a surrogate \xed\xa0\x80 and \xc3\xa9 intact")
+	})
 	modes.add("goroutine-panic", true, func(w *waiters) { crashElsewhere(w, func() { (&worker{}).fail() }) })
 }
 
