@@ -156,12 +156,10 @@ static int g_stack_bounds(struct cw_go_ctx *ctx, uint64_t g, uint64_t *lo, uint6
 	return 0;
 }
 
-int cw_go_crashed_m_stack(struct cw_go_ctx *ctx, const struct cw_analysis *a, bool gsignal,
-			  uint64_t *lo, uint64_t *hi)
+int cw_go_crashed_m(struct cw_go_ctx *ctx, const struct cw_analysis *a, uint64_t *out)
 {
 	const struct cw_go_layout *l = ctx->layout;
-	if (!l || !a->crashed_tid || !cw_go_has(l->m_procid) || !cw_go_has(l->m_alllink) ||
-	    !cw_go_has(l->m_g0) || !cw_go_has(l->m_gsignal))
+	if (!l || !a->crashed_tid || !cw_go_has(l->m_procid) || !cw_go_has(l->m_alllink))
 		return -ENOENT;
 	struct cw_go_globals gl;
 	if (cw_go_find_globals(ctx, &gl) < 0 && !gl.allm)
@@ -175,15 +173,51 @@ int cw_go_crashed_m_stack(struct cw_go_ctx *ctx, const struct cw_analysis *a, bo
 		    cw_mem_u64(ctx->mem, m + (uint64_t)l->m_alllink.off, &next) < 0)
 			return -EFAULT;
 		if (procid == (uint64_t)a->crashed_tid) {
-			uint64_t g;
-			struct cw_go_field f = gsignal ? l->m_gsignal : l->m_g0;
-			if (cw_mem_u64(ctx->mem, m + (uint64_t)f.off, &g) < 0)
-				return -EFAULT;
-			return g_stack_bounds(ctx, g, lo, hi);
+			*out = m;
+			return 0;
 		}
 		m = next;
 	}
 	return -ENOENT;
+}
+
+bool cw_go_panic_during_panic(struct cw_go_ctx *ctx)
+{
+	const struct cw_go_layout *l = ctx->layout;
+	if (!l || !cw_go_has(l->m_dying) || !cw_go_has(l->m_alllink))
+		return false;
+	struct cw_go_globals gl;
+	if (cw_go_find_globals(ctx, &gl) < 0 && !gl.allm)
+		return false;
+	uint64_t m;
+	if (!gl.allm || cw_mem_u64(ctx->mem, gl.allm, &m) < 0)
+		return false;
+	for (unsigned i = 0; m && i < M_LIST_MAX; i++) {
+		uint32_t dying;
+		if (cw_mem_u32(ctx->mem, m + (uint64_t)l->m_dying.off, &dying) < 0)
+			return false;
+		if (dying == 2)
+			return true;
+		if (cw_mem_u64(ctx->mem, m + (uint64_t)l->m_alllink.off, &m) < 0)
+			return false;
+	}
+	return false;
+}
+
+int cw_go_crashed_m_stack(struct cw_go_ctx *ctx, const struct cw_analysis *a, bool gsignal,
+			  uint64_t *lo, uint64_t *hi)
+{
+	const struct cw_go_layout *l = ctx->layout;
+	if (!l || !cw_go_has(l->m_g0) || !cw_go_has(l->m_gsignal))
+		return -ENOENT;
+	uint64_t m, g;
+	int r = cw_go_crashed_m(ctx, a, &m);
+	if (r < 0)
+		return r;
+	struct cw_go_field f = gsignal ? l->m_gsignal : l->m_g0;
+	if (cw_mem_u64(ctx->mem, m + (uint64_t)f.off, &g) < 0)
+		return -EFAULT;
+	return g_stack_bounds(ctx, g, lo, hi);
 }
 
 /* The system stacks (g0, gsignal) of the M running on the crashed thread:

@@ -151,11 +151,32 @@ static const char *caller_of_panic_frame(const struct cw_goroutine *g, size_t nt
 	return NULL;
 }
 
+/* Adds the panic of rec to a. During a panic during panic, a value that
+ * cannot be read is the one the runtime faulted on: it is listed with
+ * what was printed of it and no message, and *last says that the runtime
+ * printed no more panics. */
 static int emit_panic(struct cw_analysis *a, const struct cw_go_types *types, const struct panic_rec *rec,
-		      const char *caller)
+		      const char *caller, bool *last)
 {
 	_cleanup_free_ char *msg = NULL, *type = NULL;
 	int r = cw_go_panic_value(types, rec->arg_type, rec->arg_data, &msg, &type);
+	if (r == -EFAULT && a->panic_during_panic) {
+		free(type);
+		type = NULL;
+		r = cw_go_panic_value_prefix(types, rec->arg_type, &msg, &type);
+		if (r < 0)
+			return r;
+		*last = true;
+		struct cw_panic *np = realloc(a->panics, (a->npanics + 1) * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		a->panics = np;
+		struct cw_panic *p = &a->panics[a->npanics++];
+		memset(p, 0, sizeof(*p));
+		p->printed = CW_TAKE_PTR(msg);
+		p->type = CW_TAKE_PTR(type);
+		return 0;
+	}
 	if (r < 0)
 		return r;
 	if (type && strcmp(type, "string") == 0) {
@@ -246,9 +267,12 @@ static int collect_chain(struct cw_go_ctx *ctx, const struct cw_go_layout *l, st
 		if (i + 1 < n && recs[i + 1].repanicked && ctx->go_minor >= 25)
 			continue;
 		const char *caller = caller_of_panic_frame(g, gopanic_index[i]);
-		r = emit_panic(a, &types, rec, caller);
+		bool last = false;
+		r = emit_panic(a, &types, rec, caller, &last);
 		if (r < 0)
 			return r;
+		if (last)
+			break;
 	}
 	return 0;
 }
@@ -265,13 +289,18 @@ int cw_go_collect_panics(struct cw_go_ctx *ctx, struct cw_analysis *a)
 	bool via_fatal = false;
 	int fr = cw_go_fatal_message(ctx, a, &fatal, &via_fatal);
 	bool thrower = fr == 0 || fr == -EBADMSG;
+	/* startpanic_m on an m already dying (m.dying 1 -> 2) printed "panic
+	 * during panic": a fault while the panics or tracebacks were printed,
+	 * after printpanics had started (1.18-1.20 through the throw of the
+	 * fault, whose fatal error follows the "panic: " it interrupted) */
+	a->panic_during_panic = cw_go_panic_during_panic(ctx);
 	if (fr == 0) {
 		free(a->fatal_error);
 		a->fatal_error = CW_TAKE_PTR(fatal);
 	} else if (fr != -ENOENT) {
 		cw_analysis_warn(a, "fatal error message not recovered: %s", strerror(-fr));
 	}
-	if (!thrower || (via_fatal && ctx->go_minor >= 26)) {
+	if (!thrower || a->panic_during_panic || (via_fatal && ctx->go_minor >= 26)) {
 		int r = collect_chain(ctx, l, a);
 		if (r < 0) {
 			cw_analysis_warn(a, "panic chain unreadable: %s", strerror(-r));

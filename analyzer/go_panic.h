@@ -29,6 +29,12 @@ void cw_go_format_complex(double re, double im, bool is64, int go_minor, char *b
  * 0, or a negative errno when the value or its type cannot be read. */
 int cw_go_panic_value(const struct cw_go_types *t, uint64_t type_addr, uint64_t data,
 		      char **message, char **type_name);
+/* What printpanicval prints of the value before it reads the value's data
+ * (the text before a fault there, "panic during panic"): from 1.23 a named
+ * string type prints `T("` first, everything else nothing. *printed and
+ * *type_name malloc'd; 0, or a negative errno when the type is unreadable. */
+int cw_go_panic_value_prefix(const struct cw_go_types *t, uint64_t type_addr, char **printed,
+			     char **type_name);
 /* s[0..len) as printindented prints it (go_minor >= 23) or as is: malloc'd. */
 char *cw_go_printed_string(const char *s, size_t len, int go_minor);
 /* The inverse: the text printed by release go_minor without the tab
@@ -60,6 +66,12 @@ int cw_go_fatal_message(struct cw_go_ctx *ctx, const struct cw_analysis *a, char
  * thread: 0, -ENOENT, -EFAULT. */
 int cw_go_crashed_m_stack(struct cw_go_ctx *ctx, const struct cw_analysis *a, bool gsignal,
 			  uint64_t *lo, uint64_t *hi);
+/* The runtime.m running on the crashed thread: 0, -ENOENT, -EFAULT. */
+int cw_go_crashed_m(struct cw_go_ctx *ctx, const struct cw_analysis *a, uint64_t *m);
+/* True when an m has m.dying == 2: startpanic_m ran on an m that was
+ * already dying and printed "panic during panic". Not necessarily the
+ * crashed thread's m: up to 1.21 the last m of the SIGQUIT relay crashes. */
+bool cw_go_panic_during_panic(struct cw_go_ctx *ctx);
 
 /* ---- go_fault.c ---- */
 

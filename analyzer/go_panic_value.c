@@ -326,6 +326,37 @@ static int read_string_value(const struct cw_go_types *t, uint64_t data, char **
 	return 0;
 }
 
+int cw_go_panic_value_prefix(const struct cw_go_types *t, uint64_t type_addr, char **printed,
+			     char **type_name)
+{
+	*printed = NULL;
+	*type_name = NULL;
+	if (type_addr == 0)
+		return -EINVAL;                   /* nil prints without reading anything */
+	struct cw_go_type ty;
+	int r = cw_go_type_read(t, type_addr, &ty);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *name = NULL;
+	r = cw_go_type_name(t, type_addr, &name);
+	if (r < 0)
+		return r;
+	uint8_t kind = t->go_minor <= 22 ? ty.kind_raw : ty.kind;
+	const char *basic = cw_go_kind_basic_name(kind);
+	bool predeclared = basic && strcmp(basic, name) == 0;
+	/* 1.23+ printanycustomtype: print(typestring, `("`) and then
+	 * printindented(*(*string)(eface.data)); every other print evaluates
+	 * the value with its other arguments, before printing any */
+	if (kind == CW_GOKIND_STRING && !predeclared && t->go_minor >= 23)
+		r = asprintf(printed, "%s(\"", name);
+	else
+		r = (*printed = strdup("")) ? 0 : -1;
+	if (r < 0)
+		return -ENOMEM;
+	*type_name = CW_TAKE_PTR(name);
+	return 0;
+}
+
 int cw_go_panic_value(const struct cw_go_types *t, uint64_t type_addr, uint64_t data,
 		      char **message, char **type_name)
 {

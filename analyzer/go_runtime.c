@@ -35,6 +35,7 @@ struct gview {
 struct mview {
 	uint64_t addr, procid, id, curg, g0, gsignal, vdso_sp, vdso_pc;
 	uint64_t g0_lo, g0_hi, gs_lo, gs_hi;
+	uint64_t dying;                        /* m.dying: 2 after "panic during panic" */
 	const struct cw_core_thread *thread;   /* the core's thread with tid == procid */
 };
 
@@ -149,6 +150,7 @@ static int read_ms(struct collect *c)
 			.gsignal = get_field(buf, len, l->m_gsignal),
 			.vdso_sp = get_field(buf, len, l->m_vdso_sp),
 			.vdso_pc = get_field(buf, len, l->m_vdso_pc),
+			.dying = get_field(buf, len, l->m_dying),
 		};
 		if (g_stack(c, v->g0, &v->g0_lo, &v->g0_hi) < 0)
 			v->g0_lo = v->g0_hi = 0;
@@ -437,7 +439,11 @@ static int fill_goroutine(struct collect *c, const struct gview *g, bool crashed
 	if (m && m->curg == g->addr && m->thread)
 		out->thread = m->thread->tid;
 	out->system = is_system(c, g);
-	r = crashed ? crashed_frames(c, g, out) : goroutine_frames(c, g, out);
+	/* after "panic during panic" the crashing goroutine is not printed by
+	 * dopanic_m from fatalpanic's caller but by tracebackothers, from
+	 * g.sched like any other (runtime.systemstack_switch first) */
+	bool nested = c->print_m && c->print_m->dying == 2;
+	r = crashed && !nested ? crashed_frames(c, g, out) : goroutine_frames(c, g, out);
 	if (r < 0)
 		return r;
 	/* printcreatedby: not for goroutine 1 */

@@ -98,6 +98,7 @@ struct cw_analysis {
 	struct cw_panic *panics;       /* in the order the runtime prints them */
 	size_t npanics;
 	char *fatal_error;
+	bool panic_during_panic;       /* the runtime printed "panic during panic" (go_panic.c) */
 	struct cw_fault fault;
 	int64_t crashed_goroutine;     /* 0 when none */
 	int32_t crashed_tid;

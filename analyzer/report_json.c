@@ -469,7 +469,8 @@ int cw_analysis_write_json(const struct cw_analysis *a, FILE *out, bool pretty)
 		const struct cw_panic *p = &a->panics[i];
 		jw_sep(w);
 		jw_open(w, '{');
-		m_str(w, "message", p->message ? p->message : "");
+		/* null only for the value a panic during panic could not print */
+		m_str(w, "message", p->message || p->printed ? p->message : "");
 		m_str(w, "printed", p->printed ? p->printed : p->message ? p->message : "");
 		m_bool(w, "recovered", p->recovered);
 		m_bool(w, "repanicked", p->repanicked);
@@ -479,6 +480,7 @@ int cw_analysis_write_json(const struct cw_analysis *a, FILE *out, bool pretty)
 	}
 	jw_close(w, ']');
 	m_str(w, "fatal_error", a->fatal_error);
+	m_bool(w, "panic_during_panic", a->panic_during_panic);
 	fault(w, &a->fault);
 	m_int_or_null(w, "crashed_goroutine", a->crashed_goroutine);
 

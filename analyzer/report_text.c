@@ -188,6 +188,9 @@ static void print_what_happened(FILE *out, const struct style *st, struct json_o
 	}
 	if (jstr(a, "fatal_error"))
 		fprintf(out, "%sfatal error: %s%s\n", st->red, jstr(a, "fatal_error"), st->reset);
+	if (jbool(a, "panic_during_panic"))
+		fprintf(out, "%spanic during panic%s %s(a fault while the runtime printed the crash)%s\n", st->red,
+			st->reset, st->dim, st->reset);
 	struct json_object *fault = jget(a, "fault");
 	if (fault) {
 		const char *desc = signal_description(jstr(fault, "signal"));

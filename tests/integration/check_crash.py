@@ -24,7 +24,7 @@ TYPES = {
     'nil-map': 'runtime.plainError', 'close-closed': 'runtime.plainError',
     'type-assert': '*runtime.TypeAssertionError',
     'type-assert-iface': '*runtime.TypeAssertionError',
-    'panic-bad-utf8': 'string',
+    'panic-bad-utf8': 'string', 'panic-during-panic': 'main.label',
 }
 
 

@@ -25,7 +25,7 @@ Checked strictly, wherever the runtime prints the value:
     message: the value it printed, without the tab after each newline from
     Go 1.23; recovered; "repanicked" when the analysis has that key); panics
     with goexit=true are not printed by the runtime and are left out of the
-    comparison;
+    comparison; whether the runtime printed "panic during panic";
   - the fatal error; the fault (signal, code, address, pc, and function, file
     and line of the frame the fault is in); the crashing goroutine;
   - "runtime stack:": those frames must be the outermost frames of the
@@ -222,6 +222,9 @@ def go_minor(an):
 
 
 def compare_panics(d, rt, an):
+    if bool(an.get('panic_during_panic')) != bool(rt.get('panic_during_panic')):
+        d.add('panics', 'panic during panic', bool(rt.get('panic_during_panic')),
+              an.get('panic_during_panic'))
     got = [p for p in (an.get('panics') or []) if not p.get('goexit')]
     exp = rt['panics']
     if len(got) != len(exp):
@@ -236,6 +239,8 @@ def compare_panics(d, rt, an):
         # message the value it was printed from.
         printed = exp[i]['message']
         value = printed.replace('\n\t', '\n') if minor >= 23 else printed
+        if rt.get('panic_during_panic') and i == len(exp) - 1:
+            value = None   # the runtime faulted reading it: no value to show
         if got[i].get('printed') != printed:
             d.add(where, 'printed', printed, got[i].get('printed'))
         if got[i].get('message') != value:

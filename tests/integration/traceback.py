@@ -11,6 +11,8 @@ The parse result (a dict) has:
   panics        [{message, recovered, repanicked}] in printed order; message
                 is the text as printed (a multi-line value keeps its lines and,
                 from Go 1.23, the tab after each newline)
+  panic_during_panic  the runtime printed "panic during panic" (a fault while
+                printing the panic values or the tracebacks)
   fatal_error   text after "fatal error: " (the first one) or None
   runtime_messages  the "runtime: ..." lines
   signal_header {name, description, pc, m, sigcode, addr, cgo} for dumps that
@@ -48,6 +50,9 @@ RE_ELIDED = re.compile(r'^\.\.\.(\d+) frames elided\.\.\.$')
 RE_PANIC = re.compile(r'^\t?panic: (.*)$')
 RE_MINUTES = re.compile(r'^(\d+) minutes$')
 RE_BUBBLE = re.compile(r'^synctest bubble \d+$')
+
+PANIC_DURING_PANIC = 'panic during panic'
+
 
 def _go_replace(exc):
     """Decoding error handler: U+FFFD for each byte that is not part of a
@@ -130,7 +135,7 @@ class Parser:
             'panics': [], 'fatal_error': None, 'runtime_messages': [],
             'signal_header': None, 'fault': None, 'runtime_stack': None,
             'goroutines': [], 'threads': [], 'crashed_goroutine': 0,
-            'unparsed': [],
+            'unparsed': [], 'panic_during_panic': False,
         }
         self.first_header = None       # first goroutine header of the main dump
         self.main_dump_done = False    # a "-----" was seen
@@ -142,20 +147,33 @@ class Parser:
         return (line == '' or RE_PANIC.match(line) is not None or RE_HEADER.match(line) is not None
                 or line.startswith('fatal error: ') or line.startswith('\tfatal error: ')
                 or RE_SIGLINE.match(line) is not None or RE_SIGHDR.match(line) is not None
-                or line.startswith('runtime: ')
+                or line == PANIC_DURING_PANIC or line.startswith('runtime: ')
                 or line == 'runtime stack:')
 
     def parse_panic(self, first):
         """'panic: TEXT' and the lines that continue a multi-line value
         (from Go 1.23 each starts with the tab printindented adds, before
         it they are printed as they are), up to the blank line or the next
-        line of another kind. The " [recovered]" mark ends the last line."""
+        line of another kind. The " [recovered]" mark ends the last line.
+        A fault while printing the value ends the text with "panic during
+        panic" (1.21+) or with the fatal error of the fault (before)."""
         lines = [first]
         self.i += 1
         while self.i < len(self.lines) and not self.is_panic_block_end(self.lines[self.i]):
             lines.append(self.lines[self.i])
             self.i += 1
         text = '\n'.join(lines)
+        if text.endswith(PANIC_DURING_PANIC):
+            self.r['panic_during_panic'] = True
+            self.r['panics'].append({'message': text[:-len(PANIC_DURING_PANIC)],
+                                     'recovered': False, 'repanicked': False})
+            return
+        if len(lines) == 1 and text.startswith('fatal error: '):
+            # "panic: " then the throw of a fault in the printing (1.18-1.20)
+            self.r['panics'].append({'message': '', 'recovered': False, 'repanicked': False})
+            if self.r['fatal_error'] is None:
+                self.r['fatal_error'] = text[len('fatal error: '):]
+            return
         self.r['panics'].append(parse_panic_text(text))
 
     def peek(self):
@@ -309,6 +327,11 @@ class Parser:
             m = RE_PANIC.match(line)
             if m and not r['goroutines'] and not self.main_dump_done:
                 self.parse_panic(m.group(1))
+                continue
+            if line == PANIC_DURING_PANIC and not r['goroutines'] and not self.main_dump_done:
+                # Go 1.18-1.20: printed after the fatal error of the fault
+                r['panic_during_panic'] = True
+                self.i += 1
                 continue
             if line.startswith('fatal error: ') or line.startswith('\tfatal error: '):
                 # A tab when printed after the panics (printPreFatalDeferPanic).

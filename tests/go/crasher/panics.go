@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"unsafe"
 )
 
 // statusCode is a named int: the runtime prints main.statusCode(503).
@@ -64,6 +65,7 @@ func init() {
 	modes.add("panic-bad-utf8", true, func(*waiters) {
 		panicWith("bytes \xff\xfe, a cut \xe2\x82 rune, a surrogate \xed\xa0\x80 and \xc3\xa9 intact")
 	})
+	modes.add("panic-during-panic", true, func(*waiters) { panicWith(unprintable()) })
 	modes.add("goroutine-panic", true, func(w *waiters) { crashElsewhere(w, func() { (&worker{}).fail() }) })
 }
 
@@ -137,4 +139,27 @@ func (w *worker) fail() {
 func crashElsewhere(w *waiters, fn func()) {
 	go fn()
 	<-w.never
+}
+
+// label is a named string type: the runtime prints main.label("...") by
+// reading the string header the interface's data word points to.
+type label string
+
+// corruptData points the data word of *e at an unmapped address.
+//
+//go:noinline
+func corruptData(e *interface{}) {
+	(*[2]uintptr)(unsafe.Pointer(e))[1] = 0x10
+}
+
+// unprintable is a main.label whose data word points at address 0x10:
+// nothing reads it until the runtime prints the panic value, on the
+// system stack after startpanic_m, so the fault there is a "panic during
+// panic" (m.dying 1 -> 2) on every release.
+//
+//go:noinline
+func unprintable() interface{} {
+	var e interface{} = label("never printed")
+	corruptData(&e)
+	return e
 }
