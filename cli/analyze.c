@@ -25,6 +25,7 @@ static void analyze_help(FILE *f)
 	      "frames, the panic chain and values, the fatal error, the faulting\n"
 	      "instruction and the build info; for other programs the threads with\n"
 	      "native frames. Without BINARY only threads and the signal are shown.\n"
+	      "Both must be regular files (a FIFO or a device is refused).\n"
 	      "\n"
 	      "Options:\n"
 	      "  -j, --json              print the crashwatch.analysis.v1 JSON object\n"
@@ -37,8 +38,9 @@ static void analyze_help(FILE *f)
 	      "  -q, --quiet             no progress messages on stderr\n"
 	      "  -h, --help              show this help\n"
 	      "\n"
-	      "Exit status: 0 analysed, 1 the core or executable could not be read,\n"
-	      "2 bad usage, 4 a file does not exist, 7 mismatch (with --strict).\n",
+	      "Exit status: 0 analysed, 1 the core or executable could not be read or\n"
+	      "is not a regular file, 2 bad usage, 4 a file does not exist, 7 mismatch\n"
+	      "(with --strict).\n",
 	      f);
 }
 
