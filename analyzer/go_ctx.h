@@ -10,6 +10,7 @@
 #include "analyzer/core_file.h"
 #include "analyzer/exe.h"
 #include "analyzer/go_pclntab.h"
+#include "analyzer/go_version.h"
 #include "analyzer/memory.h"
 #include "analyzer/model.h"
 
@@ -22,7 +23,8 @@ struct cw_go_ctx {
 	struct cw_pcln *pcln;
 	const struct cw_arch *arch;
 	uint64_t load_bias;                  /* runtime pc = link pc + load_bias */
-	int go_minor;                        /* 18 .. 26 from the build info ("go1.22.3" -> 22) */
+	int go_minor;                        /* 18 .. 26: version.minor */
+	struct cw_go_version version;        /* the exact release from the build info ("go1.22.3") */
 	const struct cw_go_layout *layout;   /* struct offsets for this release */
 };
 

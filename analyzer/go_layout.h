@@ -1,7 +1,11 @@
-/* Offsets and sizes of the Go runtime's structures, one table per minor
- * release (1.18 .. 1.26), generated from the DWARF of a probe binary built
- * by each release (scripts/gen-go-layout.sh, tests/go/layoutgen/) and
- * committed in go_layout_tables.c, so that stripped binaries work.
+/* Offsets and sizes of the Go runtime's structures, one table per range of
+ * releases with the same layout (scripts/go-toolchain.sh --layouts: a minor
+ * has more than one when a patch release changed a struct, as 1.23.12 and
+ * 1.24.6 did to runtime.m), generated from the DWARF of a probe binary
+ * built by a release of the range (scripts/gen-go-layout.sh,
+ * tests/go/layoutgen/) and committed in go_layout_tables.c, so that
+ * stripped binaries work. A binary's table is chosen by its exact release
+ * (runtime.buildVersion), never by its minor alone: docs/go-releases.md.
  *
  * Every entry names its Go struct and field exactly (alternatives separated
  * by '|': the first name that exists in that release wins). A field that
@@ -16,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "analyzer/go_version.h"
 
 #define CW_GO_LAYOUT_FIELDS(X) \
 	X(g_stack_lo, "runtime.g", "stack.lo") \
@@ -207,7 +213,8 @@ struct cw_go_field {
 
 struct cw_go_layout {
 	int go_minor;                 /* 18 .. 26 */
-	const char *probe_version;    /* the release the table was generated with, "go1.22.12" */
+	const char *since;            /* the first release the table holds for, "go1.24.6" */
+	const char *probe_version;    /* the release the table was generated with, "go1.24.13" */
 #define CW_GO_LAYOUT_MEMBER(name, st, fld) struct cw_go_field name;
 	CW_GO_LAYOUT_FIELDS(CW_GO_LAYOUT_MEMBER)
 #undef CW_GO_LAYOUT_MEMBER
@@ -222,14 +229,17 @@ enum cw_go_field_id {
 
 static inline bool cw_go_has(struct cw_go_field f) { return f.off >= 0 && f.size >= 0; }
 
-/* The table of a minor release (go_minor 18 .. 26), NULL when there is none. */
+/* The table of a release: of its minor, the one with the newest `since` not
+ * after it (a prerelease or devel build of a minor takes the minor's first
+ * table); for a minor newer than the newest table, the newest one
+ * (*approx = true); NULL below 1.18 or for no version. */
+const struct cw_go_layout *cw_go_layout_for_version(const struct cw_go_version *v, bool *approx);
+/* The table of the newest release of a minor (go_minor 18 .. 26), NULL when
+ * there is none (tests and fuzzers that name a minor, not a release). */
 const struct cw_go_layout *cw_go_layout_exact(int go_minor);
-/* The table to use for a release: exact when known; for a newer release than
- * the newest table, the newest one (*approx = true); NULL below 1.18. */
+/* cw_go_layout_exact, or for a newer minor than the newest table the newest
+ * one (*approx = true); NULL below 1.18. */
 const struct cw_go_layout *cw_go_layout_for(int go_minor, bool *approx);
-/* Parses "go1.22.3", "go1.26rc1", "devel go1.27-abc" into the minor (22):
- * 0 or -EINVAL. */
-int cw_go_parse_minor(const char *version, int *minor);
 /* Field by id: the entry, and its Go struct and field names as written in
  * CW_GO_LAYOUT_FIELDS. -EINVAL for a bad id. */
 int cw_go_layout_field(const struct cw_go_layout *l, enum cw_go_field_id id,

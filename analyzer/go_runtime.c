@@ -802,12 +802,12 @@ int cw_go_collect_goroutines(struct cw_go_ctx *ctx, struct cw_analysis *a)
 		return -EINVAL;
 	if (!ctx->layout) {
 		bool approx = false;
-		ctx->layout = cw_go_layout_for(ctx->go_minor, &approx);
+		ctx->layout = cw_go_layout_for_version(&ctx->version, &approx);
 		if (!ctx->layout)
 			return -ENOTSUP;
 		if (approx)
-			cw_analysis_warn(a, "no runtime layout for go1.%d: using go1.%d's", ctx->go_minor,
-					 ctx->layout->go_minor);
+			cw_analysis_warn(a, "no runtime layout for go1.%d: using %s's", ctx->go_minor,
+					 ctx->layout->probe_version);
 	}
 	CW_CLEANUP(collect_free) struct collect c = {
 		.ctx = ctx,

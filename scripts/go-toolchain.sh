@@ -3,10 +3,18 @@
 # fetching it through the Go module proxy when needed (GOTOOLCHAIN with a
 # go >= 1.21 on PATH, else the golang.org/toolchain zip by hand).
 # VERSION is a full release (1.22.12) or "1.19" for Debian's golang-1.19-go.
-#   scripts/go-toolchain.sh --list   prints the test matrix
+#   scripts/go-toolchain.sh --list     prints the test matrix
+#   scripts/go-toolchain.sh --layouts  prints the runtime layouts, one
+#     SINCE=PROBE a word: the layout table that holds from release SINCE
+#     on (until the next entry of that minor) is generated from the DWARF
+#     of a probe built by release PROBE (docs/go-releases.md)
 set -eu
-MATRIX="1.18.10 1.19 1.20.14 1.21.13 1.22.12 1.23.12 1.24.11 1.25.5 1.26"
+MATRIX="1.18.10 1.19 1.20.14 1.21.13 1.22.12 1.23.4 1.23.12 1.24.4 1.24.8 1.24.11 1.25.5 1.26"
+# 1.23.12 and 1.24.6 added m.allpSnapshot, moving every m field after
+# m.traceback (m.alllink, m.lockedg, m.ncgo, m.libcall*, m.vdso*).
+LAYOUTS="1.18.0=1.18.10 1.19.0=1.19 1.20.0=1.20.14 1.21.0=1.21.13 1.22.0=1.22.12 1.23.0=1.23.11 1.23.12=1.23.12 1.24.0=1.24.5 1.24.6=1.24.13 1.25.0=1.25.14 1.26.0=1.26.11"
 if [ "${1:-}" = "--list" ]; then echo "$MATRIX"; exit 0; fi
+if [ "${1:-}" = "--layouts" ]; then echo "$LAYOUTS"; exit 0; fi
 v=${1:?usage: go-toolchain.sh VERSION | --list}
 cache=${CRASHWATCH_GO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/crashwatch-go}
 
@@ -19,6 +27,8 @@ if command -v go >/dev/null 2>&1; then
 	case "$have" in go"$v"|go"$v".*) command -v go; exit 0;; esac
 fi
 case "$v" in *.*.*) full=$v;; 1.19) full=1.19.13;; *) full=$v.0;; esac
+# Before 1.21 a minor's first release is named without ".0" (go1.20).
+case "$full" in 1.1[0-9].0|1.20.0) full=${full%.0};; esac
 if [ -x "$cache/go$full/bin/go" ]; then echo "$cache/go$full/bin/go"; exit 0; fi
 if command -v go >/dev/null 2>&1; then
 	case "$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null)" in
