@@ -36,7 +36,9 @@ list=$(
 			done
 			[ $keep = 1 ] || continue
 		fi
+		rel_variants=" $("$top_srcdir/scripts/go-toolchain.sh" --variants "$rel" | tr '\n' ' ') "
 		for var in ${CW_VARIANTS:-$all_variants}; do
+			[[ " $all_variants " != *" $var "* || "$rel_variants" == *" $var "* ]] || continue
 			bin=$cores/$rel/$var/crasher
 			if [ ! -x "$bin" ]; then
 				echo "$rel $var (build)"

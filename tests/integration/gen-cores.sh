@@ -14,7 +14,9 @@
 # Subsets (space-separated lists):
 #   CW_GO_VERSIONS="1.22.12 1.26"  releases (a prefix of a matrix entry: "1.22")
 #   CW_VARIANTS="plain pie"        plain stripped pie trimpath cgo (default),
-#                                  also pie-stripped (not in the default set)
+#                                  also pie-stripped (not in the default set);
+#                                  a release builds only those of them that
+#                                  `go-toolchain.sh --variants REL` gives it
 #   CW_MODES="panic-string nil-deref"  modes (default: all the binary lists)
 #   CW_JOBS=2                      parallel runs (at most 2)
 # Prints one line per release/variant; exits non-zero when a build fails.
@@ -132,7 +134,11 @@ rc=0
 jobs_file=$(mktemp)
 trap 'rm -f "$jobs_file"' EXIT
 for rel in $releases; do
+	# a release builds the variants the matrix gives it (go-toolchain.sh
+	# --variants) that were asked for
+	rel_variants=" $("$toolchain" --variants "$rel" | tr '\n' ' ') "
 	for var in $variants; do
+		[[ " $all_variants " != *" $var "* || "$rel_variants" == *" $var "* ]] || continue
 		if ! build "$rel" "$var" || ! buildinfo "$rel" "$var"; then
 			rc=1
 			continue
