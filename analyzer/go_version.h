@@ -33,6 +33,14 @@ static inline bool cw_go_version_at_least(const struct cw_go_version *a, const s
 {
 	return cw_go_version_cmp(a, b) >= 0;
 }
+/* v when it names a release (major != 0), else the newest patch release of
+ * minor: for contexts that name only a minor (unit tests, fuzzers). */
+static inline struct cw_go_version cw_go_version_or_minor(const struct cw_go_version *v, int minor)
+{
+	if (v && v->major != 0)
+		return *v;
+	return (struct cw_go_version){ .major = 1, .minor = minor, .patch = 9999, .stage = CW_GO_RELEASE };
+}
 /* "go1.22.3", "go1.26rc1", "go1.21beta2", "devel go1.27" into buf (NUL-
  * terminated, truncated to len): the snprintf count. */
 int cw_go_version_format(const struct cw_go_version *v, char *buf, size_t len);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "analyzer/go_layout.h"
+#include "analyzer/go_quirks.h"
 #include "analyzer/go_runtime.h"
 
 static void test_parse_version(void **state)
@@ -116,6 +117,46 @@ static void test_selection(void **state)
 	assert_true(approx);
 }
 
+static bool quirk_of(const char *name, enum cw_go_quirk q)
+{
+	struct cw_go_version v;
+	assert_int_equal(cw_go_version_parse(name, &v), 0);
+	return cw_go_quirk(&v, q);
+}
+
+static void test_quirks(void **state)
+{
+	/* a range that starts at a minor takes its prereleases too */
+	assert_false(quirk_of("go1.22.12", CW_GO_QUIRK_PRINT_INDENTED));
+	assert_true(quirk_of("devel go1.23-abc", CW_GO_QUIRK_PRINT_INDENTED));
+	assert_true(quirk_of("go1.23rc1", CW_GO_QUIRK_PRINT_INDENTED));
+	assert_true(quirk_of("go1.23.0", CW_GO_QUIRK_PRINT_INDENTED));
+	assert_true(quirk_of("go1.27.0", CW_GO_QUIRK_PRINT_INDENTED));
+	/* a closed range */
+	assert_true(quirk_of("go1.20.14", CW_GO_QUIRK_GENTRACEBACK));
+	assert_true(quirk_of("go1.18", CW_GO_QUIRK_GENTRACEBACK));
+	assert_false(quirk_of("go1.21rc2", CW_GO_QUIRK_GENTRACEBACK));
+	assert_false(quirk_of("go1.21.0", CW_GO_QUIRK_GENTRACEBACK));
+	assert_true(quirk_of("go1.25.14", CW_GO_QUIRK_REPANICKED_MARK_ALL));
+	assert_false(quirk_of("go1.26.0", CW_GO_QUIRK_REPANICKED_MARK_ALL));
+	assert_false(quirk_of("go1.24.13", CW_GO_QUIRK_REPANICKED_MARK_ALL));
+	/* every quirk is named and has a start that parses */
+	for (int q = 0; q < CW_GO_QUIRK_COUNT; q++) {
+		const char *since = NULL, *until = NULL;
+		struct cw_go_version v;
+		assert_non_null(cw_go_quirk_name((enum cw_go_quirk)q));
+		assert_int_equal(cw_go_quirk_range((enum cw_go_quirk)q, &since, &until), 0);
+		assert_int_equal(cw_go_version_parse(since, &v), 0);
+		if (until)
+			assert_int_equal(cw_go_version_parse(until, &v), 0);
+	}
+	assert_null(cw_go_quirk_name(CW_GO_QUIRK_COUNT));
+	assert_false(cw_go_quirk(NULL, CW_GO_QUIRK_PRINT_INDENTED));
+	/* a context that names only a minor is its newest release */
+	struct cw_go_version m = cw_go_version_or_minor(NULL, 25);
+	assert_true(cw_go_quirk(&m, CW_GO_QUIRK_REPANICKED_MARK_ALL));
+}
+
 /* Facts every release shares, checked against the generated tables. */
 static void test_generated_offsets(void **state)
 {
@@ -215,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_parse_version),
 		cmocka_unit_test(test_version_order),
 		cmocka_unit_test(test_selection),
+		cmocka_unit_test(test_quirks),
 		cmocka_unit_test(test_generated_offsets),
 		cmocka_unit_test(test_field_names),
 		cmocka_unit_test(test_status),
