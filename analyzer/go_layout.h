@@ -160,20 +160,45 @@
 	X(p_m, "runtime.p", "m") \
 	X(md_pc_header, "runtime.moduledata", "pcHeader") \
 	X(md_funcnametab, "runtime.moduledata", "funcnametab") \
+	X(md_cutab, "runtime.moduledata", "cutab") \
+	X(md_filetab, "runtime.moduledata", "filetab") \
+	X(md_pctab, "runtime.moduledata", "pctab") \
 	X(md_pclntable, "runtime.moduledata", "pclntable") \
 	X(md_ftab, "runtime.moduledata", "ftab") \
+	X(md_findfunctab, "runtime.moduledata", "findfunctab") \
 	X(md_minpc, "runtime.moduledata", "minpc") \
 	X(md_maxpc, "runtime.moduledata", "maxpc") \
 	X(md_text, "runtime.moduledata", "text") \
 	X(md_etext, "runtime.moduledata", "etext") \
+	X(md_noptrdata, "runtime.moduledata", "noptrdata") \
+	X(md_enoptrdata, "runtime.moduledata", "enoptrdata") \
+	X(md_data, "runtime.moduledata", "data") \
+	X(md_edata, "runtime.moduledata", "edata") \
+	X(md_bss, "runtime.moduledata", "bss") \
+	X(md_ebss, "runtime.moduledata", "ebss") \
+	X(md_noptrbss, "runtime.moduledata", "noptrbss") \
+	X(md_enoptrbss, "runtime.moduledata", "enoptrbss") \
+	X(md_covctrs, "runtime.moduledata", "covctrs") \
+	X(md_ecovctrs, "runtime.moduledata", "ecovctrs") \
+	X(md_end, "runtime.moduledata", "end") \
+	X(md_gcdata, "runtime.moduledata", "gcdata") \
+	X(md_gcbss, "runtime.moduledata", "gcbss") \
 	X(md_types, "runtime.moduledata", "types") \
 	X(md_etypes, "runtime.moduledata", "etypes") \
 	X(md_rodata, "runtime.moduledata", "rodata") \
 	X(md_gofunc, "runtime.moduledata", "gofunc") \
+	X(md_epclntab, "runtime.moduledata", "epclntab") \
 	X(md_textsectmap, "runtime.moduledata", "textsectmap") \
 	X(md_typelinks, "runtime.moduledata", "typelinks") \
 	X(md_itablinks, "runtime.moduledata", "itablinks") \
+	X(md_ptab, "runtime.moduledata", "ptab") \
+	X(md_pluginpath, "runtime.moduledata", "pluginpath") \
+	X(md_pkghashes, "runtime.moduledata", "pkghashes") \
+	X(md_inittasks, "runtime.moduledata", "inittasks") \
 	X(md_modulename, "runtime.moduledata", "modulename") \
+	X(md_modulehashes, "runtime.moduledata", "modulehashes") \
+	X(md_hasmain, "runtime.moduledata", "hasmain") \
+	X(md_bad, "runtime.moduledata", "bad") \
 	X(md_next, "runtime.moduledata", "next") \
 	X(md_sizeof, "runtime.moduledata", "sizeof") \
 	X(memstats_last_gc_nanotime, "runtime.mstats", "last_gc_nanotime") \

@@ -31,7 +31,7 @@ int cw_go_types_init(struct cw_go_ctx *ctx, struct cw_go_types *t)
 	if (!t->layout)
 		return -ENOTSUP;
 	struct cw_go_moduledata md;
-	int r = cw_go_moduledata_read(ctx->mem, ctx->pcln, ctx->load_bias, ctx->go_minor, &md);
+	int r = cw_go_moduledata_read(ctx->mem, ctx->pcln, ctx->load_bias, t->layout, &md);
 	if (r < 0)
 		return r;
 	if (md.etypes <= md.types)
