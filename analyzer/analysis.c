@@ -299,6 +299,20 @@ static int analyze_go(struct cw_core *core, const struct cw_exe *exe, struct cw_
 	ctx.layout = cw_go_layout_for_version(&version, &approx);
 	if (ctx.layout && approx)
 		cw_analysis_warn(a, "no runtime layout for %s: using %s's", go_version, ctx.layout->probe_version);
+	/* the binary's own DWARF, where it has one, wins over the table */
+	struct cw_go_layout dwarf_layout;
+	if (ctx.layout && cw_exe_has_dwarf(exe)) {
+		dwarf_layout = *ctx.layout;
+		size_t nfound = 0, nchanged = 0;
+		r = cw_go_layout_apply_dwarf(cw_exe_dwarf(exe), &dwarf_layout, &nfound, &nchanged);
+		if (r == 0 && nchanged > 0)
+			cw_analysis_warn(a, "runtime layout of %s: %zu fields differ from the table made with %s: "
+					 "using the binary's DWARF", go_version, nchanged, ctx.layout->probe_version);
+		if (r == 0)
+			ctx.layout = &dwarf_layout;
+		else if (r != -ENOENT)
+			cw_analysis_warn(a, "%s: runtime layout not read from DWARF: %s", cw_exe_path(exe), strerror(-r));
+	}
 	progress(o, "goroutines");
 	r = cw_go_collect_goroutines(&ctx, a);
 	if (r < 0)

@@ -92,6 +92,14 @@ const struct cw_go_layout *cw_go_layout_for(int go_minor, bool *approx)
 	return cw_go_layout_for_version(&v, approx);
 }
 
+int cw_go_layout_set(struct cw_go_layout *l, enum cw_go_field_id id, struct cw_go_field f)
+{
+	if (!l || (unsigned)id >= CW_GOF_COUNT)
+		return -EINVAL;
+	memcpy((char *)l + field_descs[id].offset, &f, sizeof(f));
+	return 0;
+}
+
 int cw_go_layout_field(const struct cw_go_layout *l, enum cw_go_field_id id,
 		       struct cw_go_field *out, const char **go_struct, const char **go_field)
 {

@@ -269,6 +269,15 @@ const struct cw_go_layout *cw_go_layout_for(int go_minor, bool *approx);
  * CW_GO_LAYOUT_FIELDS. -EINVAL for a bad id. */
 int cw_go_layout_field(const struct cw_go_layout *l, enum cw_go_field_id id,
 		       struct cw_go_field *out, const char **go_struct, const char **go_field);
+/* Sets a field by id: 0 or -EINVAL. */
+int cw_go_layout_set(struct cw_go_layout *l, enum cw_go_field_id id, struct cw_go_field f);
+/* go_layout_dwarf.c: overrides the fields of *l (a copy of the table of the
+ * binary's release) with what the binary's DWARF (a libdw Dwarf *, see
+ * cw_exe_dwarf) says, resolved as scripts/gen-go-layout.sh does; structs
+ * the DWARF lacks keep the table's values. *nfound: fields present in the
+ * DWARF; *nchanged: fields that differed from the table. 0, -ENOENT (none of
+ * the structs in the DWARF), -E2BIG (implausibly many DIEs), -EINVAL. */
+int cw_go_layout_apply_dwarf(void *dwarf, struct cw_go_layout *l, size_t *nfound, size_t *nchanged);
 /* All generated tables, oldest first. */
 size_t cw_go_layout_count(void);
 const struct cw_go_layout *cw_go_layout_at(size_t i);
