@@ -2,7 +2,7 @@
 # gen-cores.sh: builds tests/go/crasher with every Go release of the test
 # matrix in several variants, runs every crash mode with GOTRACEBACK=crash
 # and keeps, per run,
-#   $top_builddir/tests/work/cores/<release>/<variant>/<mode>/
+#   ${CW_TEST_WORK:-$top_builddir/tests/work}/cores/<release>/<variant>/<mode>/
 #     crasher   the binary (a hard link to <release>/<variant>/crasher)
 #     core      the core dump (sparse)
 #     stderr    the runtime's own traceback (the oracle)
@@ -28,7 +28,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 top_builddir=$(cd "$top_builddir" && pwd)
-work=$top_builddir/tests/work
+# CW_TEST_WORK: a corpus shared by several build directories (scripts/test.sh:
+# the -Werror and the sanitizer pass); it holds only Go builds and cores.
+work=${CW_TEST_WORK:-$top_builddir/tests/work}
 out=$work/cores
 toolchain=$top_srcdir/scripts/go-toolchain.sh
 jobs=${CW_JOBS:-2}

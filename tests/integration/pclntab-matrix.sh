@@ -23,7 +23,7 @@ set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 resolve=$top_builddir/tests/integration/pclnresolve
-work=$top_builddir/tests/work/pclnprobe
+work=${CW_TEST_WORK:-$top_builddir/tests/work}/pclnprobe
 src=$top_srcdir/tests/go/pclnprobe
 versions=${CW_GO_VERSIONS:-$("$top_srcdir/scripts/go-toolchain.sh" --minors)}
 variants="plain stripped pie piestripped trimpath renamed extpie"
