@@ -16,6 +16,7 @@
 #include "analyzer/core_file.h"
 #include "analyzer/exe.h"
 #include "analyzer/go_ctx.h"
+#include "analyzer/go_layout.h"
 #include "analyzer/go_pclntab.h"
 #include "analyzer/memory.h"
 #include "analyzer/native_unwind.h"
@@ -155,21 +156,6 @@ static int fill_go_info(const struct cw_go_buildinfo *bi, struct cw_analysis *a)
 	return 0;
 }
 
-/* "go1.22.3" -> 22; "devel go1.27-abc" -> 27; 0 when unknown. */
-int cw_go_minor_from_version(const char *v)
-{
-	if (!v)
-		return 0;
-	const char *p = strstr(v, "go1.");
-	if (!p)
-		return 0;
-	p += 4;
-	int minor = 0;
-	for (int i = 0; i < 4 && *p >= '0' && *p <= '9'; i++, p++)
-		minor = minor * 10 + (*p - '0');
-	return minor;
-}
-
 /* Without a build id in the core: the core's NT_FILE list must map a file
  * of the executable's name at its load address. */
 static void check_mapping(struct cw_core *core, const struct cw_exe *exe, uint64_t start, struct cw_analysis *a)
@@ -299,8 +285,13 @@ static int ensure_threads(struct cw_core *core, struct cw_analysis *a)
 }
 
 static int analyze_go(struct cw_core *core, const struct cw_exe *exe, struct cw_mem *mem, uint64_t bias,
-		      int go_minor, const struct cw_analyze_opts *o, struct cw_analysis *a)
+		      const char *go_version, const struct cw_analyze_opts *o, struct cw_analysis *a)
 {
+	struct cw_go_version version;
+	if (cw_go_version_parse(go_version, &version) < 0) {
+		cw_analysis_warn(a, "%s: unknown Go release \"%s\"", cw_exe_path(exe), go_version ? go_version : "");
+		return 0;
+	}
 	_cleanup_(cw_pcln_freep) struct cw_pcln *pcln = NULL;
 	int r = cw_pcln_open(exe, &pcln);
 	if (r < 0) {
@@ -314,8 +305,27 @@ static int analyze_go(struct cw_core *core, const struct cw_exe *exe, struct cw_
 		.pcln = pcln,
 		.arch = cw_core_arch(core),
 		.load_bias = bias,
-		.go_minor = go_minor,
+		.go_minor = version.minor,
+		.version = version,
 	};
+	bool approx = false;
+	ctx.layout = cw_go_layout_for_version(&version, &approx);
+	if (ctx.layout && approx)
+		cw_analysis_warn(a, "no runtime layout for %s: using %s's", go_version, ctx.layout->probe_version);
+	/* the binary's own DWARF, where it has one, wins over the table */
+	struct cw_go_layout dwarf_layout;
+	if (ctx.layout && cw_exe_has_dwarf(exe)) {
+		dwarf_layout = *ctx.layout;
+		size_t nfound = 0, nchanged = 0;
+		r = cw_go_layout_apply_dwarf(cw_exe_dwarf(exe), &dwarf_layout, &nfound, &nchanged);
+		if (r == 0 && nchanged > 0)
+			cw_analysis_warn(a, "runtime layout of %s: %zu fields differ from the table made with %s: "
+					 "using the binary's DWARF", go_version, nchanged, ctx.layout->probe_version);
+		if (r == 0)
+			ctx.layout = &dwarf_layout;
+		else if (r != -ENOENT)
+			cw_analysis_warn(a, "%s: runtime layout not read from DWARF: %s", cw_exe_path(exe), strerror(-r));
+	}
 	progress(o, "goroutines");
 	r = cw_go_collect_goroutines(&ctx, a);
 	if (r < 0)
@@ -397,7 +407,7 @@ int cw_analyze_files(const char *exe_path, const char *core_path, const struct c
 			r = fill_go_info(bi, a);
 			if (r < 0)
 				return fail(err, errlen, r, "out of memory");
-			r = analyze_go(core, exe, mem, bias, cw_go_minor_from_version(bi->go_version), o, a);
+			r = analyze_go(core, exe, mem, bias, bi->go_version, o, a);
 			if (r < 0)
 				return fail(err, errlen, r, "%s: %s", core_path, strerror(-r));
 		} else if (r != -ENOENT) {

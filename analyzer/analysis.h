@@ -51,7 +51,5 @@ int cw_fingerprint(const struct cw_analysis *a, char out_hex[65]);
 /* Helpers shared by the analyzer's parts. */
 /* "SIGSEGV" for 11 (malloc'd). */
 char *cw_signal_name(int signo);
-/* "go1.22.3" -> 22, "devel go1.27-abc" -> 27, 0 when unknown. */
-int cw_go_minor_from_version(const char *version);
 
 #endif

@@ -10,6 +10,8 @@
 #include "analyzer/core_file.h"
 #include "analyzer/exe.h"
 #include "analyzer/go_pclntab.h"
+#include "analyzer/go_quirks.h"
+#include "analyzer/go_version.h"
 #include "analyzer/memory.h"
 #include "analyzer/model.h"
 
@@ -22,9 +24,17 @@ struct cw_go_ctx {
 	struct cw_pcln *pcln;
 	const struct cw_arch *arch;
 	uint64_t load_bias;                  /* runtime pc = link pc + load_bias */
-	int go_minor;                        /* 18 .. 26 from the build info ("go1.22.3" -> 22) */
+	int go_minor;                        /* 18 .. 26: version.minor */
+	struct cw_go_version version;        /* the exact release from the build info ("go1.22.3") */
 	const struct cw_go_layout *layout;   /* struct offsets for this release */
 };
+
+/* The quirk (go_quirks.h) holds for the binary's release. */
+static inline bool cw_go_ctx_quirk(const struct cw_go_ctx *ctx, enum cw_go_quirk q)
+{
+	struct cw_go_version v = cw_go_version_or_minor(&ctx->version, ctx->go_minor);
+	return cw_go_quirk(&v, q);
+}
 
 /* go_runtime.c / go_unwind.c: every goroutine (status, wait reason and
  * minutes, locked, thread, frames, created-by), the Go view of every thread

@@ -347,7 +347,7 @@ int cw_go_fatal_message(struct cw_go_ctx *ctx, const struct cw_analysis *a, char
 		r = 0;
 	if (r != 0)
 		return found_thrower ? -EBADMSG : -ENOENT;
-	char *s = cw_go_printed_string(raw, strlen(raw), ctx->go_minor);
+	char *s = cw_go_printed_string(raw, strlen(raw), cw_go_ctx_quirk(ctx, CW_GO_QUIRK_PRINT_INDENTED));
 	if (!s)
 		return -ENOMEM;
 	*out = s;

@@ -3,8 +3,6 @@
 #include "analyzer/go_layout.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* go_layout_tables.c */
@@ -33,49 +31,72 @@ const struct cw_go_layout *cw_go_layout_at(size_t i)
 	return i < cw_go_layout_ntables ? cw_go_layout_tables[i] : NULL;
 }
 
-const struct cw_go_layout *cw_go_layout_exact(int go_minor)
+/* The table's first release; tables whose `since` does not parse (never
+ * for generated ones) sort as the minor's .0. */
+static struct cw_go_version table_since(const struct cw_go_layout *l)
 {
-	for (size_t i = 0; i < cw_go_layout_ntables; i++)
-		if (cw_go_layout_tables[i]->go_minor == go_minor)
-			return cw_go_layout_tables[i];
-	return NULL;
+	struct cw_go_version v;
+	if (cw_go_version_parse(l->since, &v) < 0)
+		v = (struct cw_go_version){ .major = 1, .minor = l->go_minor, .stage = CW_GO_RELEASE };
+	return v;
 }
 
-const struct cw_go_layout *cw_go_layout_for(int go_minor, bool *approx)
+/* a's first release is older than b's */
+static bool since_before(const struct cw_go_layout *a, const struct cw_go_layout *b)
 {
-	const struct cw_go_layout *newest = NULL;
+	struct cw_go_version va = table_since(a), vb = table_since(b);
+	return cw_go_version_cmp(&va, &vb) < 0;
+}
+
+const struct cw_go_layout *cw_go_layout_for_version(const struct cw_go_version *v, bool *approx)
+{
+	const struct cw_go_layout *best = NULL, *first = NULL, *newest = NULL;
 
 	if (approx)
 		*approx = false;
-	const struct cw_go_layout *l = cw_go_layout_exact(go_minor);
-	if (l)
-		return l;
-	for (size_t i = 0; i < cw_go_layout_ntables; i++)
-		if (!newest || cw_go_layout_tables[i]->go_minor > newest->go_minor)
-			newest = cw_go_layout_tables[i];
-	if (!newest || go_minor < newest->go_minor)
+	if (!v || v->major != 1)
+		return NULL;
+	for (size_t i = 0; i < cw_go_layout_ntables; i++) {
+		const struct cw_go_layout *l = cw_go_layout_tables[i];
+		if (!newest || since_before(newest, l))
+			newest = l;
+		if (l->go_minor != v->minor)
+			continue;
+		if (!first || since_before(l, first))
+			first = l;
+		struct cw_go_version since = table_since(l);
+		if (cw_go_version_cmp(&since, v) <= 0 && (!best || since_before(best, l)))
+			best = l;
+	}
+	if (best)
+		return best;
+	if (first)
+		return first;  /* a prerelease or devel build of a known minor */
+	if (!newest || v->minor < newest->go_minor)
 		return NULL;
 	if (approx)
 		*approx = true;
 	return newest;
 }
 
-int cw_go_parse_minor(const char *version, int *minor)
+const struct cw_go_layout *cw_go_layout_exact(int go_minor)
 {
-	if (!version)
+	struct cw_go_version v = { .major = 1, .minor = go_minor, .patch = 9999, .stage = CW_GO_RELEASE };
+	const struct cw_go_layout *l = cw_go_layout_for_version(&v, NULL);
+	return l && l->go_minor == go_minor ? l : NULL;
+}
+
+const struct cw_go_layout *cw_go_layout_for(int go_minor, bool *approx)
+{
+	struct cw_go_version v = { .major = 1, .minor = go_minor, .patch = 9999, .stage = CW_GO_RELEASE };
+	return cw_go_layout_for_version(&v, approx);
+}
+
+int cw_go_layout_set(struct cw_go_layout *l, enum cw_go_field_id id, struct cw_go_field f)
+{
+	if (!l || (unsigned)id >= CW_GOF_COUNT)
 		return -EINVAL;
-	const char *p = strstr(version, "go1.");
-	if (!p)
-		return -EINVAL;
-	p += 4;
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	long v = 0;
-	for (int i = 0; i < 4 && *p >= '0' && *p <= '9'; i++, p++)
-		v = v * 10 + (*p - '0');
-	if (*p >= '0' && *p <= '9')
-		return -EINVAL;
-	*minor = (int)v;
+	memcpy((char *)l + field_descs[id].offset, &f, sizeof(f));
 	return 0;
 }
 

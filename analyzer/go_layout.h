@@ -1,7 +1,11 @@
-/* Offsets and sizes of the Go runtime's structures, one table per minor
- * release (1.18 .. 1.26), generated from the DWARF of a probe binary built
- * by each release (scripts/gen-go-layout.sh, tests/go/layoutgen/) and
- * committed in go_layout_tables.c, so that stripped binaries work.
+/* Offsets and sizes of the Go runtime's structures, one table per range of
+ * releases with the same layout (scripts/go-toolchain.sh --layouts: a minor
+ * has more than one when a patch release changed a struct, as 1.23.12 and
+ * 1.24.6 did to runtime.m), generated from the DWARF of a probe binary
+ * built by a release of the range (scripts/gen-go-layout.sh,
+ * tests/go/layoutgen/) and committed in go_layout_tables.c, so that
+ * stripped binaries work. A binary's table is chosen by its exact release
+ * (runtime.buildVersion), never by its minor alone: docs/go-releases.md.
  *
  * Every entry names its Go struct and field exactly (alternatives separated
  * by '|': the first name that exists in that release wins). A field that
@@ -16,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "analyzer/go_version.h"
 
 #define CW_GO_LAYOUT_FIELDS(X) \
 	X(g_stack_lo, "runtime.g", "stack.lo") \
@@ -154,20 +160,45 @@
 	X(p_m, "runtime.p", "m") \
 	X(md_pc_header, "runtime.moduledata", "pcHeader") \
 	X(md_funcnametab, "runtime.moduledata", "funcnametab") \
+	X(md_cutab, "runtime.moduledata", "cutab") \
+	X(md_filetab, "runtime.moduledata", "filetab") \
+	X(md_pctab, "runtime.moduledata", "pctab") \
 	X(md_pclntable, "runtime.moduledata", "pclntable") \
 	X(md_ftab, "runtime.moduledata", "ftab") \
+	X(md_findfunctab, "runtime.moduledata", "findfunctab") \
 	X(md_minpc, "runtime.moduledata", "minpc") \
 	X(md_maxpc, "runtime.moduledata", "maxpc") \
 	X(md_text, "runtime.moduledata", "text") \
 	X(md_etext, "runtime.moduledata", "etext") \
+	X(md_noptrdata, "runtime.moduledata", "noptrdata") \
+	X(md_enoptrdata, "runtime.moduledata", "enoptrdata") \
+	X(md_data, "runtime.moduledata", "data") \
+	X(md_edata, "runtime.moduledata", "edata") \
+	X(md_bss, "runtime.moduledata", "bss") \
+	X(md_ebss, "runtime.moduledata", "ebss") \
+	X(md_noptrbss, "runtime.moduledata", "noptrbss") \
+	X(md_enoptrbss, "runtime.moduledata", "enoptrbss") \
+	X(md_covctrs, "runtime.moduledata", "covctrs") \
+	X(md_ecovctrs, "runtime.moduledata", "ecovctrs") \
+	X(md_end, "runtime.moduledata", "end") \
+	X(md_gcdata, "runtime.moduledata", "gcdata") \
+	X(md_gcbss, "runtime.moduledata", "gcbss") \
 	X(md_types, "runtime.moduledata", "types") \
 	X(md_etypes, "runtime.moduledata", "etypes") \
 	X(md_rodata, "runtime.moduledata", "rodata") \
 	X(md_gofunc, "runtime.moduledata", "gofunc") \
+	X(md_epclntab, "runtime.moduledata", "epclntab") \
 	X(md_textsectmap, "runtime.moduledata", "textsectmap") \
 	X(md_typelinks, "runtime.moduledata", "typelinks") \
 	X(md_itablinks, "runtime.moduledata", "itablinks") \
+	X(md_ptab, "runtime.moduledata", "ptab") \
+	X(md_pluginpath, "runtime.moduledata", "pluginpath") \
+	X(md_pkghashes, "runtime.moduledata", "pkghashes") \
+	X(md_inittasks, "runtime.moduledata", "inittasks") \
 	X(md_modulename, "runtime.moduledata", "modulename") \
+	X(md_modulehashes, "runtime.moduledata", "modulehashes") \
+	X(md_hasmain, "runtime.moduledata", "hasmain") \
+	X(md_bad, "runtime.moduledata", "bad") \
 	X(md_next, "runtime.moduledata", "next") \
 	X(md_sizeof, "runtime.moduledata", "sizeof") \
 	X(memstats_last_gc_nanotime, "runtime.mstats", "last_gc_nanotime") \
@@ -207,7 +238,8 @@ struct cw_go_field {
 
 struct cw_go_layout {
 	int go_minor;                 /* 18 .. 26 */
-	const char *probe_version;    /* the release the table was generated with, "go1.22.12" */
+	const char *since;            /* the first release the table holds for, "go1.24.6" */
+	const char *probe_version;    /* the release the table was generated with, "go1.24.13" */
 #define CW_GO_LAYOUT_MEMBER(name, st, fld) struct cw_go_field name;
 	CW_GO_LAYOUT_FIELDS(CW_GO_LAYOUT_MEMBER)
 #undef CW_GO_LAYOUT_MEMBER
@@ -222,18 +254,30 @@ enum cw_go_field_id {
 
 static inline bool cw_go_has(struct cw_go_field f) { return f.off >= 0 && f.size >= 0; }
 
-/* The table of a minor release (go_minor 18 .. 26), NULL when there is none. */
+/* The table of a release: of its minor, the one with the newest `since` not
+ * after it (a prerelease or devel build of a minor takes the minor's first
+ * table); for a minor newer than the newest table, the newest one
+ * (*approx = true); NULL below 1.18 or for no version. */
+const struct cw_go_layout *cw_go_layout_for_version(const struct cw_go_version *v, bool *approx);
+/* The table of the newest release of a minor (go_minor 18 .. 26), NULL when
+ * there is none (tests and fuzzers that name a minor, not a release). */
 const struct cw_go_layout *cw_go_layout_exact(int go_minor);
-/* The table to use for a release: exact when known; for a newer release than
- * the newest table, the newest one (*approx = true); NULL below 1.18. */
+/* cw_go_layout_exact, or for a newer minor than the newest table the newest
+ * one (*approx = true); NULL below 1.18. */
 const struct cw_go_layout *cw_go_layout_for(int go_minor, bool *approx);
-/* Parses "go1.22.3", "go1.26rc1", "devel go1.27-abc" into the minor (22):
- * 0 or -EINVAL. */
-int cw_go_parse_minor(const char *version, int *minor);
 /* Field by id: the entry, and its Go struct and field names as written in
  * CW_GO_LAYOUT_FIELDS. -EINVAL for a bad id. */
 int cw_go_layout_field(const struct cw_go_layout *l, enum cw_go_field_id id,
 		       struct cw_go_field *out, const char **go_struct, const char **go_field);
+/* Sets a field by id: 0 or -EINVAL. */
+int cw_go_layout_set(struct cw_go_layout *l, enum cw_go_field_id id, struct cw_go_field f);
+/* go_layout_dwarf.c: overrides the fields of *l (a copy of the table of the
+ * binary's release) with what the binary's DWARF (a libdw Dwarf *, see
+ * cw_exe_dwarf) says, resolved as scripts/gen-go-layout.sh does; structs
+ * the DWARF lacks keep the table's values. *nfound: fields present in the
+ * DWARF; *nchanged: fields that differed from the table. 0, -ENOENT (none of
+ * the structs in the DWARF), -E2BIG (implausibly many DIEs), -EINVAL. */
+int cw_go_layout_apply_dwarf(void *dwarf, struct cw_go_layout *l, size_t *nfound, size_t *nchanged);
 /* All generated tables, oldest first. */
 size_t cw_go_layout_count(void);
 const struct cw_go_layout *cw_go_layout_at(size_t i);

@@ -1,84 +1,16 @@
-/* runtime.moduledata: per-release layout (runtime/symtab.go 1.18 .. 1.26),
- * locating runtime.firstmoduledata in the executable, and reading it from
- * the process. Field order, per release:
- *   pcHeader, funcnametab, cutab, filetab, pctab, pclntable, ftab (slices),
- *   findfunctab, minpc, maxpc, text .. enoptrbss, covctrs/ecovctrs (1.20+),
- *   end, gcdata, gcbss, types, etypes, rodata, gofunc, epclntab (1.26+),
- *   textsectmap, typelinks, itablinks, ptab (slices), pluginpath (string),
- *   pkghashes, inittasks (1.21+), modulename, modulehashes, hasmain,
- *   bad (here from 1.23), gcdatamask, gcbssmask (bitvector), typemap,
- *   bad (here before 1.23), next. */
+/* runtime.moduledata: locating runtime.firstmoduledata in the executable,
+ * and reading it from the process with the field offsets of the binary's
+ * release from the generated layout tables (go_layout.h md_*, read from the
+ * DWARF of each release: runtime/symtab.go). */
 #include "config.h"
 
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
 
+#include "analyzer/go_layout.h"
 #include "analyzer/go_moduledata.h"
 #include "analyzer/go_pclntab_internal.h"
-
-enum md_kind { K_PTR, K_SLICE, K_STRING, K_BYTE, K_BITVEC };
-
-struct md_field {
-	enum cw_go_md_field id;
-	enum md_kind kind;
-	int min_minor, max_minor;   /* releases that have the field here */
-};
-
-#define ALL 18, 99
-static const struct md_field md_fields[] = {
-	{ CW_MD_PCHEADER, K_PTR, ALL }, { CW_MD_FUNCNAMETAB, K_SLICE, ALL }, { CW_MD_CUTAB, K_SLICE, ALL },
-	{ CW_MD_FILETAB, K_SLICE, ALL }, { CW_MD_PCTAB, K_SLICE, ALL }, { CW_MD_PCLNTABLE, K_SLICE, ALL },
-	{ CW_MD_FTAB, K_SLICE, ALL }, { CW_MD_FINDFUNCTAB, K_PTR, ALL }, { CW_MD_MINPC, K_PTR, ALL },
-	{ CW_MD_MAXPC, K_PTR, ALL }, { CW_MD_TEXT, K_PTR, ALL }, { CW_MD_ETEXT, K_PTR, ALL },
-	{ CW_MD_NOPTRDATA, K_PTR, ALL }, { CW_MD_ENOPTRDATA, K_PTR, ALL }, { CW_MD_DATA, K_PTR, ALL },
-	{ CW_MD_EDATA, K_PTR, ALL }, { CW_MD_BSS, K_PTR, ALL }, { CW_MD_EBSS, K_PTR, ALL },
-	{ CW_MD_NOPTRBSS, K_PTR, ALL }, { CW_MD_ENOPTRBSS, K_PTR, ALL },
-	{ CW_MD_COVCTRS, K_PTR, 20, 99 }, { CW_MD_ECOVCTRS, K_PTR, 20, 99 },
-	{ CW_MD_END, K_PTR, ALL }, { CW_MD_GCDATA, K_PTR, ALL }, { CW_MD_GCBSS, K_PTR, ALL },
-	{ CW_MD_TYPES, K_PTR, ALL }, { CW_MD_ETYPES, K_PTR, ALL }, { CW_MD_RODATA, K_PTR, ALL },
-	{ CW_MD_GOFUNC, K_PTR, ALL }, { CW_MD_EPCLNTAB, K_PTR, 26, 99 },
-	{ CW_MD_TEXTSECTMAP, K_SLICE, ALL }, { CW_MD_TYPELINKS, K_SLICE, ALL },
-	{ CW_MD_ITABLINKS, K_SLICE, ALL }, { CW_MD_PTAB, K_SLICE, ALL },
-	{ CW_MD_PLUGINPATH, K_STRING, ALL }, { CW_MD_PKGHASHES, K_SLICE, ALL },
-	{ CW_MD_INITTASKS, K_SLICE, 21, 99 }, { CW_MD_MODULENAME, K_STRING, ALL },
-	{ CW_MD_MODULEHASHES, K_SLICE, ALL }, { CW_MD_HASMAIN, K_BYTE, ALL },
-	{ CW_MD_BAD, K_BYTE, 23, 99 }, { CW_MD_GCDATAMASK, K_BITVEC, ALL },
-	{ CW_MD_GCBSSMASK, K_BITVEC, ALL }, { CW_MD_TYPEMAP, K_PTR, ALL },
-	{ CW_MD_BAD, K_BYTE, 18, 22 }, { CW_MD_NEXT, K_PTR, ALL },
-};
-
-/* Newest release whose layout is known; later ones are read like it. */
-#define MD_NEWEST_MINOR 26
-
-int cw_go_moduledata_layout(int go_minor, unsigned ptr_size, struct cw_go_md_layout *out)
-{
-	if (go_minor < 18 || (ptr_size != 4 && ptr_size != 8))
-		return -ENOTSUP;
-	if (go_minor > MD_NEWEST_MINOR)
-		go_minor = MD_NEWEST_MINOR;
-	for (size_t i = 0; i < CW_MD_NFIELDS; i++)
-		out->off[i] = UINT32_MAX;
-	uint32_t off = 0;
-	for (size_t i = 0; i < sizeof(md_fields) / sizeof(md_fields[0]); i++) {
-		const struct md_field *f = &md_fields[i];
-		if (go_minor < f->min_minor || go_minor > f->max_minor)
-			continue;
-		uint32_t size, align = ptr_size;
-		switch (f->kind) {
-		case K_PTR: size = ptr_size; break;
-		case K_SLICE: size = 3 * ptr_size; break;
-		case K_STRING: size = 2 * ptr_size; break;
-		case K_BITVEC: size = 2 * ptr_size; break;   /* {n int32; bytedata *uint8} */
-		default: size = 1; align = 1; break;
-		}
-		off = (off + align - 1) / align * align;
-		out->off[f->id] = off;
-		off += size;
-	}
-	out->size = (off + ptr_size - 1) / ptr_size * ptr_size;
-	return 0;
-}
 
 /* --- the executable side ------------------------------------------------ */
 
@@ -253,43 +185,56 @@ static int rd_slice(struct cw_mem *mem, uint64_t base, uint32_t off, unsigned ps
 	return r;
 }
 
-int cw_go_moduledata_read_at(struct cw_mem *mem, uint64_t addr, unsigned ps, int go_minor,
+/* A pointer field at f (absent in this release: 0). */
+static int rd_field(struct cw_mem *mem, uint64_t base, struct cw_go_field f, uint64_t *out)
+{
+	*out = 0;
+	return cw_go_has(f) ? rd_word(mem, base, (uint32_t)f.off, 8, out) : 0;
+}
+
+static int rd_slice_field(struct cw_mem *mem, uint64_t base, struct cw_go_field f, struct cw_go_slice *out)
+{
+	memset(out, 0, sizeof(*out));
+	return cw_go_has(f) ? rd_slice(mem, base, (uint32_t)f.off, 8, out) : 0;
+}
+
+int cw_go_moduledata_read_at(struct cw_mem *mem, uint64_t addr, const struct cw_go_layout *l,
 			     struct cw_go_moduledata *out)
 {
-	struct cw_go_md_layout l;
-	int r = cw_go_moduledata_layout(go_minor, ps, &l);
-	if (r < 0)
-		return r;
+	if (!l || !cw_go_has(l->md_pc_header) || !cw_go_has(l->md_next) || !cw_go_has(l->md_hasmain))
+		return -ENOTSUP;
 	struct cw_go_moduledata m = { .addr = addr };
-	struct { uint32_t f; uint64_t *dst; } words[] = {
-		{ CW_MD_PCHEADER, &m.pcheader }, { CW_MD_FINDFUNCTAB, &m.findfunctab },
-		{ CW_MD_MINPC, &m.minpc }, { CW_MD_MAXPC, &m.maxpc }, { CW_MD_TEXT, &m.text },
-		{ CW_MD_ETEXT, &m.etext }, { CW_MD_NOPTRDATA, &m.noptrdata }, { CW_MD_ENOPTRDATA, &m.enoptrdata },
-		{ CW_MD_DATA, &m.data }, { CW_MD_EDATA, &m.edata }, { CW_MD_BSS, &m.bss }, { CW_MD_EBSS, &m.ebss },
-		{ CW_MD_NOPTRBSS, &m.noptrbss }, { CW_MD_ENOPTRBSS, &m.enoptrbss }, { CW_MD_COVCTRS, &m.covctrs },
-		{ CW_MD_ECOVCTRS, &m.ecovctrs }, { CW_MD_END, &m.end }, { CW_MD_GCDATA, &m.gcdata },
-		{ CW_MD_GCBSS, &m.gcbss }, { CW_MD_TYPES, &m.types }, { CW_MD_ETYPES, &m.etypes },
-		{ CW_MD_RODATA, &m.rodata }, { CW_MD_GOFUNC, &m.gofunc }, { CW_MD_EPCLNTAB, &m.epclntab },
-		{ CW_MD_PLUGINPATH, &m.pluginpath_ptr }, { CW_MD_MODULENAME, &m.modulename_ptr },
-		{ CW_MD_NEXT, &m.next },
+	struct { struct cw_go_field f; uint64_t *dst; } words[] = {
+		{ l->md_pc_header, &m.pcheader }, { l->md_findfunctab, &m.findfunctab },
+		{ l->md_minpc, &m.minpc }, { l->md_maxpc, &m.maxpc }, { l->md_text, &m.text },
+		{ l->md_etext, &m.etext }, { l->md_noptrdata, &m.noptrdata }, { l->md_enoptrdata, &m.enoptrdata },
+		{ l->md_data, &m.data }, { l->md_edata, &m.edata }, { l->md_bss, &m.bss }, { l->md_ebss, &m.ebss },
+		{ l->md_noptrbss, &m.noptrbss }, { l->md_enoptrbss, &m.enoptrbss }, { l->md_covctrs, &m.covctrs },
+		{ l->md_ecovctrs, &m.ecovctrs }, { l->md_end, &m.end }, { l->md_gcdata, &m.gcdata },
+		{ l->md_gcbss, &m.gcbss }, { l->md_types, &m.types }, { l->md_etypes, &m.etypes },
+		{ l->md_rodata, &m.rodata }, { l->md_gofunc, &m.gofunc }, { l->md_epclntab, &m.epclntab },
+		{ l->md_pluginpath, &m.pluginpath_ptr }, { l->md_modulename, &m.modulename_ptr },
+		{ l->md_next, &m.next },
 	};
+	int r = 0;
 	for (size_t i = 0; r == 0 && i < sizeof(words) / sizeof(words[0]); i++)
-		r = rd_word(mem, addr, l.off[words[i].f], ps, words[i].dst);
-	struct { uint32_t f; struct cw_go_slice *dst; } slices[] = {
-		{ CW_MD_FUNCNAMETAB, &m.funcnametab }, { CW_MD_CUTAB, &m.cutab }, { CW_MD_FILETAB, &m.filetab },
-		{ CW_MD_PCTAB, &m.pctab }, { CW_MD_PCLNTABLE, &m.pclntable }, { CW_MD_FTAB, &m.ftab },
-		{ CW_MD_TEXTSECTMAP, &m.textsectmap }, { CW_MD_TYPELINKS, &m.typelinks },
-		{ CW_MD_ITABLINKS, &m.itablinks }, { CW_MD_PTAB, &m.ptab }, { CW_MD_PKGHASHES, &m.pkghashes },
-		{ CW_MD_INITTASKS, &m.inittasks }, { CW_MD_MODULEHASHES, &m.modulehashes },
+		r = rd_field(mem, addr, words[i].f, words[i].dst);
+	struct { struct cw_go_field f; struct cw_go_slice *dst; } slices[] = {
+		{ l->md_funcnametab, &m.funcnametab }, { l->md_cutab, &m.cutab }, { l->md_filetab, &m.filetab },
+		{ l->md_pctab, &m.pctab }, { l->md_pclntable, &m.pclntable }, { l->md_ftab, &m.ftab },
+		{ l->md_textsectmap, &m.textsectmap }, { l->md_typelinks, &m.typelinks },
+		{ l->md_itablinks, &m.itablinks }, { l->md_ptab, &m.ptab }, { l->md_pkghashes, &m.pkghashes },
+		{ l->md_inittasks, &m.inittasks }, { l->md_modulehashes, &m.modulehashes },
 	};
 	for (size_t i = 0; r == 0 && i < sizeof(slices) / sizeof(slices[0]); i++)
-		r = rd_slice(mem, addr, l.off[slices[i].f], ps, slices[i].dst);
+		r = rd_slice_field(mem, addr, slices[i].f, slices[i].dst);
+	/* strings: {ptr, len} */
+	if (r == 0 && cw_go_has(l->md_pluginpath))
+		r = rd_word(mem, addr, (uint32_t)l->md_pluginpath.off + 8, 8, &m.pluginpath_len);
+	if (r == 0 && cw_go_has(l->md_modulename))
+		r = rd_word(mem, addr, (uint32_t)l->md_modulename.off + 8, 8, &m.modulename_len);
 	if (r == 0)
-		r = rd_word(mem, addr, l.off[CW_MD_PLUGINPATH] + ps, ps, &m.pluginpath_len);
-	if (r == 0)
-		r = rd_word(mem, addr, l.off[CW_MD_MODULENAME] + ps, ps, &m.modulename_len);
-	if (r == 0)
-		r = cw_mem_u8(mem, addr + l.off[CW_MD_HASMAIN], &m.hasmain);
+		r = cw_mem_u8(mem, addr + (uint32_t)l->md_hasmain.off, &m.hasmain);
 	if (r < 0)
 		return -EFAULT;
 	/* sanity: slices are len <= cap, text ranges ordered */
@@ -301,12 +246,14 @@ int cw_go_moduledata_read_at(struct cw_mem *mem, uint64_t addr, unsigned ps, int
 }
 
 int cw_go_moduledata_read(struct cw_mem *mem, const struct cw_pcln *p, uint64_t load_bias,
-			  int go_minor, struct cw_go_moduledata *out)
+			  const struct cw_go_layout *l, struct cw_go_moduledata *out)
 {
 	if (!p->md_addr)
 		return -ENOENT;
+	if (p->ptr_size != 8)
+		return -ENOTSUP;   /* the layout tables are of 64-bit releases */
 	struct cw_go_moduledata m;
-	int r = cw_go_moduledata_read_at(mem, p->md_addr + load_bias, p->ptr_size, go_minor, &m);
+	int r = cw_go_moduledata_read_at(mem, p->md_addr + load_bias, l, &m);
 	if (r < 0)
 		return r;
 	if ((p->addr && m.pcheader != p->addr + load_bias) || m.ftab.len != p->nfunc + 1)

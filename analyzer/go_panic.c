@@ -26,11 +26,12 @@ int cw_go_types_init(struct cw_go_ctx *ctx, struct cw_go_types *t)
 	memset(t, 0, sizeof(*t));
 	t->mem = ctx->mem;
 	t->go_minor = ctx->go_minor;
+	t->version = ctx->version;
 	t->layout = ctx->layout ? ctx->layout : cw_go_layout_for(ctx->go_minor, NULL);
 	if (!t->layout)
 		return -ENOTSUP;
 	struct cw_go_moduledata md;
-	int r = cw_go_moduledata_read(ctx->mem, ctx->pcln, ctx->load_bias, ctx->go_minor, &md);
+	int r = cw_go_moduledata_read(ctx->mem, ctx->pcln, ctx->load_bias, t->layout, &md);
 	if (r < 0)
 		return r;
 	if (md.etypes <= md.types)
@@ -194,7 +195,7 @@ static int emit_panic(struct cw_analysis *a, const struct cw_go_types *types, co
 	a->panics = np;
 	struct cw_panic *p = &a->panics[a->npanics++];
 	memset(p, 0, sizeof(*p));
-	p->message = cw_go_unindented_string(msg, types->go_minor);
+	p->message = cw_go_unindented_string(msg, cw_go_types_quirk(types, CW_GO_QUIRK_PRINT_INDENTED));
 	if (!p->message) {
 		a->npanics--;
 		return -ENOMEM;
@@ -203,7 +204,7 @@ static int emit_panic(struct cw_analysis *a, const struct cw_go_types *types, co
 	p->type = CW_TAKE_PTR(type);
 	p->recovered = rec->recovered;
 	/* the mark: 1.25 prints it for every repanicked record, 1.26 for recovered ones */
-	p->repanicked = rec->repanicked && (types->go_minor == 25 || rec->recovered);
+	p->repanicked = rec->repanicked && (cw_go_types_quirk(types, CW_GO_QUIRK_REPANICKED_MARK_ALL) || rec->recovered);
 	p->goexit = rec->goexit;
 	return 0;
 }
@@ -264,7 +265,7 @@ static int collect_chain(struct cw_go_ctx *ctx, const struct cw_go_layout *l, st
 		const struct panic_rec *rec = &recs[i];
 		if (rec->goexit)
 			continue;
-		if (i + 1 < n && recs[i + 1].repanicked && ctx->go_minor >= 25)
+		if (i + 1 < n && recs[i + 1].repanicked && cw_go_ctx_quirk(ctx, CW_GO_QUIRK_REPANICKED_MARK))
 			continue;
 		const char *caller = caller_of_panic_frame(g, gopanic_index[i]);
 		bool last = false;
@@ -300,7 +301,7 @@ int cw_go_collect_panics(struct cw_go_ctx *ctx, struct cw_analysis *a)
 	} else if (fr != -ENOENT) {
 		cw_analysis_warn(a, "fatal error message not recovered: %s", strerror(-fr));
 	}
-	if (!thrower || a->panic_during_panic || (via_fatal && ctx->go_minor >= 26)) {
+	if (!thrower || a->panic_during_panic || (via_fatal && cw_go_ctx_quirk(ctx, CW_GO_QUIRK_FATAL_PRINTS_PANICS))) {
 		int r = collect_chain(ctx, l, a);
 		if (r < 0) {
 			cw_analysis_warn(a, "panic chain unreadable: %s", strerror(-r));

@@ -17,12 +17,13 @@
 
 /* ---- go_panic_value.c: values printed like runtime.printpanicval ---- */
 
-/* The text the runtime of release go_minor prints for a float64 (or, when
- * is32, a float32 widened to float64): "+1.500000e+000" before 1.26,
- * strconv's shortest 'g' form ("1.5") from 1.26. buf of >= 32 bytes. */
-void cw_go_format_float(double v, bool is32, int go_minor, char *buf, size_t len);
+/* The text the runtime prints for a float64 (or, when is32, a float32
+ * widened to float64): "+1.500000e+000", or when shortest (the quirk
+ * CW_GO_QUIRK_FLOAT_SHORTEST, 1.26) strconv's shortest 'g' form ("1.5").
+ * buf of >= 32 bytes. */
+void cw_go_format_float(double v, bool is32, bool shortest, char *buf, size_t len);
 /* "(re+imi)" the same way; buf of >= 72 bytes. */
-void cw_go_format_complex(double re, double im, bool is64, int go_minor, char *buf, size_t len);
+void cw_go_format_complex(double re, double im, bool is64, bool shortest, char *buf, size_t len);
 /* The panic value eface {type_addr, data} as printpanicval prints it
  * (printindented from 1.23: every "\n" followed by "\t"), and the
  * type's name ("string", "main.statusCode", "nil"). Both malloc'd.
@@ -35,12 +36,13 @@ int cw_go_panic_value(const struct cw_go_types *t, uint64_t type_addr, uint64_t 
  * *type_name malloc'd; 0, or a negative errno when the type is unreadable. */
 int cw_go_panic_value_prefix(const struct cw_go_types *t, uint64_t type_addr, char **printed,
 			     char **type_name);
-/* s[0..len) as printindented prints it (go_minor >= 23) or as is: malloc'd. */
-char *cw_go_printed_string(const char *s, size_t len, int go_minor);
-/* The inverse: the text printed by release go_minor without the tab
- * printindented puts after each newline (the value of an errors.Join
- * error: its lines joined by "\n"); malloc'd. */
-char *cw_go_unindented_string(const char *printed, int go_minor);
+/* s[0..len) as printindented prints it (when indented: the quirk
+ * CW_GO_QUIRK_PRINT_INDENTED, 1.23) or as is: malloc'd. */
+char *cw_go_printed_string(const char *s, size_t len, bool indented);
+/* The inverse: the printed text without the tab printindented puts after
+ * each newline when indented (the value of an errors.Join error: its lines
+ * joined by "\n"); malloc'd. */
+char *cw_go_unindented_string(const char *printed, bool indented);
 /* Reads a Go string {ptr, len} of at most CW_GO_MESSAGE_MAX bytes (cut
  * there when longer): malloc'd into *out. */
 int cw_go_read_string(struct cw_mem *mem, uint64_t ptr, uint64_t len, char **out);

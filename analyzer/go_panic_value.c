@@ -150,27 +150,27 @@ static void format_float_shortest(double v, bool is32, char *buf, size_t len)
 	snprintf(buf, len, "%s%s", sign, out);
 }
 
-void cw_go_format_float(double v, bool is32, int go_minor, char *buf, size_t len)
+void cw_go_format_float(double v, bool is32, bool shortest, char *buf, size_t len)
 {
-	if (go_minor >= 26)
+	if (shortest)
 		format_float_shortest(v, is32, buf, len);
 	else
 		format_float_legacy(v, buf, len);
 }
 
-void cw_go_format_complex(double re, double im, bool is64, int go_minor, char *buf, size_t len)
+void cw_go_format_complex(double re, double im, bool is64, bool shortest, char *buf, size_t len)
 {
 	char r[40], i[40];
-	cw_go_format_float(re, is64, go_minor, r, sizeof(r));
-	cw_go_format_float(im, is64, go_minor, i, sizeof(i));
+	cw_go_format_float(re, is64, shortest, r, sizeof(r));
+	cw_go_format_float(im, is64, shortest, i, sizeof(i));
 	bool signed_im = i[0] == '+' || i[0] == '-';
 	snprintf(buf, len, "(%s%s%si)", r, signed_im ? "" : "+", i);
 }
 
-char *cw_go_printed_string(const char *s, size_t len, int go_minor)
+char *cw_go_printed_string(const char *s, size_t len, bool indented)
 {
 	size_t extra = 0;
-	if (go_minor >= 23)
+	if (indented)
 		for (size_t i = 0; i < len; i++)
 			extra += s[i] == '\n';
 	if (len > SIZE_MAX - extra - 1)
@@ -181,14 +181,14 @@ char *cw_go_printed_string(const char *s, size_t len, int go_minor)
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
 		out[o++] = s[i];
-		if (go_minor >= 23 && s[i] == '\n')
+		if (indented && s[i] == '\n')
 			out[o++] = '\t';
 	}
 	out[o] = '\0';
 	return out;
 }
 
-char *cw_go_unindented_string(const char *printed, int go_minor)
+char *cw_go_unindented_string(const char *printed, bool indented)
 {
 	size_t n = strlen(printed);
 	char *out = malloc(n + 1);
@@ -197,7 +197,7 @@ char *cw_go_unindented_string(const char *printed, int go_minor)
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		out[o++] = printed[i];
-		if (go_minor >= 23 && printed[i] == '\n' && printed[i + 1] == '\t')
+		if (indented && printed[i] == '\n' && printed[i + 1] == '\t')
 			i++;
 	}
 	out[o] = '\0';
@@ -266,7 +266,7 @@ static int format_basic(const struct cw_go_types *t, uint8_t kind, uint64_t data
 		} else {
 			float f;
 			memcpy(&f, &u32, sizeof(f));
-			cw_go_format_float((double)f, true, t->go_minor, buf, len);
+			cw_go_format_float((double)f, true, cw_go_types_quirk(t, CW_GO_QUIRK_FLOAT_SHORTEST), buf, len);
 		}
 		return 0;
 	case CW_GOKIND_INT:
@@ -282,7 +282,7 @@ static int format_basic(const struct cw_go_types *t, uint8_t kind, uint64_t data
 		} else if (kind == CW_GOKIND_FLOAT64) {
 			double f;
 			memcpy(&f, &u64, sizeof(f));
-			cw_go_format_float(f, false, t->go_minor, buf, len);
+			cw_go_format_float(f, false, cw_go_types_quirk(t, CW_GO_QUIRK_FLOAT_SHORTEST), buf, len);
 		} else {
 			snprintf(buf, len, "%" PRIu64, u64);
 		}
@@ -294,14 +294,14 @@ static int format_basic(const struct cw_go_types *t, uint8_t kind, uint64_t data
 		float re, im;
 		memcpy(&re, &parts[0], sizeof(re));
 		memcpy(&im, &parts[1], sizeof(im));
-		cw_go_format_complex((double)re, (double)im, true, t->go_minor, buf, len);
+		cw_go_format_complex((double)re, (double)im, true, cw_go_types_quirk(t, CW_GO_QUIRK_FLOAT_SHORTEST), buf, len);
 		return 0;
 	}
 	case CW_GOKIND_COMPLEX128: {
 		double parts[2];
 		if (cw_mem_read(m, data, parts, sizeof(parts)) < 0)
 			return -EFAULT;
-		cw_go_format_complex(parts[0], parts[1], false, t->go_minor, buf, len);
+		cw_go_format_complex(parts[0], parts[1], false, cw_go_types_quirk(t, CW_GO_QUIRK_FLOAT_SHORTEST), buf, len);
 		return 0;
 	}
 	default:
@@ -319,7 +319,7 @@ static int read_string_value(const struct cw_go_types *t, uint64_t data, char **
 	int r = cw_go_read_string(t->mem, sp, sl, &raw);
 	if (r < 0)
 		return r;
-	char *s = cw_go_printed_string(raw, strlen(raw), t->go_minor);
+	char *s = cw_go_printed_string(raw, strlen(raw), cw_go_types_quirk(t, CW_GO_QUIRK_PRINT_INDENTED));
 	if (!s)
 		return -ENOMEM;
 	*out = s;
@@ -341,13 +341,13 @@ int cw_go_panic_value_prefix(const struct cw_go_types *t, uint64_t type_addr, ch
 	r = cw_go_type_name(t, type_addr, &name);
 	if (r < 0)
 		return r;
-	uint8_t kind = t->go_minor <= 22 ? ty.kind_raw : ty.kind;
+	uint8_t kind = cw_go_types_quirk(t, CW_GO_QUIRK_KIND_MASKED) ? ty.kind : ty.kind_raw;
 	const char *basic = cw_go_kind_basic_name(kind);
 	bool predeclared = basic && strcmp(basic, name) == 0;
 	/* 1.23+ printanycustomtype: print(typestring, `("`) and then
 	 * printindented(*(*string)(eface.data)); every other print evaluates
 	 * the value with its other arguments, before printing any */
-	if (kind == CW_GOKIND_STRING && !predeclared && t->go_minor >= 23)
+	if (kind == CW_GOKIND_STRING && !predeclared && cw_go_types_quirk(t, CW_GO_QUIRK_PRINT_INDENTED))
 		r = asprintf(printed, "%s(\"", name);
 	else
 		r = (*printed = strdup("")) ? 0 : -1;
@@ -383,7 +383,7 @@ int cw_go_panic_value(const struct cw_go_types *t, uint64_t type_addr, uint64_t 
 		return r;
 	/* printanycustomtype switches on Kind_ as stored up to 1.22, on
 	 * Kind() (flag bits masked) after */
-	uint8_t kind = t->go_minor <= 22 ? ty.kind_raw : ty.kind;
+	uint8_t kind = cw_go_types_quirk(t, CW_GO_QUIRK_KIND_MASKED) ? ty.kind : ty.kind_raw;
 	const char *basic = cw_go_kind_basic_name(kind);
 	bool predeclared = basic && strcmp(basic, name) == 0;
 	_cleanup_free_ char *msg = NULL;

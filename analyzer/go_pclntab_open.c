@@ -99,6 +99,17 @@ static int open_scan(const struct cw_exe *exe, struct cw_pcln **out)
 	return best;
 }
 
+/* The offset of a moduledata field in a binary of ptr_size: the generated
+ * table of a 64-bit release scaled, for fields preceded only by pointers
+ * and slices (text, gofunc); -1 when the table lacks it. */
+static int64_t md_word_off(int go_minor, enum cw_go_field_id id, unsigned ptr_size)
+{
+	struct cw_go_field f;
+	if (cw_go_layout_field(cw_go_layout_exact(go_minor), id, &f, NULL, NULL) < 0 || !cw_go_has(f))
+		return -1;
+	return (int64_t)f.off / 8 * ptr_size;
+}
+
 static void find_text_start(const struct cw_exe *exe, struct cw_pcln *p)
 {
 	uint64_t v;
@@ -108,9 +119,9 @@ static void find_text_start(const struct cw_exe *exe, struct cw_pcln *p)
 		p->text_start = v;
 		return;
 	}
-	struct cw_go_md_layout l;
-	if (p->md_addr && cw_go_moduledata_layout(18, p->ptr_size, &l) == 0 &&
-	    cw_go_file_word(exe, p->md_addr + l.off[CW_MD_TEXT], p->ptr_size, &v) == 0 && v) {
+	int64_t off = md_word_off(18, CW_GOF_md_text, p->ptr_size);
+	if (p->md_addr && off >= 0 &&
+	    cw_go_file_word(exe, p->md_addr + (uint64_t)off, p->ptr_size, &v) == 0 && v) {
 		p->text_start = v;   /* text precedes covctrs/epclntab: same offset in every release */
 		return;
 	}
@@ -125,11 +136,10 @@ static void find_gofunc(const struct cw_exe *exe, struct cw_pcln *p)
 	if (exe_symbol(exe, "go:func.*", &addr, NULL) < 0 &&
 	    exe_symbol(exe, "go.func.*", &addr, NULL) < 0 && p->md_addr) {
 		/* gofunc follows covctrs, which 1.20 (magic 0xfffffff1) added */
-		struct cw_go_md_layout l;
 		uint64_t v;
 		int minor = p->magic == CW_PCLN_MAGIC_118 ? 18 : 20;
-		if (cw_go_moduledata_layout(minor, p->ptr_size, &l) == 0 &&
-		    cw_go_file_word(exe, p->md_addr + l.off[CW_MD_GOFUNC], p->ptr_size, &v) == 0)
+		int64_t off = md_word_off(minor, CW_GOF_md_gofunc, p->ptr_size);
+		if (off >= 0 && cw_go_file_word(exe, p->md_addr + (uint64_t)off, p->ptr_size, &v) == 0)
 			addr = v;
 	}
 	struct cw_pcln_view v;

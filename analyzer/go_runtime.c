@@ -184,7 +184,7 @@ static const struct mview *m_by_tid(const struct collect *c, int32_t tid)
 static bool is_dead(const struct collect *c, uint32_t status)
 {
 	uint32_t st = status & ~(uint32_t)CW_G_SCAN;
-	return st == CW_G_DEAD || (c->ctx->go_minor >= 26 && st == CW_G_DEADEXTRA);
+	return st == CW_G_DEAD || (cw_go_ctx_quirk(c->ctx, CW_GO_QUIRK_GDEADEXTRA) && st == CW_G_DEADEXTRA);
 }
 
 static int read_gs(struct collect *c)
@@ -613,7 +613,7 @@ static uint64_t crashed_g(struct collect *c)
 	 * other signal whose handler prints (a fault in cgo C code: SIGSEGV on
 	 * m=3 while goroutine 1 is in runtime.cgocall). It prints the
 	 * goroutine its signal interrupted, else see g0_printed. */
-	if ((c->ctx->go_minor <= 20 || relay_died) && si && si->present && si->signo != SIGQUIT_NUMBER) {
+	if ((cw_go_ctx_quirk(c->ctx, CW_GO_QUIRK_SIGNAL_TAKER_PRINTS) || relay_died) && si && si->present && si->signo != SIGQUIT_NUMBER) {
 		const struct cw_core_thread *pt = NULL;
 		const struct mview *pm = NULL;
 		uint64_t pg = 0;
@@ -808,12 +808,12 @@ int cw_go_collect_goroutines(struct cw_go_ctx *ctx, struct cw_analysis *a)
 		return -EINVAL;
 	if (!ctx->layout) {
 		bool approx = false;
-		ctx->layout = cw_go_layout_for(ctx->go_minor, &approx);
+		ctx->layout = cw_go_layout_for_version(&ctx->version, &approx);
 		if (!ctx->layout)
 			return -ENOTSUP;
 		if (approx)
-			cw_analysis_warn(a, "no runtime layout for go1.%d: using go1.%d's", ctx->go_minor,
-					 ctx->layout->go_minor);
+			cw_analysis_warn(a, "no runtime layout for go1.%d: using %s's", ctx->go_minor,
+					 ctx->layout->probe_version);
 	}
 	CW_CLEANUP(collect_free) struct collect c = {
 		.ctx = ctx,

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "analyzer/go_layout.h"
+#include "analyzer/go_quirks.h"
+#include "analyzer/go_version.h"
 #include "analyzer/memory.h"
 
 /* internal/abi.Kind (the low 5 bits of Kind_) */
@@ -60,7 +62,15 @@ struct cw_go_types {
 	const struct cw_go_layout *layout;
 	uint64_t types, etypes;    /* moduledata.types / etypes (runtime addresses) */
 	int go_minor;
+	struct cw_go_version version;   /* the exact release; major 0: go_minor's newest */
 };
+
+/* The quirk (go_quirks.h) holds for the release of these types. */
+static inline bool cw_go_types_quirk(const struct cw_go_types *t, enum cw_go_quirk q)
+{
+	struct cw_go_version v = cw_go_version_or_minor(&t->version, t->go_minor);
+	return cw_go_quirk(&v, q);
+}
 
 struct cw_go_type {
 	uint64_t addr;

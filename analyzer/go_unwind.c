@@ -335,9 +335,9 @@ static int pframes_push(struct cw_go_unwinder *u, size_t n, const struct pframe 
 /* Calls the runtime injects at a trapped pc: the caller's pc is not a
  * return address. gentraceback (1.18-1.20) knows only sigpanic; the 1.21
  * unwinder adds asyncPreempt and debugCallV2. */
-static bool injected_call(int go_minor, uint8_t funcid)
+static bool injected_call(const struct cw_go_ctx *ctx, uint8_t funcid)
 {
-	if (go_minor <= 20)
+	if (cw_go_ctx_quirk(ctx, CW_GO_QUIRK_GENTRACEBACK))
 		return funcid == CW_FUNCID_SIGPANIC;
 	return funcid == CW_FUNCID_SIGPANIC || funcid == CW_FUNCID_ASYNCPREEMPT ||
 	       funcid == CW_FUNCID_DEBUGCALLV2;
@@ -403,7 +403,7 @@ static int walk(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo,
 			goto out;
 		}
 		struct cache_slot next;
-		trap = injected_call(ctx->go_minor, cur.funcid);
+		trap = injected_call(ctx, cur.funcid);
 		r = lookup(u, lr - bias, trap, &next);
 		if (r < 0)
 			return r;
@@ -472,7 +472,7 @@ int cw_go_unwind(struct cw_go_unwinder *u, uint64_t pc, uint64_t sp, uint64_t lo
 	/* which logical frames the runtime prints */
 	size_t total = 0;
 	size_t head = 0, tail = 0;   /* print [0, head) and [total - tail, total) */
-	if (u->ctx->go_minor <= 20 && max_frames == 0) {
+	if (cw_go_ctx_quirk(u->ctx, CW_GO_QUIRK_GENTRACEBACK) && max_frames == 0) {
 		/* gentraceback: at most 100 physical frames */
 		size_t phys = npf < 100 ? npf : 100;
 		for (size_t i = 0; i < phys; i++)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # gen-go-layout.sh: regenerates analyzer/go_layout_tables.c (runtime struct
 # offsets) and analyzer/go_wait_reasons.c (goroutine status and wait reason
-# strings) for every Go release of the test matrix. For each release it
+# strings) for every runtime layout (scripts/go-toolchain.sh --layouts:
+# one table per range of releases with the same layout). For each it
 # builds tests/go/layoutgen with that toolchain and runs it on itself: the
 # DWARF of the probe gives the offsets and constant values, the release's
 # runtime source gives the strings. Run from anywhere; commit the output.
@@ -11,17 +12,26 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 layout_out=$top/analyzer/go_layout_tables.c
 wait_out=$top/analyzer/go_wait_reasons.c
+tables=""
 minors=""
+last_minor=""
 
-for v in $("$top/scripts/go-toolchain.sh" --list); do
+# One layout table per SINCE=PROBE entry; the status and wait reason strings
+# of a minor come from its newest probe (patch releases only append reasons).
+for ent in $("$top/scripts/go-toolchain.sh" --layouts); do
+	since=${ent%%=*}
+	v=${ent#*=}
 	gobin=$("$top/scripts/go-toolchain.sh" "$v")
 	goroot=$(dirname "$(dirname "$gobin")")
-	minor=$(echo "$v" | cut -d. -f2)
-	(cd "$top/tests/go/layoutgen" && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$gobin" build -o "$tmp/layoutgen-$minor" .)
-	"$tmp/layoutgen-$minor" -header "$top/analyzer/go_layout.h" -minor "$minor" >"$tmp/layout-$minor.c"
-	"$tmp/layoutgen-$minor" -waitreasons -goroot "$goroot" -minor "$minor" >"$tmp/wait-$minor.c"
-	minors="$minors $minor"
-	echo "go1.$minor: $(GOTOOLCHAIN=local "$gobin" version)" >&2
+	minor=$(echo "$since" | cut -d. -f2)
+	name=$(echo "$since" | tr . _)
+	(cd "$top/tests/go/layoutgen" && GOTOOLCHAIN=local GOFLAGS=-mod=mod "$gobin" build -o "$tmp/layoutgen-$name" .)
+	"$tmp/layoutgen-$name" -header "$top/analyzer/go_layout.h" -minor "$minor" -since "go$since" >"$tmp/layout-$name.c"
+	"$tmp/layoutgen-$name" -waitreasons -goroot "$goroot" -minor "$minor" >"$tmp/wait-$minor.c"
+	tables="$tables $name"
+	[ "$minor" = "$last_minor" ] || minors="$minors $minor"
+	last_minor=$minor
+	echo "go$since: $(GOTOOLCHAIN=local "$gobin" version)" >&2
 done
 
 {
@@ -29,9 +39,9 @@ done
 	echo " * built by each Go release of the matrix. Do not edit: regenerate. */"
 	echo "#include \"analyzer/go_layout.h\""
 	echo
-	for m in $minors; do cat "$tmp/layout-$m.c"; echo; done
+	for t in $tables; do cat "$tmp/layout-$t.c"; echo; done
 	echo "const struct cw_go_layout *const cw_go_layout_tables[] = {"
-	for m in $minors; do echo "	&go_layout_1_$m,"; done
+	for t in $tables; do echo "	&go_layout_$t,"; done
 	echo "};"
 	echo "const size_t cw_go_layout_ntables = sizeof(cw_go_layout_tables) / sizeof(cw_go_layout_tables[0]);"
 } >"$layout_out"

@@ -104,9 +104,9 @@ int cw_exe_symbol_at(const struct cw_exe *exe, uint64_t addr, const char **name,
 
 /* ---- moduledata: types and etypes are the words at MEM_BASE + 24, 32 ---- */
 int cw_go_moduledata_read(struct cw_mem *mem, const struct cw_pcln *p, uint64_t load_bias,
-			  int go_minor, struct cw_go_moduledata *out)
+			  const struct cw_go_layout *l, struct cw_go_moduledata *out)
 {
-	(void)p; (void)load_bias; (void)go_minor;
+	(void)p; (void)load_bias; (void)l;
 	if (cur->flags & F_NO_MODULEDATA)
 		return -ENOENT;
 	struct cw_go_moduledata m;

@@ -62,8 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char buf[96];
 		memcpy(&a, data + HDR, 8);
 		memcpy(&b, data + HDR + 8, 8);
-		cw_go_format_float(a, data[7] & 1, minor, buf, sizeof(buf));
-		cw_go_format_complex(a, b, data[7] & 2, minor, buf, sizeof(buf));
+		cw_go_format_float(a, data[7] & 1, data[7] & 4, buf, sizeof(buf));
+		cw_go_format_complex(a, b, data[7] & 2, data[7] & 4, buf, sizeof(buf));
 	}
 	return 0;
 }

@@ -14,7 +14,7 @@ top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 top_builddir=$(cd "$top_builddir" && pwd)
 export top_srcdir top_builddir
-cores=$top_builddir/tests/work/cores
+cores=${CW_TEST_WORK:-$top_builddir/tests/work}/cores
 results=$top_builddir/tests/work/matrix
 crashwatch=$top_builddir/crashwatch
 all_variants="plain stripped pie trimpath cgo"
@@ -36,7 +36,9 @@ list=$(
 			done
 			[ $keep = 1 ] || continue
 		fi
+		rel_variants=" $("$top_srcdir/scripts/go-toolchain.sh" --variants "$rel" | tr '\n' ' ') "
 		for var in ${CW_VARIANTS:-$all_variants}; do
+			[[ " $all_variants " != *" $var "* || "$rel_variants" == *" $var "* ]] || continue
 			bin=$cores/$rel/$var/crasher
 			if [ ! -x "$bin" ]; then
 				echo "$rel $var (build)"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # core-go-matrix.sh: the core, executable and memory readers against every
-# Go release of the matrix (scripts/go-toolchain.sh --list), on
+# Go release of the matrix (scripts/go-toolchain.sh --minors), on
 # tests/go/coreprobe built plain, PIE and stripped (-s -w), each crashed
 # with GOTRACEBACK=crash into a core. For each: the core's threads and
 # signal (SIGABRT), the Go build id (= go tool buildid), the build info
@@ -15,7 +15,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 inspect=$top_builddir/tests/integration/core-inspect
 src=$top_srcdir/tests/go/coreprobe
-versions=${CW_GO_VERSIONS:-$("$top_srcdir/scripts/go-toolchain.sh" --list)}
+versions=${CW_GO_VERSIONS:-$("$top_srcdir/scripts/go-toolchain.sh" --minors)}
 variants="plain pie stripped"
 work=$(mktemp -d "${TMPDIR:-/tmp}/cw-core-matrix.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT

@@ -2,7 +2,7 @@
 # gen-cores.sh: builds tests/go/crasher with every Go release of the test
 # matrix in several variants, runs every crash mode with GOTRACEBACK=crash
 # and keeps, per run,
-#   $top_builddir/tests/work/cores/<release>/<variant>/<mode>/
+#   ${CW_TEST_WORK:-$top_builddir/tests/work}/cores/<release>/<variant>/<mode>/
 #     crasher   the binary (a hard link to <release>/<variant>/crasher)
 #     core      the core dump (sparse)
 #     stderr    the runtime's own traceback (the oracle)
@@ -14,7 +14,9 @@
 # Subsets (space-separated lists):
 #   CW_GO_VERSIONS="1.22.12 1.26"  releases (a prefix of a matrix entry: "1.22")
 #   CW_VARIANTS="plain pie"        plain stripped pie trimpath cgo (default),
-#                                  also pie-stripped (not in the default set)
+#                                  also pie-stripped (not in the default set);
+#                                  a release builds only those of them that
+#                                  `go-toolchain.sh --variants REL` gives it
 #   CW_MODES="panic-string nil-deref"  modes (default: all the binary lists)
 #   CW_JOBS=2                      parallel runs (at most 2)
 # Prints one line per release/variant; exits non-zero when a build fails.
@@ -26,7 +28,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 top_builddir=$(cd "$top_builddir" && pwd)
-work=$top_builddir/tests/work
+# CW_TEST_WORK: a corpus shared by several build directories (scripts/test.sh:
+# the -Werror and the sanitizer pass); it holds only Go builds and cores.
+work=${CW_TEST_WORK:-$top_builddir/tests/work}
 out=$work/cores
 toolchain=$top_srcdir/scripts/go-toolchain.sh
 jobs=${CW_JOBS:-2}
@@ -132,7 +136,11 @@ rc=0
 jobs_file=$(mktemp)
 trap 'rm -f "$jobs_file"' EXIT
 for rel in $releases; do
+	# a release builds the variants the matrix gives it (go-toolchain.sh
+	# --variants) that were asked for
+	rel_variants=" $("$toolchain" --variants "$rel" | tr '\n' ' ') "
 	for var in $variants; do
+		[[ " $all_variants " != *" $var "* || "$rel_variants" == *" $var "* ]] || continue
 		if ! build "$rel" "$var" || ! buildinfo "$rel" "$var"; then
 			rc=1
 			continue

@@ -21,7 +21,7 @@ export CW_MODES=${CW_MODES:-panic-string panic-error panic-named-int panic-struc
 panic-nil-error repanic panic-in-defer goexit-then-panic index nil-deref goroutine-segv divide \
 nil-map type-assert concurrent-map unlock-unlocked deadlock stack-overflow panic-then-fatal \
 panic-join panic-bad-utf8 panic-during-panic}
-cores=$top_builddir/tests/work/cores
+cores=${CW_TEST_WORK:-$top_builddir/tests/work}/cores
 out=$top_builddir/tests/work/panics
 crashwatch=$top_builddir/crashwatch
 mkdir -p "$out"

@@ -13,8 +13,8 @@ top_builddir=${top_builddir:-$top_srcdir}
 check=$top_builddir/tests/integration/gotypes-check
 toolchain=$top_srcdir/scripts/go-toolchain.sh
 src=$top_srcdir/tests/go/typenames
-work=$top_builddir/tests/work/typenames
-releases=${CW_GO_VERSIONS:-$("$toolchain" --list)}
+work=${CW_TEST_WORK:-$top_builddir/tests/work}/typenames
+releases=${CW_GO_VERSIONS:-$("$toolchain" --minors)}
 newest=${releases##* }
 hash=$(cat "$src"/* | sha256sum | cut -c1-16)
 

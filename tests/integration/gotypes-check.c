@@ -84,14 +84,15 @@ int main(int argc, char **argv)
 	uint64_t bias = 0, entry;
 	if (cw_exe_is_pie(exe) && cw_core_auxv(core, AT_ENTRY, &entry) == 0)
 		bias = entry - cw_exe_entry(exe);
-	int minor = 0;
-	if (cw_go_parse_minor(bi->go_version, &minor) < 0 || (r = cw_mem_new(core, exe, bias, &mem)) < 0) {
+	struct cw_go_version version;
+	if (cw_go_version_parse(bi->go_version, &version) < 0 || (r = cw_mem_new(core, exe, bias, &mem)) < 0) {
 		fprintf(stderr, "gotypes-check: no Go version or memory\n");
 		return 2;
 	}
 	struct cw_go_ctx ctx = {
 		.core = core, .exe = exe, .mem = mem, .pcln = pcln, .arch = cw_core_arch(core),
-		.load_bias = bias, .go_minor = minor, .layout = cw_go_layout_for(minor, NULL),
+		.load_bias = bias, .go_minor = version.minor, .version = version,
+		.layout = cw_go_layout_for_version(&version, NULL),
 	};
 	struct cw_go_types t;
 	r = cw_go_types_init(&ctx, &t);

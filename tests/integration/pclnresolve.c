@@ -48,15 +48,15 @@ static int do_moduledata(const struct cw_exe *exe, const struct cw_pcln *p, cons
 	CW_CLEANUP(cw_mem_freep) struct cw_mem *mem = NULL;
 	CW_CLEANUP(cw_go_buildinfo_freep) struct cw_go_buildinfo *bi = NULL;
 	uint64_t bias;
-	int minor;
+	struct cw_go_version version;
 	if (cw_core_open(core_path, &core) < 0 || cw_exe_load_bias(exe, core, &bias) < 0 ||
 	    cw_mem_new(core, exe, bias, &mem) < 0 || cw_exe_go_buildinfo(exe, &bi) < 0 ||
-	    sscanf(bi->go_version, "go1.%d", &minor) != 1) {
+	    cw_go_version_parse(bi->go_version, &version) < 0) {
 		printf("# cannot open core, memory or build info\n");
 		return 1;
 	}
 	struct cw_go_moduledata m;
-	int r = cw_go_moduledata_read(mem, p, bias, minor, &m);
+	int r = cw_go_moduledata_read(mem, p, bias, cw_go_layout_for_version(&version, NULL), &m);
 	if (r < 0) {
 		printf("# cw_go_moduledata_read: %s\n", strerror(-r));
 		return 1;
@@ -75,9 +75,9 @@ static int do_moduledata(const struct cw_exe *exe, const struct cw_pcln *p, cons
 		     m.enoptrbss <= m.end, "data/bss ranges", m.end, m.enoptrbss);
 	bad |= check(m.hasmain == 1, "hasmain", m.hasmain, 1);
 	bad |= check(m.next == 0, "next", m.next, 0);
-	bad |= check(minor < 26 || (m.epclntab > m.pcheader), "epclntab", m.epclntab, m.pcheader);
+	bad |= check(version.minor < 26 || (m.epclntab > m.pcheader), "epclntab", m.epclntab, m.pcheader);
 	bad |= check(cw_mem_mapped(mem, m.addr), "addr mapped", m.addr, m.addr);
-	printf("# go1.%d bias %" PRIx64 " moduledata at %" PRIx64 "\n", minor, bias, m.addr);
+	printf("# go1.%d bias %" PRIx64 " moduledata at %" PRIx64 "\n", version.minor, bias, m.addr);
 	return bad;
 }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # pclntab-matrix.sh: the pclntab reader against every Go release of the
-# matrix (scripts/go-toolchain.sh --list), on tests/go/pclnprobe built
+# matrix (scripts/go-toolchain.sh --minors), on tests/go/pclnprobe built
 # plain, stripped (-s -w), PIE, PIE stripped, -trimpath, stripped with
 # .gopclntab renamed (found by its header magic), and stripped PIE linked
 # externally with cgo (the table inside .data.rel.ro before 1.19's linker
@@ -23,9 +23,9 @@ set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 resolve=$top_builddir/tests/integration/pclnresolve
-work=$top_builddir/tests/work/pclnprobe
+work=${CW_TEST_WORK:-$top_builddir/tests/work}/pclnprobe
 src=$top_srcdir/tests/go/pclnprobe
-versions=${CW_GO_VERSIONS:-$("$top_srcdir/scripts/go-toolchain.sh" --list)}
+versions=${CW_GO_VERSIONS:-$("$top_srcdir/scripts/go-toolchain.sh" --minors)}
 variants="plain stripped pie piestripped trimpath renamed extpie"
 mkdir -p "$work"
 newest=$("$top_srcdir/scripts/go-toolchain.sh" "$("$top_srcdir/scripts/go-toolchain.sh" --list | tr ' ' '\n' | tail -1)" 2>/dev/null) || newest=

@@ -12,7 +12,7 @@ top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 top_builddir=$(cd "$top_builddir" && pwd)
 export top_srcdir top_builddir
-cores=$top_builddir/tests/work/cores
+cores=${CW_TEST_WORK:-$top_builddir/tests/work}/cores
 all_variants="plain stripped pie trimpath cgo"
 
 genlog=$(mktemp)

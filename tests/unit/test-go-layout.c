@@ -10,29 +10,76 @@
 #include <cmocka.h>
 
 #include "analyzer/go_layout.h"
+#include "analyzer/go_quirks.h"
 #include "analyzer/go_runtime.h"
 
-static void test_parse_minor(void **state)
+static void test_parse_version(void **state)
 {
-	int m = 0;
-	assert_int_equal(cw_go_parse_minor("go1.22.3", &m), 0);
-	assert_int_equal(m, 22);
-	assert_int_equal(cw_go_parse_minor("go1.26rc1", &m), 0);
-	assert_int_equal(m, 26);
-	assert_int_equal(cw_go_parse_minor("devel go1.27-abcdef Tue", &m), 0);
-	assert_int_equal(m, 27);
-	assert_int_equal(cw_go_parse_minor("go1.18", &m), 0);
-	assert_int_equal(m, 18);
-	assert_int_equal(cw_go_parse_minor("go2", &m), -EINVAL);
-	assert_int_equal(cw_go_parse_minor("go1.x", &m), -EINVAL);
-	assert_int_equal(cw_go_parse_minor("go1.123456", &m), -EINVAL);
-	assert_int_equal(cw_go_parse_minor(NULL, &m), -EINVAL);
+	struct cw_go_version v;
+	assert_int_equal(cw_go_version_parse("go1.22.3", &v), 0);
+	assert_int_equal(v.minor, 22);
+	assert_int_equal(v.patch, 3);
+	assert_int_equal(v.stage, CW_GO_RELEASE);
+	assert_int_equal(cw_go_version_parse("go1.26rc1", &v), 0);
+	assert_int_equal(v.minor, 26);
+	assert_int_equal(v.stage, CW_GO_RC);
+	assert_int_equal(v.stage_num, 1);
+	assert_int_equal(cw_go_version_parse("go1.21beta2", &v), 0);
+	assert_int_equal(v.stage, CW_GO_BETA);
+	assert_int_equal(v.stage_num, 2);
+	assert_int_equal(cw_go_version_parse("devel go1.27-abcdef Tue", &v), 0);
+	assert_int_equal(v.minor, 27);
+	assert_int_equal(v.stage, CW_GO_DEVEL);
+	assert_int_equal(cw_go_version_parse("go1.18", &v), 0);
+	assert_int_equal(v.minor, 18);
+	assert_int_equal(v.patch, 0);
+	assert_int_equal(cw_go_version_parse("go1.24.4 X:nocoverageredesign", &v), 0);
+	assert_int_equal(v.patch, 4);
+	assert_int_equal(cw_go_version_parse("go2", &v), -EINVAL);
+	assert_int_equal(cw_go_version_parse("go1.x", &v), -EINVAL);
+	assert_int_equal(cw_go_version_parse("go1.123456", &v), -EINVAL);
+	assert_int_equal(cw_go_version_parse("go1.22.", &v), -EINVAL);
+	assert_int_equal(cw_go_version_parse("go1.22.3x", &v), -EINVAL);
+	assert_int_equal(cw_go_version_parse("go1.26rc", &v), -EINVAL);
+	assert_int_equal(cw_go_version_parse(NULL, &v), -EINVAL);
+
+	char buf[32];
+	const char *names[] = { "go1.22.3", "go1.26rc1", "go1.21beta2", "devel go1.27", "go1.18.0" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_int_equal(cw_go_version_parse(names[i], &v), 0);
+		cw_go_version_format(&v, buf, sizeof(buf));
+		assert_string_equal(buf, names[i]);
+	}
+}
+
+static void test_version_order(void **state)
+{
+	/* oldest first */
+	const char *order[] = { "go1.20.14", "devel go1.21-abc", "go1.21beta1", "go1.21rc2", "go1.21rc3",
+				"go1.21.0", "go1.21.1", "go1.21.10", "go1.22.0" };
+	size_t n = sizeof(order) / sizeof(order[0]);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			struct cw_go_version a, b;
+			assert_int_equal(cw_go_version_parse(order[i], &a), 0);
+			assert_int_equal(cw_go_version_parse(order[j], &b), 0);
+			int c = cw_go_version_cmp(&a, &b);
+			assert_int_equal(c < 0, i < j);
+			assert_int_equal(c == 0, i == j);
+		}
+}
+
+static const struct cw_go_layout *layout_of(const char *name, bool *approx)
+{
+	struct cw_go_version v;
+	assert_int_equal(cw_go_version_parse(name, &v), 0);
+	return cw_go_layout_for_version(&v, approx);
 }
 
 static void test_selection(void **state)
 {
 	bool approx = true;
-	assert_int_equal(cw_go_layout_count(), 9);
+	assert_int_equal(cw_go_layout_count(), 11);
 	for (int minor = 18; minor <= 26; minor++) {
 		const struct cw_go_layout *l = cw_go_layout_for(minor, &approx);
 		assert_non_null(l);
@@ -42,6 +89,7 @@ static void test_selection(void **state)
 		char want[16];
 		snprintf(want, sizeof(want), "go1.%d", minor);
 		assert_true(strncmp(l->probe_version, want, strlen(want)) == 0);
+		assert_true(strncmp(l->since, want, strlen(want)) == 0);
 	}
 	const struct cw_go_layout *newer = cw_go_layout_for(30, &approx);
 	assert_non_null(newer);
@@ -50,6 +98,63 @@ static void test_selection(void **state)
 	assert_null(cw_go_layout_for(17, &approx));
 	assert_null(cw_go_layout_exact(27));
 	assert_null(cw_go_layout_at(cw_go_layout_count()));
+
+	/* patch releases that moved runtime.m's fields: 1.23.12 and 1.24.6
+	 * added m.allpSnapshot after m.traceback */
+	const struct cw_go_layout *a = layout_of("go1.24.5", &approx), *b = layout_of("go1.24.6", &approx);
+	assert_false(approx);
+	assert_string_equal(a->since, "go1.24.0");
+	assert_string_equal(b->since, "go1.24.6");
+	assert_int_equal(b->m_alllink.off, a->m_alllink.off + 24);
+	assert_ptr_equal(layout_of("go1.24.0", NULL), a);
+	assert_ptr_equal(layout_of("go1.24rc1", NULL), a);
+	assert_ptr_equal(layout_of("go1.24.13", NULL), b);
+	assert_ptr_equal(cw_go_layout_exact(24), b);
+	assert_string_equal(layout_of("go1.23.11", NULL)->since, "go1.23.0");
+	assert_string_equal(layout_of("go1.23.12", NULL)->since, "go1.23.12");
+	assert_ptr_equal(layout_of("go1.22.0", NULL), layout_of("go1.22.12", NULL));
+	assert_ptr_equal(layout_of("devel go1.27-abc", &approx), cw_go_layout_exact(26));
+	assert_true(approx);
+}
+
+static bool quirk_of(const char *name, enum cw_go_quirk q)
+{
+	struct cw_go_version v;
+	assert_int_equal(cw_go_version_parse(name, &v), 0);
+	return cw_go_quirk(&v, q);
+}
+
+static void test_quirks(void **state)
+{
+	/* a range that starts at a minor takes its prereleases too */
+	assert_false(quirk_of("go1.22.12", CW_GO_QUIRK_PRINT_INDENTED));
+	assert_true(quirk_of("devel go1.23-abc", CW_GO_QUIRK_PRINT_INDENTED));
+	assert_true(quirk_of("go1.23rc1", CW_GO_QUIRK_PRINT_INDENTED));
+	assert_true(quirk_of("go1.23.0", CW_GO_QUIRK_PRINT_INDENTED));
+	assert_true(quirk_of("go1.27.0", CW_GO_QUIRK_PRINT_INDENTED));
+	/* a closed range */
+	assert_true(quirk_of("go1.20.14", CW_GO_QUIRK_GENTRACEBACK));
+	assert_true(quirk_of("go1.18", CW_GO_QUIRK_GENTRACEBACK));
+	assert_false(quirk_of("go1.21rc2", CW_GO_QUIRK_GENTRACEBACK));
+	assert_false(quirk_of("go1.21.0", CW_GO_QUIRK_GENTRACEBACK));
+	assert_true(quirk_of("go1.25.14", CW_GO_QUIRK_REPANICKED_MARK_ALL));
+	assert_false(quirk_of("go1.26.0", CW_GO_QUIRK_REPANICKED_MARK_ALL));
+	assert_false(quirk_of("go1.24.13", CW_GO_QUIRK_REPANICKED_MARK_ALL));
+	/* every quirk is named and has a start that parses */
+	for (int q = 0; q < CW_GO_QUIRK_COUNT; q++) {
+		const char *since = NULL, *until = NULL;
+		struct cw_go_version v;
+		assert_non_null(cw_go_quirk_name((enum cw_go_quirk)q));
+		assert_int_equal(cw_go_quirk_range((enum cw_go_quirk)q, &since, &until), 0);
+		assert_int_equal(cw_go_version_parse(since, &v), 0);
+		if (until)
+			assert_int_equal(cw_go_version_parse(until, &v), 0);
+	}
+	assert_null(cw_go_quirk_name(CW_GO_QUIRK_COUNT));
+	assert_false(cw_go_quirk(NULL, CW_GO_QUIRK_PRINT_INDENTED));
+	/* a context that names only a minor is its newest release */
+	struct cw_go_version m = cw_go_version_or_minor(NULL, 25);
+	assert_true(cw_go_quirk(&m, CW_GO_QUIRK_REPANICKED_MARK_ALL));
 }
 
 /* Facts every release shares, checked against the generated tables. */
@@ -148,8 +253,10 @@ static void test_status(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_minor),
+		cmocka_unit_test(test_parse_version),
+		cmocka_unit_test(test_version_order),
 		cmocka_unit_test(test_selection),
+		cmocka_unit_test(test_quirks),
 		cmocka_unit_test(test_generated_offsets),
 		cmocka_unit_test(test_field_names),
 		cmocka_unit_test(test_status),

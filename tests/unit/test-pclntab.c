@@ -103,34 +103,33 @@ static void test_func_name_for_print(void **state)
 	}
 }
 
+/* The generated moduledata offsets against the ones worked out by hand
+ * from runtime/symtab.go of each release. */
 static void test_moduledata_layout(void **state)
 {
-	struct cw_go_md_layout l;
-	/* offsets worked out by hand from runtime/symtab.go of each release */
-	assert_int_equal(cw_go_moduledata_layout(18, 8, &l), 0);
-	assert_int_equal(l.off[CW_MD_TEXT], 176);
-	assert_int_equal(l.off[CW_MD_TYPES], 280);
-	assert_int_equal(l.off[CW_MD_GOFUNC], 304);
-	assert_int_equal(l.off[CW_MD_TYPELINKS], 336);
-	assert_int_equal(l.off[CW_MD_NEXT], 544);
-	assert_int_equal(l.off[CW_MD_COVCTRS], UINT32_MAX);
-	assert_int_equal(cw_go_moduledata_layout(20, 8, &l), 0);
-	assert_int_equal(l.off[CW_MD_GOFUNC], 320);
-	assert_int_equal(l.off[CW_MD_MODULENAME], 464);
-	assert_int_equal(l.off[CW_MD_NEXT], 560);
-	assert_int_equal(cw_go_moduledata_layout(21, 8, &l), 0);
-	assert_int_equal(l.off[CW_MD_INITTASKS], 464);
-	assert_int_equal(l.off[CW_MD_NEXT], 584);
-	assert_int_equal(cw_go_moduledata_layout(23, 8, &l), 0);
-	assert_int_equal(l.off[CW_MD_BAD], 529);
-	assert_int_equal(l.off[CW_MD_NEXT], 576);
-	assert_int_equal(cw_go_moduledata_layout(26, 8, &l), 0);
-	assert_int_equal(l.off[CW_MD_EPCLNTAB], 328);
-	assert_int_equal(l.off[CW_MD_TEXTSECTMAP], 336);
-	assert_int_equal(l.off[CW_MD_NEXT], 584);
-	assert_int_equal(cw_go_moduledata_layout(18, 4, &l), 0);
-	assert_int_equal(l.off[CW_MD_TEXT], 88);
-	assert_int_equal(cw_go_moduledata_layout(17, 8, &l), -ENOTSUP);
+	const struct cw_go_layout *l = cw_go_layout_exact(18);
+	assert_int_equal(l->md_text.off, 176);
+	assert_int_equal(l->md_types.off, 280);
+	assert_int_equal(l->md_gofunc.off, 304);
+	assert_int_equal(l->md_typelinks.off, 336);
+	assert_int_equal(l->md_next.off, 544);
+	assert_false(cw_go_has(l->md_covctrs));
+	l = cw_go_layout_exact(20);
+	assert_int_equal(l->md_gofunc.off, 320);
+	assert_int_equal(l->md_modulename.off, 464);
+	assert_int_equal(l->md_next.off, 560);
+	l = cw_go_layout_exact(21);
+	assert_int_equal(l->md_inittasks.off, 464);
+	assert_int_equal(l->md_next.off, 584);
+	l = cw_go_layout_exact(23);
+	assert_int_equal(l->md_bad.off, 529);
+	assert_int_equal(l->md_next.off, 576);
+	l = cw_go_layout_exact(26);
+	assert_int_equal(l->md_epclntab.off, 328);
+	assert_int_equal(l->md_textsectmap.off, 336);
+	assert_int_equal(l->md_next.off, 584);
+	assert_int_equal(l->md_pluginpath.size, 16);
+	assert_int_equal(l->md_hasmain.size, 1);
 }
 
 static void test_open_bytes_lookup(void **state)

@@ -5,7 +5,7 @@
 // goroutine status and wait reason strings (from its runtime source, with
 // the constant values from DWARF).
 //
-//	layoutgen -header analyzer/go_layout.h -minor 22 [-bin exe]        # layout table
+//	layoutgen -header analyzer/go_layout.h -minor 24 [-since go1.24.6] [-bin exe]  # layout table
 //	layoutgen -waitreasons -goroot GOROOT -minor 22 [-bin exe]         # status/wait reason tables
 package main
 
@@ -133,7 +133,7 @@ func resolve(st *dwarf.StructType, path string) (int64, int64) {
 	return -1, -1
 }
 
-func layout(header, bin string, minor int) error {
+func layout(header, bin string, minor int, since string) error {
 	ents, err := readHeader(header)
 	if err != nil {
 		return err
@@ -149,8 +149,12 @@ func layout(header, bin string, minor int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("static const struct cw_go_layout go_layout_1_%d = {\n", minor)
-	fmt.Printf("\t.go_minor = %d,\n\t.probe_version = %q,\n", minor, runtime.Version())
+	if since == "" {
+		since = fmt.Sprintf("go1.%d.0", minor)
+	}
+	name := strings.ReplaceAll(strings.TrimPrefix(since, "go"), ".", "_")
+	fmt.Printf("static const struct cw_go_layout go_layout_%s = {\n", name)
+	fmt.Printf("\t.go_minor = %d,\n\t.since = %q,\n\t.probe_version = %q,\n", minor, since, runtime.Version())
 	missingStructs := map[string]bool{}
 	for _, e := range ents {
 		off, size := int64(-1), int64(-1)
@@ -320,6 +324,7 @@ func main() {
 	minor := flag.Int("minor", 0, "Go minor release of the table")
 	wait := flag.Bool("waitreasons", false, "print status and wait reason tables")
 	goroot := flag.String("goroot", "", "GOROOT of the release (for -waitreasons)")
+	since := flag.String("since", "", "first release the layout table holds for (go1.24.6; default go1.<minor>.0)")
 	flag.Parse()
 	if *bin == "" {
 		exe, err := os.Executable()
@@ -337,7 +342,7 @@ func main() {
 	if *wait {
 		err = waitReasons(*goroot, *bin, *minor)
 	} else {
-		err = layout(*header, *bin, *minor)
+		err = layout(*header, *bin, *minor, *since)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "layoutgen:", err)
