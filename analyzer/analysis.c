@@ -19,6 +19,7 @@
 #include "analyzer/memory.h"
 #include "analyzer/native_unwind.h"
 #include "common/cleanup.h"
+#include "common/filekind.h"
 
 
 CW_DEFINE_CLEANUP(struct cw_core *, cw_core_free)
@@ -349,9 +350,11 @@ int cw_analyze_files(const char *exe_path, const char *core_path, const struct c
 	if (exe_path) {
 		progress(o, "reading executable");
 		r = cw_exe_open(exe_path, &exe);
-		if (r < 0)
+		if (r < 0) {
+			char kind[160];
 			return fail(err, errlen, r, "%s: %s", exe_path,
-				    r == -EBADMSG ? "not an ELF executable, or corrupt" : strerror(-r));
+				    r == -EBADMSG ? cw_file_kind(exe_path, kind, sizeof(kind)) : strerror(-r));
+		}
 		a->exe_path = strdup(exe_path);
 		a->build_id = xstrdup_or_null(cw_exe_gnu_build_id(exe));
 		a->go_build_id = xstrdup_or_null(cw_exe_go_build_id(exe));

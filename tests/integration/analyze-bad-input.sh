@@ -2,7 +2,8 @@
 # analyze-bad-input.sh: `crashwatch analyze` on bad input never crashes,
 # never hangs (30 s) and fails with a one-line error naming the file:
 # missing, empty, garbage and truncated files, a corrupted Go core, files
-# of the wrong kind, a directory; a core of a C program still gives threads
+# of the wrong kind, a directory; an executable that is not ELF (the error
+# says what it is); a core of a C program still gives threads
 # and the signal; a mismatched executable gives a warning (and exit code 7
 # with --strict, cli/exit_codes.h). A crash is an exit status >= 128 or a
 # sanitizer report. TAP. Uses the fixtures (tests/fixtures/go*) and gcc.
@@ -85,14 +86,14 @@ expect_no_crash() {
 
 go_fx=$fx/go1.26-plain-repanic
 other_fx=$fx/go1.22.12-pie-stripped-nil-map
-echo "1..30"
+echo "1..35"
 if [ ! -x "$crashwatch" ]; then
-	for i in $(seq 1 30); do echo "not ok $i - $crashwatch not built"; done
+	for i in $(seq 1 35); do echo "not ok $i - $crashwatch not built"; done
 	exit 0
 fi
 if ! zstd -q -d "$go_fx/core.zst" -o "$tmp/go.core" || ! zstd -q -d "$go_fx/crasher.zst" -o "$tmp/go.bin" ||
 	! zstd -q -d "$other_fx/crasher.zst" -o "$tmp/other.bin"; then
-	for i in $(seq 1 30); do echo "not ok $i - cannot decompress the fixtures"; done
+	for i in $(seq 1 35); do echo "not ok $i - cannot decompress the fixtures"; done
 	exit 0
 fi
 chmod +x "$tmp/go.bin" "$tmp/other.bin"
@@ -130,7 +131,28 @@ expect_error "an executable as the core" "$bin"
 run_cw --json "$bin" "$tmp"
 expect_error "a directory as the core" "$tmp"
 
-# 10-19: truncated Go cores (header, program headers, notes, data)
+# 10-14: an executable that is not an ELF file: the error says what it is
+expect_kind() { # expect_kind NAME FILE TEXT
+	if [ -z "$(crashed)" ] && ! grep -qF -- "$2: $3" "$tmp/err"; then
+		fail "$1" "expected \"$2: $3\", got: $(head -c 300 "$tmp/err")"
+	else
+		expect_error "$1" "$2"
+	fi
+}
+printf 'hello\n' >"$tmp/text"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/script"
+run_cw --json "$tmp/text" "$core"
+expect_kind "a text file as the executable" "$tmp/text" "is a text file"
+run_cw --json /dev/zero "$core"
+expect_kind "/dev/zero as the executable" /dev/zero "is a character device"
+run_cw --json "$tmp" "$core"
+expect_kind "a directory as the executable" "$tmp" "is a directory"
+run_cw --json "$tmp/script" "$core"
+expect_kind "a script as the executable" "$tmp/script" "is a script (#!/bin/sh)"
+run_cw --json "$go_fx/crasher.zst" "$core"
+expect_kind "a compressed executable" "$go_fx/crasher.zst" "is zstd-compressed data"
+
+# 15-24: truncated Go cores (header, program headers, notes, data)
 size=$(stat -c %s "$core")
 for cut in 1 16 63 64 120 1000 4096 65536 $((size / 2)) $((size - 4096)); do
 	head -c "$cut" "$core" >"$tmp/trunc"
@@ -142,7 +164,7 @@ for cut in 1 16 63 64 120 1000 4096 65536 $((size / 2)) $((size - 4096)); do
 	fi
 done
 
-# 20-24: corrupted Go cores: random bytes flipped in the headers and notes
+# 25-29: corrupted Go cores: random bytes flipped in the headers and notes
 # (first 64 KiB) and anywhere
 for seed in 1 2 3 4 5; do
 	cp --sparse=always "$core" "$tmp/flipped"
@@ -161,7 +183,7 @@ EOF
 	expect_no_crash "Go core with 400 corrupted bytes (seed $seed)" "$tmp/flipped"
 done
 
-# 25-26: a mismatched executable: a warning, exit 0; with --strict exit 7
+# 30-31: a mismatched executable: a warning, exit 0; with --strict exit 7
 run_cw --json "$tmp/other.bin" "$core"
 why=$(crashed)
 if [ -n "$why" ]; then
@@ -178,7 +200,7 @@ else
 	pass "mismatched binary with --strict: exit $EXIT_MISMATCH"
 fi
 
-# 27-30: a core of a C program: threads and the signal, no Go
+# 32-35: a core of a C program: threads and the signal, no Go
 cat >"$tmp/cprog.c" <<'EOF'
 #include <pthread.h>
 #include <unistd.h>
@@ -193,12 +215,12 @@ int main(void)
 }
 EOF
 if ! gcc -g -O0 -pthread -o "$tmp/cprog" "$tmp/cprog.c" 2>"$tmp/gcc.err"; then
-	for i in 27 28 29 30; do fail "C program core # gcc failed: $(head -n1 "$tmp/gcc.err")"; done
+	for i in 32 33 34 35; do fail "C program core # gcc failed: $(head -n1 "$tmp/gcc.err")"; done
 	exit 0
 fi
 (cd "$tmp" && ulimit -c unlimited && rm -f core && sh -c './cprog' 2>/dev/null) || true
 if [ ! -f "$tmp/core" ]; then
-	for i in 27 28 29 30; do fail "C program core # no core was written"; done
+	for i in 32 33 34 35; do fail "C program core # no core was written"; done
 	exit 0
 fi
 check_c() {
