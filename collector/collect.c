@@ -17,6 +17,7 @@
 #include "collector/corenotes.h"
 #include "collector/forward.h"
 #include "collector/limits.h"
+#include "collector/owncrash.h"
 #include "collector/procinfo.h"
 #include "collector/reader.h"
 #include "collector/readfile.h"
@@ -29,7 +30,6 @@
 #define READ_CHUNK (4 * CHUNK)            /* read-ahead unit: 4 frames per hand-off */
 #define READ_AHEAD 4                      /* read-ahead units (16 MiB) */
 #define LIMIT_CHECK_EVERY (8ULL << 20)    /* re-check KeepFree per 8 MiB written */
-#define OWN_COMM "crashwatch-coll"        /* our name as the kernel's 15-char comm */
 
 
 struct stream {
@@ -189,21 +189,6 @@ static void drain_and_close(int core_fd, struct cw_collect_result *res)
 	close(core_fd);
 }
 
-static bool is_own_crash(const struct cw_crash_info *c)
-{
-	char self[4096], path[64], exe[4096];
-	ssize_t a, b;
-
-	if (c->core_rlimit == 1)
-		return true; /* the kernel gives its core helpers RLIMIT_CORE=1 */
-	if (!strncmp(c->comm, OWN_COMM, strlen(OWN_COMM)))
-		return true;
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)c->pid);
-	a = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	b = readlink(path, exe, sizeof(exe) - 1);
-	return a > 0 && a == b && !memcmp(self, exe, (size_t)a);
-}
-
 /* Copies the executable into STORAGE/executables/BUILDID once. */
 static int keep_executable(const struct cw_config *cfg, int storage_fd, const struct cw_store_limits *limits,
 			   const struct cw_procinfo *p, char **rel)
@@ -332,7 +317,7 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (is_own_crash(c)) {
+	if (cw_is_recursion(c)) {
 		drain_and_close(core_fd, res);
 		res->dropped = true;
 		res->reason = "recursion";
@@ -341,6 +326,16 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 	uint64_t started = now_usec();
 	cw_procinfo_init(&p);
 	(void)cw_procinfo_read(c, &p); /* on failure p.note says why; the core's notes fill in */
+	/* Our own crash, proven by the executable's identity and root's
+	 * credentials, never by a name (owncrash.h). */
+	if (cw_is_own_crash(&p)) {
+		drain_and_close(core_fd, res);
+		cw_procinfo_free(&p);
+		res->dropped = true;
+		res->reason = "own-crash";
+		return 0;
+	}
+	res->named_like_collector = cw_named_like_collector(c, &p);
 
 	storage_fd = cw_spool_open_dir(AT_FDCWD, cfg->storage_dir, 0755);
 	if (storage_fd >= 0)
@@ -379,7 +374,12 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 		res->forwarded = true;
 	}
 
-	start_core(&s, p.exe ? p.exe : c->comm, started / 1000000);
+	/* The rate limit counts per crashing user and executable: one user's
+	 * crashes of a program never use up another user's budget for it. */
+	char rate_key[4200];
+	snprintf(rate_key, sizeof(rate_key), "%lld:%s", (long long)(c->uid >= 0 ? c->uid : p.uid),
+		 p.exe ? p.exe : c->comm);
+	start_core(&s, rate_key, started / 1000000);
 	r = stream_core(&s, core_fd);
 	if (prefix && s.prefix_len)
 		(void)cw_core_notes_parse(prefix, s.prefix_len, &p);

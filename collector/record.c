@@ -200,6 +200,7 @@ int cw_record_to_json(const struct cw_record *rec, char **out)
 	add(o, "metadata_source", json_object_new_string(p->from_proc ? "proc" : p->exe || p->comm || p->n_maps ? "core" : "none"));
 	add(o, "metadata_note", p->note[0] ? jstr(p->note) : NULL);
 	add(o, "pidfd", p->pidfd_source ? json_object_new_string(p->pidfd_source) : NULL);
+	add(o, "collector_name_matched", json_object_new_boolean(rec->result->named_like_collector));
 	proc_json_into(o, p);
 	add(o, "executable_copy", jstr(rec->executable_copy));
 	add(o, "forwarded_to", jstr(rec->forwarded_to));
