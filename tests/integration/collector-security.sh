@@ -74,8 +74,9 @@ start_collector() {
 	BG_PIDS="$BG_PIDS $VICTIM"
 	exec 9>"$TMP/fifo"
 	local i
-	for i in $(seq 100); do # until the shell has exec'd the collector
-		[ "$(stat -L -c %i "/proc/$VICTIM/exe" 2>/dev/null)" = "$(stat -L -c %i "$COLLECT")" ] && return 0
+	for i in $(seq 100); do # until the shell has exec'd the collector and it made itself non-dumpable
+		[ "$(stat -L -c %i "/proc/$VICTIM/exe" 2>/dev/null)" = "$(stat -L -c %i "$COLLECT")" ] &&
+			[ "$(stat -c %u "/proc/$VICTIM/status" 2>/dev/null)" = 0 ] && return 0
 		sleep 0.05
 	done
 }
