@@ -24,6 +24,7 @@
 #include "collector/record.h"
 #include "collector/spool.h"
 #include "common/cleanup.h"
+#include "common/io.h"
 #include "common/zstd_seekable.h"
 
 #define CHUNK CW_ZSTD_SEEKABLE_FRAME_SIZE
@@ -189,6 +190,41 @@ static void drain_and_close(int core_fd, struct cw_collect_result *res)
 	close(core_fd);
 }
 
+/* Copies size bytes of in to out: copy_file_range() where the kernel can
+ * (same file system type), read/write where it cannot (EXDEV: a
+ * container's executable on overlayfs or a tmpfs). */
+static int copy_fd(int in, int out, off_t size)
+{
+	off_t off = 0;
+	bool plain = false;
+	char buf[65536];
+
+	for (unsigned guard = 0; off < size && guard < 1U << 20; guard++) {
+		ssize_t n;
+		if (!plain) {
+			n = copy_file_range(in, &off, out, NULL, (size_t)(size - off), 0);
+			if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+				plain = true;
+				continue;
+			}
+		} else {
+			size_t want = (size_t)(size - off) < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+			n = pread(in, buf, want, off);
+			if (n > 0) {
+				int w = cw_write_all(out, buf, (size_t)n);
+				if (w < 0)
+					return w;
+				off += n;
+			}
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+	}
+	return off < size ? -EIO : 0;
+}
+
 /* Copies the executable into STORAGE/executables/BUILDID once. */
 static int keep_executable(const struct cw_config *cfg, int storage_fd, const struct cw_store_limits *limits,
 			   const struct cw_procinfo *p, char **rel)
@@ -219,16 +255,9 @@ static int keep_executable(const struct cw_config *cfg, int storage_fd, const st
 	r = cw_spool_file_begin(dir_fd, &f);
 	if (r < 0)
 		goto fail;
-	off_t in_off = 0;
-	for (unsigned guard = 0; in_off < st.st_size && guard < 1U << 20; guard++) {
-		ssize_t n = copy_file_range(p->exe_fd, &in_off, f.fd, NULL, (size_t)(st.st_size - in_off), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			goto fail;
-		}
-	}
+	r = copy_fd(p->exe_fd, f.fd, st.st_size);
+	if (r < 0)
+		goto fail;
 	r = cw_spool_file_commit(dir_fd, &f, p->build_id, st.st_mode & S_IROTH ? 0444 : 0400, -1, NULL);
 	if (r == -EEXIST)
 		r = 0; /* another crash kept it first */
