@@ -82,7 +82,8 @@ start_collector() {
 }
 # feed_as PID COMM [CORE]: prints "rc_of_writer rc_of_collector".
 feed_as() {
-	cat "${3:-$CORE}" | run_collector "$1" "$1" 0 0 11 "$NOW" 0 h 1 "" "$2" 2>/dev/null
+	# %t is now: the process must have started before "the crash"
+	cat "${3:-$CORE}" | run_collector "$1" "$1" 0 0 11 "$(date +%s)" 0 h 1 "" "$2" 2>/dev/null
 	echo "${PIPESTATUS[0]} ${PIPESTATUS[1]}"
 }
 start_collector
