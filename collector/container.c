@@ -269,7 +269,7 @@ static int exe_paths(struct cw_procinfo *p, int proc_fd, struct cw_container_inf
 		ci->exe_in_container = strdup(p->exe);
 	if (!ci->exe_in_container)
 		return -ENOMEM;
-	if (stat(p->exe, &st) == 0 && st.st_dev == exe.st_dev && st.st_ino == exe.st_ino) {
+	if (fstatat(AT_FDCWD, p->exe, &st, AT_NO_AUTOMOUNT) == 0 && st.st_dev == exe.st_dev && st.st_ino == exe.st_ino) {
 		ci->exe_on_host = strdup(p->exe);
 		return ci->exe_on_host ? 0 : -ENOMEM;
 	}

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +116,7 @@ static bool joined_matches(const char *a, const char *b, const char *c, dev_t de
 		if (!s)
 			return false;
 	}
-	if (stat(s, &st) == 0 && st.st_dev == dev && st.st_ino == ino) {
+	if (fstatat(AT_FDCWD, s, &st, AT_NO_AUTOMOUNT) == 0 && st.st_dev == dev && st.st_ino == ino) {
 		*out = s;
 		return true;
 	}

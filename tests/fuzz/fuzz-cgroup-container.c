@@ -26,8 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	static struct cw_mount m;
 	size_t off = 0;
-	for (unsigned n = 0; n < 100000 && cw_mountinfo_next(buf, size, &off, &m) != 0; n++)
-		if (strlen(m.root) >= sizeof(m.root) || m.mount_point[0] != '/')
+	int r;
+	for (unsigned n = 0; n < 100000 && (r = cw_mountinfo_next(buf, size, &off, &m)) != 0; n++)
+		if (r == 1 && (strnlen(m.root, sizeof(m.root)) >= sizeof(m.root) || m.root[0] != '/' ||
+			       m.mount_point[0] != '/'))
 			abort();
 	free(buf);
 	return 0;
