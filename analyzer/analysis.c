@@ -21,6 +21,7 @@
 #include "analyzer/memory.h"
 #include "analyzer/native_unwind.h"
 #include "common/cleanup.h"
+#include "common/filekind.h"
 #include "common/io.h"
 
 
@@ -376,8 +377,9 @@ int cw_analyze_files(const char *exe_path, const char *core_path, const struct c
 		progress(o, "reading executable");
 		r = cw_exe_open(exe_path, &exe);
 		if (r < 0) {
+			char kind[160];
 			describe_open_error(exe_path, r,
-					    r == -EBADMSG ? "not an ELF executable, or corrupt" : strerror(-r),
+					    r == -EBADMSG ? cw_file_kind(exe_path, kind, sizeof(kind)) : strerror(-r),
 					    why, sizeof(why));
 			return fail(err, errlen, r, "%s: %s", exe_path, why);
 		}

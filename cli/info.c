@@ -13,6 +13,7 @@
 #include "cli/match.h"
 #include "cli/terminal.h"
 #include "cli/verbs.h"
+#include "storage/crash_container.h"
 #include "storage/crash_json.h"
 
 struct info_ctx {
@@ -63,6 +64,8 @@ static int print_info(const struct cw_crash_record *c, void *ud)
 	field("Command line", c->cmdline);
 	field("Unit", c->unit);
 	field("Container", c->container);
+	for (size_t i = 0; i < CW_CRASH_CONTAINER_NFIELDS; i++)
+		field(cw_crash_container_fields[i].label, cw_crash_container_get(&c->ctr, i));
 	field("Host", c->host);
 	field("Boot ID", c->boot_id);
 	field("Build ID", c->build_id);

@@ -23,6 +23,10 @@ static void list_usage(FILE *f)
 		"  -S, --since TIME        only crashes at or after TIME\n"
 		"  -U, --until TIME        only crashes at or before TIME\n"
 		"  -F, --fingerprint HEX   only crashes with this fingerprint (prefix)\n"
+		"      --container ID|NAME only crashes in this container (id prefix or name)\n"
+		"      --pod NAME|UID      only crashes in this Kubernetes pod\n"
+		"      --namespace NS      only crashes in pods of this Kubernetes namespace\n"
+		"      --unit UNIT         only crashes of this systemd unit\n"
 		"  -1                      only the newest crash\n"
 		"  -n, --lines N           only the N newest crashes\n"
 		"      --json              a JSON array of objects\n"
@@ -43,6 +47,7 @@ struct out {
 
 struct list_ctx {
 	bool json, color, legend;
+	bool container_column;       /* some crash listed has a container */
 	struct cw_time_cache tc;
 	int last_signal;
 	char signal_name[16];
@@ -127,9 +132,9 @@ static int print_row(const struct cw_crash_summary *c, void *ud)
 	if (o->n >= OUT_SIZE)
 		out_flush(o);
 	char *line = o->buf + o->n;
-	/* the fixed columns are under 100 bytes: pre-fill them with spaces */
-	memset(line, ' ', 96);
-	struct row r = { line, line + 96, line + ROW_MAX - 1 }; /* room for the newline */
+	/* the fixed columns are under 112 bytes: pre-fill them with spaces */
+	memset(line, ' ', 112);
+	struct row r = { line, line + 112, line + ROW_MAX - 1 }; /* room for the newline */
 	char t[32];
 	cw_format_time_cached(&x->tc, c->time_usec, t);
 	if (c->signal != x->last_signal || !x->signal_name[0]) {
@@ -154,6 +159,13 @@ static int print_row(const struct cw_crash_summary *c, void *ud)
 	pad(&r, 1);
 	put_str(&r, cw_core_state_name(c->core_state), 13);
 	pad(&r, 1);
+	if (x->container_column) {
+		if (c->container.len)
+			put_text(&r, c->container.len > 14 ? (struct cw_text){ c->container.p, 14 } : c->container, 14, true);
+		else
+			put_left(&r, "-", 1, 14);
+		pad(&r, 1);
+	}
 	if (c->exe.len)
 		put_text(&r, c->exe, 0, true);
 	else
@@ -170,6 +182,12 @@ static int print_row(const struct cw_crash_summary *c, void *ud)
 	return 0;
 }
 
+static int has_container(const struct cw_crash_summary *c, void *ud)
+{
+	(void)ud;
+	return c->container.len ? 1 : 0;
+}
+
 int cw_verb_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -177,7 +195,9 @@ int cw_verb_list(int argc, char **argv)
 		{ "fingerprint", required_argument, NULL, 'F' }, { "lines", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' }, { "no-legend", no_argument, NULL, 'L' },
 		{ "no-pager", no_argument, NULL, 'P' }, { "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' }, { 0 },
+		{ "help", no_argument, NULL, 'h' }, { "container", required_argument, NULL, 'C' },
+		{ "pod", required_argument, NULL, 'p' }, { "namespace", required_argument, NULL, 'N' },
+		{ "unit", required_argument, NULL, 'u' }, { 0 },
 	};
 	struct cw_crash_filter f = { 0 };
 	struct list_ctx l = { .legend = true, .tc = { .minute = -1 } };
@@ -194,6 +214,10 @@ int cw_verb_list(int argc, char **argv)
 			}
 			break;
 		case 'F': f.fingerprint = optarg; break;
+		case 'C': f.container = optarg; break;
+		case 'p': f.pod = optarg; break;
+		case 'N': f.pod_namespace = optarg; break;
+		case 'u': f.unit = optarg; break;
 		case 'n': f.newest = (size_t)strtoul(optarg, NULL, 10); if (!f.newest) f.newest = 1; break;
 		case '1': f.newest = 1; break;
 		case 'j': l.json = true; break;
@@ -215,8 +239,14 @@ int cw_verb_list(int argc, char **argv)
 		return rc;
 	if (!l.json) {
 		l.color = cw_use_color(); /* before the pager takes stdout */
+		/* a CONTAINER column only when a crash listed has one: a first
+		 * walk that stops at the first */
+		l.container_column = cw_source_summaries(src, &f, has_container, NULL) == 1;
 		cw_pager_open(no_pager);
-		if (l.legend)
+		if (l.legend && l.container_column)
+			printf("%-6s %-19s %7s %5s %-7s %-12s %-13s %-14s %s\n", "ID", "TIME", "PID", "UID", "SIG",
+			       "FINGERPRINT", "CORE", "CONTAINER", "EXE  MESSAGE");
+		else if (l.legend)
 			printf("%-6s %-19s %7s %5s %-7s %-12s %-13s %s\n", "ID", "TIME", "PID", "UID", "SIG",
 			       "FINGERPRINT", "CORE", "EXE  MESSAGE");
 	}

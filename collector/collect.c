@@ -17,19 +17,20 @@
 #include "collector/corenotes.h"
 #include "collector/forward.h"
 #include "collector/limits.h"
+#include "collector/owncrash.h"
 #include "collector/procinfo.h"
 #include "collector/reader.h"
 #include "collector/readfile.h"
 #include "collector/record.h"
 #include "collector/spool.h"
 #include "common/cleanup.h"
+#include "common/io.h"
 #include "common/zstd_seekable.h"
 
 #define CHUNK CW_ZSTD_SEEKABLE_FRAME_SIZE
 #define READ_CHUNK (4 * CHUNK)            /* read-ahead unit: 4 frames per hand-off */
 #define READ_AHEAD 4                      /* read-ahead units (16 MiB) */
 #define LIMIT_CHECK_EVERY (8ULL << 20)    /* re-check KeepFree per 8 MiB written */
-#define OWN_COMM "crashwatch-coll"        /* our name as the kernel's 15-char comm */
 
 
 struct stream {
@@ -189,19 +190,39 @@ static void drain_and_close(int core_fd, struct cw_collect_result *res)
 	close(core_fd);
 }
 
-static bool is_own_crash(const struct cw_crash_info *c)
+/* Copies size bytes of in to out: copy_file_range() where the kernel can
+ * (same file system type), read/write where it cannot (EXDEV: a
+ * container's executable on overlayfs or a tmpfs). */
+static int copy_fd(int in, int out, off_t size)
 {
-	char self[4096], path[64], exe[4096];
-	ssize_t a, b;
+	off_t off = 0;
+	bool plain = false;
+	char buf[65536];
 
-	if (c->core_rlimit == 1)
-		return true; /* the kernel gives its core helpers RLIMIT_CORE=1 */
-	if (!strncmp(c->comm, OWN_COMM, strlen(OWN_COMM)))
-		return true;
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)c->pid);
-	a = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	b = readlink(path, exe, sizeof(exe) - 1);
-	return a > 0 && a == b && !memcmp(self, exe, (size_t)a);
+	for (unsigned guard = 0; off < size && guard < 1U << 20; guard++) {
+		ssize_t n;
+		if (!plain) {
+			n = copy_file_range(in, &off, out, NULL, (size_t)(size - off), 0);
+			if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+				plain = true;
+				continue;
+			}
+		} else {
+			size_t want = (size_t)(size - off) < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+			n = pread(in, buf, want, off);
+			if (n > 0) {
+				int w = cw_write_all(out, buf, (size_t)n);
+				if (w < 0)
+					return w;
+				off += n;
+			}
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+	}
+	return off < size ? -EIO : 0;
 }
 
 /* Copies the executable into STORAGE/executables/BUILDID once. */
@@ -234,16 +255,9 @@ static int keep_executable(const struct cw_config *cfg, int storage_fd, const st
 	r = cw_spool_file_begin(dir_fd, &f);
 	if (r < 0)
 		goto fail;
-	off_t in_off = 0;
-	for (unsigned guard = 0; in_off < st.st_size && guard < 1U << 20; guard++) {
-		ssize_t n = copy_file_range(p->exe_fd, &in_off, f.fd, NULL, (size_t)(st.st_size - in_off), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			goto fail;
-		}
-	}
+	r = copy_fd(p->exe_fd, f.fd, st.st_size);
+	if (r < 0)
+		goto fail;
 	r = cw_spool_file_commit(dir_fd, &f, p->build_id, st.st_mode & S_IROTH ? 0444 : 0400, -1, NULL);
 	if (r == -EEXIST)
 		r = 0; /* another crash kept it first */
@@ -332,7 +346,7 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (is_own_crash(c)) {
+	if (cw_is_recursion(c)) {
 		drain_and_close(core_fd, res);
 		res->dropped = true;
 		res->reason = "recursion";
@@ -341,6 +355,16 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 	uint64_t started = now_usec();
 	cw_procinfo_init(&p);
 	(void)cw_procinfo_read(c, &p); /* on failure p.note says why; the core's notes fill in */
+	/* Our own crash, proven by the executable's identity and root's
+	 * credentials, never by a name (owncrash.h). */
+	if (cw_is_own_crash(&p)) {
+		drain_and_close(core_fd, res);
+		cw_procinfo_free(&p);
+		res->dropped = true;
+		res->reason = "own-crash";
+		return 0;
+	}
+	res->named_like_collector = cw_named_like_collector(c, &p);
 
 	storage_fd = cw_spool_open_dir(AT_FDCWD, cfg->storage_dir, 0755);
 	if (storage_fd >= 0)
@@ -379,7 +403,12 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 		res->forwarded = true;
 	}
 
-	start_core(&s, p.exe ? p.exe : c->comm, started / 1000000);
+	/* The rate limit counts per crashing user and executable: one user's
+	 * crashes of a program never use up another user's budget for it. */
+	char rate_key[4200];
+	snprintf(rate_key, sizeof(rate_key), "%lld:%s", (long long)(c->uid >= 0 ? c->uid : p.uid),
+		 p.exe ? p.exe : c->comm);
+	start_core(&s, rate_key, started / 1000000);
 	r = stream_core(&s, core_fd);
 	if (prefix && s.prefix_len)
 		(void)cw_core_notes_parse(prefix, s.prefix_len, &p);

@@ -43,6 +43,7 @@ struct cw_collect_result {
 	bool truncated;
 	bool dropped;               /* recursion / own crash: nothing written */
 	bool forwarded;             /* also handed to ForwardTo= */
+	bool named_like_collector;  /* carries the collector's name but is not it (recorded) */
 	uint64_t size;              /* bytes read from the core stream */
 	uint64_t stored_size;
 	uint64_t compressed_size;

@@ -108,6 +108,9 @@ int main(int argc, char **argv)
 		cw_log_info("pid %d (%s): %s %s, %llu bytes%s%s", (int)crash.pid, crash.comm, res.id,
 			    res.core_stored ? "stored" : "recorded (no core)", (unsigned long long)res.size,
 			    res.reason ? ", " : "", res.reason ? res.reason : "");
+	if (r >= 0 && res.named_like_collector)
+		cw_log_warning("pid %d (%s) is named like crashwatch-collect but is another program: recorded as %s",
+			       (int)crash.pid, crash.comm, res.id);
 	cw_config_free(&cfg);
 	return r < 0 ? CW_EXIT_FAILURE : CW_EXIT_OK;
 }

@@ -67,6 +67,7 @@ void cw_procinfo_free(struct cw_procinfo *p)
 	for (size_t i = 0; i < p->n_maps; i++)
 		free(p->maps[i].path);
 	free(p->maps);
+	cw_container_info_free(&p->container_info);
 	cw_procinfo_init(p);
 }
 
@@ -349,8 +350,9 @@ static int get_verified_pidfd(const struct cw_crash_info *c, struct cw_procinfo 
 
 int cw_procinfo_read(const struct cw_crash_info *c, struct cw_procinfo *p)
 {
-	_cleanup_close_ int owned_pidfd = -1, proc_fd = -1;
-	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int owned_pidfd = -1, proc_fd = -1, host_root = -1;
+	_cleanup_free_ char *buf = NULL, *cgroup = NULL;
+	size_t cgroup_len = 0;
 	char path[64];
 	size_t len;
 	int64_t started;
@@ -402,9 +404,8 @@ int cw_procinfo_read(const struct cw_crash_info *c, struct cw_procinfo *p)
 	if (cw_read_file_at(proc_fd, "environ", ENVIRON_MAX, &buf, &len) >= 0 && (r = parse_environ(p, buf, len)) < 0)
 		goto fail;
 	free(buf), buf = NULL;
-	if (cw_read_file_at(proc_fd, "cgroup", SMALL_MAX, &buf, &len) >= 0 && (r = parse_cgroup(p, buf)) < 0)
+	if (cw_read_file_at(proc_fd, "cgroup", SMALL_MAX, &cgroup, &cgroup_len) >= 0 && (r = parse_cgroup(p, cgroup)) < 0)
 		goto fail;
-	free(buf), buf = NULL;
 	if (cw_read_file_at(proc_fd, "maps", MAPS_MAX, &buf, &len) >= 0 && (r = parse_maps(p, buf)) < 0)
 		goto fail;
 	free(buf), buf = NULL;
@@ -414,6 +415,9 @@ int cw_procinfo_read(const struct cw_crash_info *c, struct cw_procinfo *p)
 	p->exe_fd = openat(proc_fd, "exe", O_RDONLY | O_CLOEXEC);
 	if (p->exe_fd >= 0)
 		(void)cw_elf_build_id(p->exe_fd, &p->build_id);
+	host_root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if ((r = cw_container_read(c, p, proc_fd, host_root, cgroup, cgroup_len)) < 0)
+		goto fail;
 
 	/* Everything above came from the process the pidfd names only if it
 	 * is still alive now. */

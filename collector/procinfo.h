@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "collector/collect.h"
+#include "collector/container.h"
 
 #define CW_MAX_MAPPINGS 8192
 #define CW_PROCINFO_NS_COUNT 8
@@ -40,6 +41,7 @@ struct cw_procinfo {
 	char *ns[CW_PROCINFO_NS_COUNT]; /* "pid:[4026531836]" in cw_procinfo_ns_names order */
 	bool container;
 	bool container_known;
+	struct cw_container_info container_info; /* runtime, pod, exe paths (container.h) */
 	char *env[3];              /* GOTRACEBACK, GODEBUG, GOMAXPROCS */
 	struct cw_mapping *maps;
 	size_t n_maps;

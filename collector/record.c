@@ -111,6 +111,34 @@ static json_object *mappings_json(const struct cw_procinfo *p)
 	return arr;
 }
 
+/* null outside a container; inside, what is known, nulls for the rest, and
+ * "unknown" saying why. */
+static json_object *container_json(const struct cw_procinfo *p)
+{
+	const struct cw_container_info *ci = &p->container_info;
+	if (!ci->present && !ci->exe_in_container && !ci->unknown[0])
+		return NULL;
+	json_object *o = json_object_new_object();
+	if (!o)
+		return NULL;
+	add(o, "runtime", jstr(ci->cg.runtime));
+	add(o, "id", ci->cg.id[0] ? jstr(ci->cg.id) : NULL);
+	add(o, "name", jstr(ci->name));
+	add(o, "image", jstr(ci->image));
+	add(o, "kubernetes", json_object_new_boolean(ci->cg.kubernetes));
+	add(o, "pod_uid", ci->cg.pod_uid[0] ? jstr(ci->cg.pod_uid) : NULL);
+	add(o, "pod_name", jstr(ci->pod_name));
+	add(o, "pod_name_source", jstr(ci->pod_name_source));
+	add(o, "pod_namespace", jstr(ci->pod_namespace));
+	add(o, "qos_class", jstr(ci->cg.qos_class));
+	add(o, "exe_in_container", jstr(ci->exe_in_container));
+	add(o, "exe_on_host", jstr(ci->exe_on_host));
+	add(o, "cgroup_delegated", json_object_new_boolean(ci->cg.delegated));
+	add(o, "runtime_state", jstr(ci->runtime_state));
+	add(o, "unknown", ci->unknown[0] ? jstr(ci->unknown) : NULL);
+	return o;
+}
+
 static json_object *proc_json_into(json_object *o, const struct cw_procinfo *p)
 {
 	json_object *cmd = NULL, *ns = NULL, *env = NULL;
@@ -139,6 +167,7 @@ static json_object *proc_json_into(json_object *o, const struct cw_procinfo *p)
 	}
 	add(o, "namespaces", ns);
 	add(o, "container", p->container_known ? json_object_new_boolean(p->container) : NULL);
+	add(o, "container_info", container_json(p));
 	add(o, "environment", env);
 	add(o, "core_dumping", p->from_proc ? json_object_new_boolean(p->core_dumping) : NULL);
 	add(o, "mappings", p->n_maps || p->from_proc ? mappings_json(p) : NULL);
@@ -200,6 +229,7 @@ int cw_record_to_json(const struct cw_record *rec, char **out)
 	add(o, "metadata_source", json_object_new_string(p->from_proc ? "proc" : p->exe || p->comm || p->n_maps ? "core" : "none"));
 	add(o, "metadata_note", p->note[0] ? jstr(p->note) : NULL);
 	add(o, "pidfd", p->pidfd_source ? json_object_new_string(p->pidfd_source) : NULL);
+	add(o, "collector_name_matched", json_object_new_boolean(rec->result->named_like_collector));
 	proc_json_into(o, p);
 	add(o, "executable_copy", jstr(rec->executable_copy));
 	add(o, "forwarded_to", jstr(rec->forwarded_to));

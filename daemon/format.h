@@ -86,6 +86,11 @@ int cw_format_sentry(const char *delivery_id, struct json_object *data, int64_t 
  * the top frames as plain text, "function\n    file:line" per frame,
  * application frames only unless there are none. */
 int cw_format_title(struct json_object *data, char *out, size_t outlen);
+/* The payload's container as one line: "NAME (RUNTIME, ID12)", and its pod:
+ * "NAMESPACE/NAME (QOS)", "?" for what is unknown. 0 and "" when the crash
+ * has none. */
+int cw_format_container(struct json_object *data, char *out, size_t outlen);
+int cw_format_pod(struct json_object *data, char *out, size_t outlen);
 int cw_format_frames_text(struct json_object *data, size_t max_frames, char *out, size_t outlen);
 
 #endif

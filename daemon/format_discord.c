@@ -93,7 +93,9 @@ int cw_format_discord(struct json_object *data, struct cw_http_request *req)
 	struct json_object *go = NULL, *sig = NULL;
 	json_object_object_get_ex(data, "go", &go);
 	json_object_object_get_ex(data, "signal", &sig);
-	char seen[128];
+	char seen[128], container[320], pod[320];
+	cw_format_container(data, container, sizeof(container));
+	cw_format_pod(data, pod, sizeof(pod));
 	snprintf(seen, sizeof(seen), "%" PRId64 " since %s", cw_data_int(data, "fingerprint_count"),
 		 cw_data_string(data, "first_seen") ? cw_data_string(data, "first_seen") : "?");
 	if ((r = add_field(fields, "Executable", cw_data_string(data, "executable"), false)) < 0 ||
@@ -101,6 +103,8 @@ int cw_format_discord(struct json_object *data, struct cw_http_request *req)
 	    (r = add_field(fields, "Go", cw_data_string(go, "version"), true)) < 0 ||
 	    (r = add_field(fields, "Module", cw_data_string(go, "module"), true)) < 0 ||
 	    (r = add_field(fields, "Seen", seen, true)) < 0 ||
+	    (r = add_field(fields, "Container", container[0] ? container : NULL, true)) < 0 ||
+	    (r = add_field(fields, "Pod", pod[0] ? pod : NULL, true)) < 0 ||
 	    (r = add_field(fields, "Command line", cw_data_string(data, "cmdline"), false)) < 0)
 		return r;
 	json_object_object_add(embed, "fields", CW_TAKE_PTR(fields));

@@ -113,6 +113,13 @@ static void set_str(struct json_object *o, const char *key, const char *s)
 		json_object_object_add(o, key, json_object_new_string(s));
 }
 
+/* Sentry keeps tag values of at most 200 characters: cut on a character. */
+static void set_tag(struct json_object *tags, const char *key, const char *s)
+{
+	if (s)
+		json_object_object_add(tags, key, json_object_new_string_len(s, (int)cw_utf8_prefix(s, 200)));
+}
+
 /* Go function names split like Sentry's Go SDK: module "example.com/api",
  * function "(*T).m" for "example.com/api.(*T).m". */
 static void split_go_function(const char *full, char *module, size_t mlen, const char **function)
@@ -313,6 +320,31 @@ static struct json_object *contexts(struct json_object *data)
 	if (fault && json_object_is_type(fault, json_type_object))
 		set(cw, "fault", json_object_get(fault));
 	set(ctx, "crashwatch", cw);
+	/* the container and Kubernetes contexts, from the payload's "container" */
+	struct json_object *k = get(data, "container");
+	if (k && json_object_is_type(k, json_type_object)) {
+		struct json_object *c = json_object_new_object();
+		if (c) {
+			set_str(c, "type", "container");
+			set_str(c, "runtime", cw_data_string(k, "runtime"));
+			set_str(c, "id", cw_data_string(k, "id"));
+			set_str(c, "name", cw_data_string(k, "name"));
+			set_str(c, "image", cw_data_string(k, "image"));
+			set_str(c, "exe_in_container", cw_data_string(k, "exe_in_container"));
+			set(ctx, "container", c);
+		}
+		if (cw_data_string(k, "pod_uid") || cw_data_string(k, "pod_name")) {
+			struct json_object *p = json_object_new_object();
+			if (p) {
+				set_str(p, "type", "kubernetes");
+				set_str(p, "pod_uid", cw_data_string(k, "pod_uid"));
+				set_str(p, "pod_name", cw_data_string(k, "pod_name"));
+				set_str(p, "namespace", cw_data_string(k, "pod_namespace"));
+				set_str(p, "qos_class", cw_data_string(k, "qos_class"));
+				set(ctx, "kubernetes", p);
+			}
+		}
+	}
 	return ctx;
 }
 
@@ -369,6 +401,19 @@ int cw_sentry_event_new(const char *delivery_id, struct json_object *data, struc
 		set_str(tags, "crash_kind", cw_data_string(data, "kind"));
 		struct json_object *sig = get(data, "signal");
 		set_str(tags, "signal", cw_data_string(sig, "name"));
+		struct json_object *k = get(data, "container");
+		if (k && json_object_is_type(k, json_type_object)) {
+			char id12[13];
+			const char *id = cw_data_string(k, "id");
+			snprintf(id12, sizeof(id12), "%.12s", id ? id : "");
+			set_tag(tags, "container.runtime", cw_data_string(k, "runtime"));
+			set_tag(tags, "container.id", id ? id12 : NULL);
+			set_tag(tags, "container.name", cw_data_string(k, "name"));
+			set_tag(tags, "container.image", cw_data_string(k, "image"));
+			set_tag(tags, "k8s.pod", cw_data_string(k, "pod_name"));
+			set_tag(tags, "k8s.namespace", cw_data_string(k, "pod_namespace"));
+			set_tag(tags, "k8s.qos_class", cw_data_string(k, "qos_class"));
+		}
 		set(ev, "tags", tags);
 	}
 	struct json_object *exc = exception_interface(data, is_go);

@@ -123,7 +123,9 @@ int cw_format_slack(struct json_object *data, struct cw_http_request *req)
 	struct json_object *go = NULL, *sig = NULL;
 	json_object_object_get_ex(data, "go", &go);
 	json_object_object_get_ex(data, "signal", &sig);
-	char seen[128], first[32];
+	char seen[128], first[32], container[320], pod[320];
+	cw_format_container(data, container, sizeof(container));
+	cw_format_pod(data, pod, sizeof(pod));
 	snprintf(first, sizeof(first), "%s", cw_data_string(data, "first_seen") ? cw_data_string(data, "first_seen") : "?");
 	snprintf(seen, sizeof(seen), "%" PRId64 " time%s since %s", cw_data_int(data, "fingerprint_count"),
 		 cw_data_int(data, "fingerprint_count") == 1 ? "" : "s", first);
@@ -132,6 +134,8 @@ int cw_format_slack(struct json_object *data, struct cw_http_request *req)
 	    (r = add_field(fields, "Go", cw_data_string(go, "version"))) < 0 ||
 	    (r = add_field(fields, "Module", cw_data_string(go, "module"))) < 0 ||
 	    (r = add_field(fields, "Seen", seen)) < 0 ||
+	    (r = add_field(fields, "Container", container[0] ? container : NULL)) < 0 ||
+	    (r = add_field(fields, "Pod", pod[0] ? pod : NULL)) < 0 ||
 	    (r = add_field(fields, "Command line", cw_data_string(data, "cmdline"))) < 0)
 		return r;
 	if ((r = add_block(blocks, "section", "fields", CW_TAKE_PTR(fields))) < 0)

@@ -47,6 +47,48 @@ int cw_format_title(struct json_object *data, char *out, size_t outlen)
 	return 0;
 }
 
+int cw_format_container(struct json_object *data, char *out, size_t outlen)
+{
+	struct json_object *k = NULL;
+	size_t used = 0;
+	if (!outlen)
+		return -EINVAL;
+	out[0] = '\0';
+	if (!json_object_object_get_ex(data, "container", &k) || !json_object_is_type(k, json_type_object))
+		return 0;
+	const char *name = cw_data_string(k, "name"), *id = cw_data_string(k, "id");
+	const char *runtime = cw_data_string(k, "runtime");
+	if (!name && !id && !runtime)
+		return 0;
+	const char *rt = runtime ? runtime : "runtime unknown";
+	if (name && id)
+		append(out, outlen, &used, "%s (%s, %.12s)", name, rt, id);
+	else if (name || id)
+		append(out, outlen, &used, "%.*s (%s)", name ? 255 : 12, name ? name : id, rt);
+	else
+		append(out, outlen, &used, "? (%s)", rt);
+	return 0;
+}
+
+int cw_format_pod(struct json_object *data, char *out, size_t outlen)
+{
+	struct json_object *k = NULL;
+	size_t used = 0;
+	if (!outlen)
+		return -EINVAL;
+	out[0] = '\0';
+	if (!json_object_object_get_ex(data, "container", &k) || !json_object_is_type(k, json_type_object))
+		return 0;
+	const char *name = cw_data_string(k, "pod_name"), *ns = cw_data_string(k, "pod_namespace");
+	const char *uid = cw_data_string(k, "pod_uid"), *qos = cw_data_string(k, "qos_class");
+	if (!name && !uid)
+		return 0;
+	append(out, outlen, &used, "%s/%s", ns ? ns : "?", name ? name : uid);
+	if (qos)
+		append(out, outlen, &used, " (%s)", qos);
+	return 0;
+}
+
 static bool frame_in_app(struct json_object *f)
 {
 	struct json_object *v = NULL;

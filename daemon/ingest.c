@@ -23,6 +23,7 @@
 #include "daemon/spool_record.h"
 #include "daemon/upload.h"
 #include "daemon/upload_service.h"
+#include "storage/crash_container.h"
 
 struct cw_ingest {
 	struct cw_daemon *d;
@@ -113,6 +114,11 @@ static char *pick_executable(struct cw_daemon *d, const struct cw_spool_record *
 		free(p);
 		p = NULL;
 	}
+	/* a container's exe is its path inside the container: on the host
+	 * only the path the collector proved to be the same file is */
+	const char *on_host = rec->container_info[CW_CRASH_CONTAINER_EXE_ON_HOST];
+	if (on_host || rec->container_info[CW_CRASH_CONTAINER_EXE_IN_CONTAINER])
+		return on_host ? strdup(on_host) : NULL;
 	return rec->exe ? strdup(rec->exe) : NULL;
 }
 
@@ -144,6 +150,8 @@ static void finish(struct cw_ingest *in, bool ok, const char *json, const char *
 		.analysis_status = ok ? CW_ANALYSIS_OK : CW_ANALYSIS_FAILED,
 		.analysis_error = ok ? NULL : error, .analysis_json = ok ? json : NULL,
 	};
+	for (size_t i = 0; i < CW_CRASH_CONTAINER_NFIELDS; i++)
+		*cw_crash_container_at(&c.ctr, i) = rec->container_info[i];
 	_cleanup_free_ char *exe_copy = NULL;
 	if (rec->executable_copy && !strstr(rec->executable_copy, "..") &&
 	    asprintf(&exe_copy, "%s/%s", d->cfg.storage_dir, rec->executable_copy) >= 0)

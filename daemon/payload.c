@@ -12,6 +12,7 @@
 
 #include "common/cleanup.h"
 #include "common/cwconfig.h"
+#include "storage/crash_container.h"
 
 CW_DEFINE_CLEANUP(struct json_object *, json_object_put)
 #define _cleanup_json_ CW_CLEANUP(json_object_putp)
@@ -484,6 +485,23 @@ static int add_environment(struct json_object *data, const char *const *env)
 	return json_object_object_add(data, "environment", CW_TAKE_PTR(o)) < 0 ? -ENOMEM : 0;
 }
 
+/* "container": the crash's container and pod (null outside one). */
+static int add_container(struct json_object *data, const struct cw_crash_container *k)
+{
+	if (!k || !cw_crash_container_any(k))
+		return json_object_object_add(data, "container", NULL) < 0 ? -ENOMEM : 0;
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	for (size_t i = 0; i < CW_CRASH_CONTAINER_NFIELDS; i++) {
+		const char *v = cw_crash_container_get(k, i);
+		if (json_object_object_add(o, cw_crash_container_fields[i].key,
+					   v ? cw_json_string_bounded(v, 512) : NULL) < 0)
+			return -ENOMEM;
+	}
+	return json_object_object_add(data, "container", CW_TAKE_PTR(o)) < 0 ? -ENOMEM : 0;
+}
+
 bool cw_payload_wanted(const struct cw_crash_report *c, const struct cw_upload_config *u)
 {
 	return u->events == CW_EVENTS_ALL || c->fingerprint_count <= 1;
@@ -537,6 +555,8 @@ int cw_payload_data_new(const struct cw_crash_report *c, const struct cw_upload_
 	    (r = add_time(data, "first_seen", c->first_seen ? c->first_seen : c->timestamp)) < 0)
 		return r;
 	json_object_object_add(data, "new_fingerprint", json_object_new_boolean(c->fingerprint_count <= 1));
+	if ((r = add_container(data, c->container)) < 0)
+		return r;
 	if (u->include_cmdline && c->cmdline && (r = add_string(data, "cmdline", c->cmdline)) < 0)
 		return r;
 	if (u->include_environment && c->environment && (r = add_environment(data, c->environment)) < 0)

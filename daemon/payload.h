@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "storage/storage.h"
+
 struct json_object;
 struct cw_upload_config;
 
@@ -31,6 +33,7 @@ struct cw_crash_report {
 	int64_t fingerprint_count;      /* crashes with this fingerprint, this one included */
 	int64_t first_seen;             /* unix seconds of the first of them */
 	struct json_object *analysis;   /* crashwatch.analysis.v1 (borrowed) */
+	const struct cw_crash_container *container; /* NULL, or the crash's container and pod */
 };
 
 /* Builds the data object for endpoint u (stacks of every goroutine are

@@ -89,7 +89,11 @@ int cw_query_request_parse(const char *buf, size_t len, struct cw_query_request 
 		    !get_i64(filter, "until_usec", 0, INT64_MAX, &f->until_usec) ||
 		    !get_i64(filter, "newest", 0, 1000000, &newest) ||
 		    !get_s(filter, "match", out->match, sizeof(out->match), &f->match) ||
-		    !get_s(filter, "fingerprint", out->fingerprint, sizeof(out->fingerprint), &f->fingerprint))
+		    !get_s(filter, "fingerprint", out->fingerprint, sizeof(out->fingerprint), &f->fingerprint) ||
+		    !get_s(filter, "container", out->container, sizeof(out->container), &f->container) ||
+		    !get_s(filter, "pod", out->pod, sizeof(out->pod), &f->pod) ||
+		    !get_s(filter, "namespace", out->pod_namespace, sizeof(out->pod_namespace), &f->pod_namespace) ||
+		    !get_s(filter, "unit", out->unit, sizeof(out->unit), &f->unit))
 			goto out;
 		f->newest = (size_t)newest;
 	}
@@ -122,6 +126,14 @@ int cw_query_request_format(enum cw_query_verb verb, const struct cw_crash_filte
 		json_object_object_add(flt, "match", json_object_new_string(f->match));
 	if (f->fingerprint)
 		json_object_object_add(flt, "fingerprint", json_object_new_string(f->fingerprint));
+	if (f->container)
+		json_object_object_add(flt, "container", json_object_new_string(f->container));
+	if (f->pod)
+		json_object_object_add(flt, "pod", json_object_new_string(f->pod));
+	if (f->pod_namespace)
+		json_object_object_add(flt, "namespace", json_object_new_string(f->pod_namespace));
+	if (f->unit)
+		json_object_object_add(flt, "unit", json_object_new_string(f->unit));
 	json_object_object_add(o, "filter", flt);
 	int r = asprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);

@@ -29,6 +29,8 @@ struct cw_query_request {
 	struct cw_crash_filter filter;   /* strings point into strbuf */
 	char match[CW_QUERY_STRING_MAX];
 	char fingerprint[80];
+	char container[CW_QUERY_STRING_MAX], pod[CW_QUERY_STRING_MAX]; /* migration 6 filters */
+	char pod_namespace[CW_QUERY_STRING_MAX], unit[CW_QUERY_STRING_MAX];
 };
 
 /* Parses a request (hostile input); -EBADMSG when malformed. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "storage/crash_container.h"
 
 #define CMDLINE_MAX 4096
 
@@ -191,6 +192,10 @@ int cw_spool_record_parse(const char *buf, size_t len, struct cw_spool_record *o
 	    join_cmdline(get(root, "cmdline", json_type_array), &out->cmdline) < 0 ||
 	    dup_environment(get(root, "environment", json_type_object), &out->environment) < 0)
 		goto out;
+	struct json_object *ci = get(root, "container_info", json_type_object);
+	for (size_t i = 0; ci && i < CW_CRASH_CONTAINER_NFIELDS; i++)
+		if (dup_str(ci, cw_crash_container_fields[i].key, &out->container_info[i]) < 0)
+			goto out;
 	struct json_object *core = get(root, "core", json_type_object);
 	if (core) {
 		out->core_stored = get_bool(core, "stored");
@@ -224,6 +229,8 @@ void cw_spool_record_clear(struct cw_spool_record *r)
 	free(r->environment);
 	free(r->unit);
 	free(r->container);
+	for (size_t i = 0; i < CW_CRASH_CONTAINER_NFIELDS; i++)
+		free(r->container_info[i]);
 	free(r->dropped_reason);
 	memset(r, 0, sizeof(*r));
 }

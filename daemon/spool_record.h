@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "storage/storage.h"
+
 #define CW_SPOOL_RECORD_MAX (4U << 20) /* bytes of an ID.meta we accept */
 
 struct cw_spool_record {
@@ -19,6 +21,7 @@ struct cw_spool_record {
 	char **environment;     /* "KEY=value", NULL-terminated: the few variables the collector keeps */
 	char *unit;
 	char *container;        /* "yes" when in a container, else NULL */
+	char *container_info[CW_CRASH_CONTAINER_NFIELDS]; /* "container_info", in cw_crash_container_fields order */
 	bool core_stored, core_truncated;
 	int64_t core_size;      /* decompressed bytes stored */
 	int64_t core_compressed_size;

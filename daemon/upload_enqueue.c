@@ -96,6 +96,7 @@ int cw_upload_crash_hook(struct cw_db *db, const struct cw_crash_record *c, int6
 		.fingerprint_count = count,
 		.first_seen = first_usec / 1000000,
 		.analysis = analysis,
+		.container = &c->ctr,
 	};
 	return cw_upload_enqueue(h, cfg, &report, (int64_t)time(NULL));
 }

@@ -1,6 +1,7 @@
 /* Crash records <-> JSON (the --json output and the query socket's wire format). */
 #include "config.h"
 #include "storage/crash_json.h"
+#include "storage/crash_container.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -52,6 +53,10 @@ struct json_object *cw_crash_to_json(const struct cw_crash_record *c, bool with_
 	add_str(o, "exe_copy", c->exe_copy);
 	add_str(o, "analysis_status", cw_analysis_status_name(c->analysis_status));
 	add_str(o, "analysis_error", c->analysis_error);
+	if (cw_crash_container_to_json(o, &c->ctr) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
 	if (with_analysis)
 		json_object_object_add(o, "analysis",
 				       c->analysis_json ? json_tokener_parse(c->analysis_json) : NULL);
@@ -114,6 +119,7 @@ int cw_crash_from_json(struct json_object *o, struct cw_crash_record *c)
 	c->exe_copy = get_str(o, "exe_copy");
 	c->analysis_status = cw_analysis_status_from_name(get_str(o, "analysis_status"));
 	c->analysis_error = get_str(o, "analysis_error");
+	cw_crash_container_from_json(o, &c->ctr);
 	return 0;
 }
 

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#define SUMMARY_FIELDS 10
+#define SUMMARY_FIELDS 11
 #define DECIMAL_MAX 20 /* "-" and 19 digits */
 
 /* Eight digits at once (little-endian hosts): -1 when p[0..7] are not all
@@ -67,7 +67,7 @@ int cw_crash_summary_parse(const char *s, size_t len, struct cw_crash_summary *o
 {
 	struct cw_text field[SUMMARY_FIELDS];
 	const char *p = s, *end = s + len;
-	/* nine separators; the message (last) may hold anything */
+	/* ten separators; the message (last) may hold anything */
 	for (size_t n = 0; n < SUMMARY_FIELDS - 1; n++) {
 		const char *sep = memchr(p, '\x1f', (size_t)(end - p));
 		if (!sep)
@@ -94,6 +94,7 @@ int cw_crash_summary_parse(const char *s, size_t len, struct cw_crash_summary *o
 	out->uid_text = field[3];
 	out->fingerprint = field[7];
 	out->exe = field[8];
-	out->message = field[9];
+	out->container = field[9];
+	out->message = field[10];
 	return 0;
 }

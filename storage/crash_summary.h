@@ -24,12 +24,13 @@ struct cw_crash_summary {
 	enum cw_analysis_status analysis_status;
 	struct cw_text fingerprint;  /* its first 12 digits; len 0: none */
 	struct cw_text exe;          /* else comm; len 0: neither */
+	struct cw_text container;    /* container name, else its id's first 12 digits; len 0: none */
 	struct cw_text message;      /* len 0: none */
 };
 
 /* Parses one list_summary text (fields separated by U+001F: id, time_usec,
  * pid, uid, signal, core_state, analysis_status, fingerprint prefix, exe
- * or comm, message). The views point into s. -EBADMSG when it is not one. */
+ * or comm, container (migration 6), message). The views point into s. -EBADMSG when it is not one. */
 int cw_crash_summary_parse(const char *s, size_t len, struct cw_crash_summary *out);
 
 /* Calls cb for every matching crash, oldest first, from the crashes_list

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "storage/crash_container.h"
 #include "storage/crash_summary.h"
 
 static inline void finalizep(sqlite3_stmt **st)
@@ -128,6 +129,8 @@ int cw_crash_insert_hooked(struct cw_db *db, const struct cw_crash_record *c, cw
 		return r > 0 ? -EEXIST : r;
 	}
 	r = insert_row(db, c, &id);
+	if (r == 0)
+		r = cw_crash_container_store(db, id, &c->ctr);
 	if (r == 0 && c->analysis_json)
 		r = insert_analysis(db, id, c->analysis_json);
 	bool new_group = false;
@@ -153,8 +156,12 @@ int cw_crash_insert_hooked(struct cw_db *db, const struct cw_crash_record *c, cw
 	" c.restricted, c.exe, c.build_id, c.comm, c.cmdline, c.unit, c.container, c.go_version," \
 	" c.go_module, c.message, c.crashed_goroutine, c.goroutine_count, c.fault_location," \
 	" c.fingerprint, c.core_state, c.core_size, c.core_disk_size, c.core_path, c.exe_copy," \
-	" c.analysis_status, c.analysis_error"
-#define CRASH_NCOLUMNS 31
+	" c.analysis_status, c.analysis_error, " CONTAINER_COLUMNS
+/* migration 6, in cw_crash_container_fields order */
+#define CONTAINER_COLUMNS \
+	"c.container_runtime, c.container_id, c.container_name, c.container_image, c.pod_uid," \
+	" c.pod_name, c.pod_namespace, c.pod_qos_class, c.exe_in_container, c.exe_on_host"
+#define CRASH_NCOLUMNS (31 + CW_CRASH_CONTAINER_NFIELDS)
 
 static const char *col_text(sqlite3_stmt *st, int i)
 {
@@ -198,6 +205,8 @@ static void row_to_crash(sqlite3_stmt *st, struct cw_crash_record *c, bool with_
 	c->exe_copy = col_text(st, i++);
 	c->analysis_status = cw_analysis_status_from_name(col_text(st, i++));
 	c->analysis_error = col_text(st, i++);
+	for (size_t k = 0; k < CW_CRASH_CONTAINER_NFIELDS; k++)
+		*cw_crash_container_at(&c->ctr, k) = col_text(st, i++);
 	if (with_analysis)
 		c->analysis_json = col_text(st, i++);
 }
@@ -209,7 +218,7 @@ static void row_to_crash(sqlite3_stmt *st, struct cw_crash_record *c, bool with_
 /* Builds the WHERE clause; prepare_filtered() binds in the same order. */
 static int build_query(const struct cw_crash_filter *f, bool summary, char **out)
 {
-	char where[512] = "1";
+	char where[1024] = "1";
 	size_t n = strlen(where);
 #define ADD(s) do { n += (size_t)snprintf(where + n, sizeof(where) - n, " AND %s", (s)); } while (0)
 	if (f->id > 0)
@@ -228,6 +237,14 @@ static int build_query(const struct cw_crash_filter *f, bool summary, char **out
 		ADD("c.time_usec <= ?");
 	if (f->restrict_uid)
 		ADD("c.uid = ? AND c.restricted = 0");
+	if (f->container)
+		ADD("(c.container_name = ? OR c.container_id LIKE ? || '%' ESCAPE '\\')");
+	if (f->pod)
+		ADD("(c.pod_name = ? OR c.pod_uid = ?)");
+	if (f->pod_namespace)
+		ADD("c.pod_namespace = ?");
+	if (f->unit)
+		ADD("c.unit = ?");
 #undef ADD
 	const char *inner_order = f->newest ? " ORDER BY c.time_usec DESC, c.id DESC LIMIT ?" : "";
 	int r;
@@ -299,6 +316,21 @@ static int prepare_filtered(struct cw_db *db, const struct cw_crash_filter *f, b
 		sqlite3_bind_int64(st, i++, f->until_usec);
 	if (f->restrict_uid)
 		sqlite3_bind_int64(st, i++, f->uid);
+	if (f->container) {
+		_cleanup_free_ char *esc = like_escape(f->container);
+		if (!esc)
+			return -ENOMEM;
+		bind_text(st, i++, f->container);
+		sqlite3_bind_text(st, i++, esc, -1, SQLITE_TRANSIENT);
+	}
+	if (f->pod) {
+		bind_text(st, i++, f->pod);
+		bind_text(st, i++, f->pod);
+	}
+	if (f->pod_namespace)
+		bind_text(st, i++, f->pod_namespace);
+	if (f->unit)
+		bind_text(st, i++, f->unit);
 	if (f->newest)
 		sqlite3_bind_int64(st, i++, (sqlite3_int64)f->newest);
 	*out = st;

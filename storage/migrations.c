@@ -34,6 +34,17 @@ struct cw_migration {
 	" replace(coalesce(" #R ".exe, " #R ".comm, ''), char(31), '?') || char(31) ||" \
 	" coalesce(" #R ".message, ''))"
 
+/* Migration 6's: the container before the message (which may hold
+ * anything, so it stays last). */
+#define LIST_SUMMARY_V6(R) \
+	"(" #R ".id || char(31) || " #R ".time_usec || char(31) || " #R ".pid || char(31) ||" \
+	" " #R ".uid || char(31) || " #R ".signal || char(31) ||" \
+	" " #R ".core_state || char(31) || " #R ".analysis_status || char(31) ||" \
+	" coalesce(substr(" #R ".fingerprint, 1, 12), '') || char(31) ||" \
+	" replace(coalesce(" #R ".exe, " #R ".comm, ''), char(31), '?') || char(31) ||" \
+	" replace(coalesce(" #R ".container_name, substr(" #R ".container_id, 1, 12), ''), char(31), '?') ||" \
+	" char(31) || coalesce(" #R ".message, ''))"
+
 static const struct cw_migration migrations[] = {
 	{ 1,
 	  "CREATE TABLE crashes ("
@@ -145,6 +156,34 @@ static const struct cw_migration migrations[] = {
 	  "CREATE TRIGGER crashes_list_update AFTER UPDATE OF time_usec, pid, uid, signal, core_state,"
 	  " analysis_status, fingerprint, exe, comm, message ON crashes BEGIN"
 	  " UPDATE crashes SET list_summary = " LIST_SUMMARY_V5(NEW) " WHERE id = NEW.id; END;" },
+	/* containers and Kubernetes pods (storage/crash_container.h); the
+	 * listing summary gains the container (name, else its id's first 12
+	 * digits) before the message */
+	{ 6,
+	  "ALTER TABLE crashes ADD COLUMN container_runtime TEXT;"
+	  "ALTER TABLE crashes ADD COLUMN container_id TEXT;"
+	  "ALTER TABLE crashes ADD COLUMN container_name TEXT;"
+	  "ALTER TABLE crashes ADD COLUMN container_image TEXT;"
+	  "ALTER TABLE crashes ADD COLUMN pod_uid TEXT;"
+	  "ALTER TABLE crashes ADD COLUMN pod_name TEXT;"
+	  "ALTER TABLE crashes ADD COLUMN pod_namespace TEXT;"
+	  "ALTER TABLE crashes ADD COLUMN pod_qos_class TEXT;"
+	  "ALTER TABLE crashes ADD COLUMN exe_in_container TEXT;"
+	  "ALTER TABLE crashes ADD COLUMN exe_on_host TEXT;"
+	  "CREATE INDEX crashes_container ON crashes(container_id) WHERE container_id IS NOT NULL;"
+	  "CREATE INDEX crashes_container_name ON crashes(container_name) WHERE container_name IS NOT NULL;"
+	  "CREATE INDEX crashes_pod ON crashes(pod_name) WHERE pod_name IS NOT NULL;"
+	  "CREATE INDEX crashes_pod_uid ON crashes(pod_uid) WHERE pod_uid IS NOT NULL;"
+	  "CREATE INDEX crashes_pod_namespace ON crashes(pod_namespace) WHERE pod_namespace IS NOT NULL;"
+	  "CREATE INDEX crashes_unit ON crashes(unit) WHERE unit IS NOT NULL;"
+	  "DROP TRIGGER crashes_list_insert;"
+	  "DROP TRIGGER crashes_list_update;"
+	  "UPDATE crashes SET list_summary = " LIST_SUMMARY_V6(crashes) ";"
+	  "CREATE TRIGGER crashes_list_insert AFTER INSERT ON crashes BEGIN"
+	  " UPDATE crashes SET list_summary = " LIST_SUMMARY_V6(NEW) " WHERE id = NEW.id; END;"
+	  "CREATE TRIGGER crashes_list_update AFTER UPDATE OF time_usec, pid, uid, signal, core_state,"
+	  " analysis_status, fingerprint, exe, comm, message, container_id, container_name ON crashes BEGIN"
+	  " UPDATE crashes SET list_summary = " LIST_SUMMARY_V6(NEW) " WHERE id = NEW.id; END;" },
 	/* append new migrations here (keep versions consecutive) */
 };
 

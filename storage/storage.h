@@ -41,6 +41,18 @@ enum cw_analysis_status cw_analysis_status_from_name(const char *s);
 /* s[0..len): 0, or -EINVAL for no such name. */
 int cw_analysis_status_from_text(const char *s, size_t len, enum cw_analysis_status *out);
 
+/* A crash's container and Kubernetes pod (migration 6, storage/crash_container.h);
+ * every member NULL outside a container or when unknown. */
+struct cw_crash_container {
+	const char *runtime, *id, *name, *image;
+	const char *pod_uid, *pod_name, *pod_namespace, *qos_class;
+	const char *exe_in_container, *exe_on_host;
+};
+#define CW_CRASH_CONTAINER_NFIELDS 10
+/* indexes into cw_crash_container_fields (storage/crash_container.h) */
+#define CW_CRASH_CONTAINER_EXE_IN_CONTAINER 8
+#define CW_CRASH_CONTAINER_EXE_ON_HOST 9
+
 /* One crash. Strings may be NULL (unknown). For cw_crash_insert the
  * caller owns them; in query callbacks they are borrowed for the call. */
 struct cw_crash_record {
@@ -67,6 +79,7 @@ struct cw_crash_record {
 	const char *analysis_error;
 	const char *analysis_json;   /* only filled by queries that ask for it */
 	const char *const *environment; /* not stored: "KEY=value" list for insert hooks (uploads) */
+	struct cw_crash_container ctr;  /* container and pod */
 };
 
 /* Inserts c (and its analysis JSON) in one transaction and counts it in
@@ -93,6 +106,10 @@ struct cw_crash_filter {
 	int64_t uid;
 	size_t newest;               /* > 0: only the N newest (still printed oldest first) */
 	bool with_analysis;          /* fill analysis_json */
+	const char *container;       /* container id (full or a prefix of >= 4) or name */
+	const char *pod;             /* pod name or UID */
+	const char *pod_namespace;
+	const char *unit;            /* systemd unit */
 };
 
 /* Calls cb for every matching crash, oldest first (listings that need

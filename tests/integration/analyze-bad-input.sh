@@ -3,7 +3,8 @@
 # never hangs (30 s) and fails with a one-line error naming the file:
 # missing, empty, garbage and truncated files, a corrupted Go core, files
 # of the wrong kind, a directory, a FIFO and a character device (refused
-# at once, never waited on, with the kind named); a core of a C program still gives threads
+# at once, never waited on, with the kind named); an executable that is not
+# ELF (the error says what it is); a core of a C program still gives threads
 # and the signal; a mismatched executable gives a warning (and exit code 7
 # with --strict, cli/exit_codes.h). A crash is an exit status >= 128 or a
 # sanitizer report. TAP. Uses the fixtures (tests/fixtures/go*) and gcc.
@@ -87,7 +88,7 @@ expect_no_crash() {
 
 go_fx=$fx/go1.26-plain-repanic
 other_fx=$fx/go1.22.12-pie-stripped-nil-map
-echo "1..35"
+echo "1..40"
 if [ ! -x "$crashwatch" ]; then
 	for i in $(seq 1 35); do echo "not ok $i - $crashwatch not built"; done
 	exit 0
@@ -156,7 +157,28 @@ expect_kind "a character device" "/dev/zero as the binary" /dev/zero
 run_cw --json "$tmp" "$core"
 expect_kind "a directory" "a directory as the binary" "$tmp"
 
-# 15-24: truncated Go cores (header, program headers, notes, data)
+# 15-19: an executable that is not an ELF file: the error says what it is
+expect_text() { # expect_text NAME FILE TEXT
+	if [ -z "$(crashed)" ] && ! grep -qF -- "$2: $3" "$tmp/err"; then
+		fail "$1" "expected \"$2: $3\", got: $(head -c 300 "$tmp/err")"
+	else
+		expect_error "$1" "$2"
+	fi
+}
+printf 'hello\n' >"$tmp/text"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/script"
+run_cw --json "$tmp/text" "$core"
+expect_text "a text file as the executable" "$tmp/text" "is a text file"
+run_cw --json /dev/zero "$core"
+expect_text "/dev/zero as the executable" /dev/zero "is a character device"
+run_cw --json "$tmp" "$core"
+expect_text "a directory as the executable" "$tmp" "is a directory"
+run_cw --json "$tmp/script" "$core"
+expect_text "a script as the executable" "$tmp/script" "is a script (#!/bin/sh)"
+run_cw --json "$go_fx/crasher.zst" "$core"
+expect_text "a compressed executable" "$go_fx/crasher.zst" "is zstd-compressed data"
+
+# 20-29: truncated Go cores (header, program headers, notes, data)
 size=$(stat -c %s "$core")
 for cut in 1 16 63 64 120 1000 4096 65536 $((size / 2)) $((size - 4096)); do
 	head -c "$cut" "$core" >"$tmp/trunc"
@@ -168,7 +190,7 @@ for cut in 1 16 63 64 120 1000 4096 65536 $((size / 2)) $((size - 4096)); do
 	fi
 done
 
-# 25-29: corrupted Go cores: random bytes flipped in the headers and notes
+# 30-34: corrupted Go cores: random bytes flipped in the headers and notes
 # (first 64 KiB) and anywhere
 for seed in 1 2 3 4 5; do
 	cp --sparse=always "$core" "$tmp/flipped"
@@ -187,7 +209,7 @@ EOF
 	expect_no_crash "Go core with 400 corrupted bytes (seed $seed)" "$tmp/flipped"
 done
 
-# 30-31: a mismatched executable: a warning, exit 0; with --strict exit 7
+# 35-36: a mismatched executable: a warning, exit 0; with --strict exit 7
 run_cw --json "$tmp/other.bin" "$core"
 why=$(crashed)
 if [ -n "$why" ]; then
@@ -204,7 +226,7 @@ else
 	pass "mismatched binary with --strict: exit $EXIT_MISMATCH"
 fi
 
-# 32-35: a core of a C program: threads and the signal, no Go
+# 37-40: a core of a C program: threads and the signal, no Go
 cat >"$tmp/cprog.c" <<'EOF'
 #include <pthread.h>
 #include <unistd.h>

@@ -24,6 +24,8 @@
 
 #include "collector/collect.h"
 #include "collector/forward.h"
+#include "collector/owncrash.h"
+#include "collector/procinfo.h"
 #include "common/cwconfig.h"
 
 static void test_args(void **state)
@@ -205,6 +207,61 @@ static void test_socket_entry(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The collector's own crash is proven by the executable and root's ids;
+ * a name proves nothing. This test program reads itself: it is "the
+ * collector" for cw_is_own_crash() only while running as root. */
+static void test_own_crash(void **state)
+{
+	(void)state;
+	struct cw_crash_info c = { .pid = getpid(), .pidfd = -1, .core_rlimit = UINT64_MAX };
+	struct cw_procinfo p;
+
+	snprintf(c.comm, sizeof(c.comm), "test-collect");
+	cw_procinfo_init(&p);
+	assert_int_equal(cw_procinfo_read(&c, &p), 0);
+	assert_false(cw_named_like_collector(&c, &p));
+	assert_int_equal(cw_is_own_crash(&p), getuid() == 0 && geteuid() == 0 && getgid() == 0 && getegid() == 0);
+	p.uid = 1000; /* the same executable under a user's ids is not the kernel's helper */
+	assert_false(cw_is_own_crash(&p));
+	p.uid = 0;
+	p.from_proc = false; /* nothing proven without verified /proc */
+	assert_false(cw_is_own_crash(&p));
+	cw_procinfo_free(&p);
+
+	/* Another executable under the collector's name: recorded. */
+	struct cw_crash_info sh = c;
+	cw_procinfo_init(&p);
+	snprintf(sh.comm, sizeof(sh.comm), "%s", CW_COLLECTOR_COMM);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		execl("/bin/sleep", "crashwatch-collect", "30", (char *)NULL);
+		_exit(127);
+	}
+	sh.pid = child;
+	for (int i = 0; i < 200; i++) {
+		char path[64], link[256];
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)child);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0 && (link[n] = 0, strstr(link, "sleep")))
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(cw_procinfo_read(&sh, &p), 0);
+	assert_false(cw_is_own_crash(&p));
+	assert_true(cw_named_like_collector(&sh, &p));
+	snprintf(sh.comm, sizeof(sh.comm), "sleep"); /* argv[0] alone still counts */
+	assert_true(cw_named_like_collector(&sh, &p));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	cw_procinfo_free(&p);
+
+	c.core_rlimit = 1;
+	assert_true(cw_is_recursion(&c));
+	c.core_rlimit = 0;
+	assert_false(cw_is_recursion(&c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_args_bad),
 		cmocka_unit_test(test_forward_expand),
 		cmocka_unit_test(test_socket_entry),
+		cmocka_unit_test(test_own_crash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,9 @@
 #include <cmocka.h>
 
 #include "storage/storage.h"
+#include "storage/crash_json.h"
 #include "storage/crash_summary.h"
+#include <json-c/json.h>
 
 struct fixture {
 	char dir[64];
@@ -338,7 +340,7 @@ static void test_summary_parse(void **state)
 	struct cw_crash_summary c;
 	/* sixteen- and nineteen-digit numbers go through the eight-digit path */
 	assert_int_equal(parse_summary("12" US "1700000000123456" US "-5" US "0" US "11" US "truncated" US "pending" US
-				       "abc" US "/x" US "msg" US "with separator", &c), 0);
+				       "abc" US "/x" US "web-1" US "msg" US "with separator", &c), 0);
 	assert_int_equal(c.id, 12);
 	assert_int_equal(c.time_usec, 1700000000123456LL);
 	assert_int_equal(c.signal, 11);
@@ -347,30 +349,130 @@ static void test_summary_parse(void **state)
 	assert_int_equal(c.pid_text.len, 2);
 	assert_memory_equal(c.pid_text.p, "-5", 2);
 	assert_int_equal(c.message.len, strlen("msg" US "with separator"));
-	assert_int_equal(parse_summary("1" US "9223372036854775807" US "1" US "1" US "6" US "stored" US "ok" US US US, &c), 0);
+	assert_int_equal(c.container.len, 5);
+	assert_memory_equal(c.container.p, "web-1", 5);
+	assert_int_equal(parse_summary("1" US "9223372036854775807" US "1" US "1" US "6" US "stored" US "ok" US US US US, &c), 0);
 	assert_int_equal(c.time_usec, INT64_MAX);
 	assert_int_equal(c.fingerprint.len, 0);
 	assert_int_equal(c.exe.len, 0);
 	assert_int_equal(c.message.len, 0);
-	assert_int_equal(parse_summary("1" US "-1234567812345678" US "1" US "1" US "6" US "removed" US "failed" US US US, &c), 0);
+	assert_int_equal(c.container.len, 0);
+	assert_int_equal(parse_summary("1" US "-1234567812345678" US "1" US "1" US "6" US "removed" US "failed" US US US US, &c), 0);
 	assert_int_equal(c.time_usec, -1234567812345678LL);
 	/* what is not a summary */
 	const char *bad[] = {
 		"",
 		"1" US "2" US "3",                                                           /* too few fields */
-		"1" US "9223372036854775808" US "1" US "1" US "6" US "stored" US "ok" US US US, /* over INT64_MAX */
-		"1" US "12345678901234567890" US "1" US "1" US "6" US "stored" US "ok" US US US, /* 20 digits */
-		"1" US "1234567:12345678" US "1" US "1" US "6" US "stored" US "ok" US US US,    /* not a digit (8-digit path) */
-		"1" US "12345678123/5678" US "1" US "1" US "6" US "stored" US "ok" US US US,    /* not a digit (8-digit path) */
-		"1" US US "1" US "1" US "6" US "stored" US "ok" US US US,                    /* empty number */
-		"1" US "-" US "1" US "1" US "6" US "stored" US "ok" US US US,                   /* a sign only */
-		"1" US "2" US "1" US "1" US "-6" US "stored" US "ok" US US US,                  /* negative signal */
-		"1" US "2" US "1" US "1" US "6" US "store" US "ok" US US US,                    /* unknown core state */
-		"1" US "2" US "1" US "1" US "6" US "stored" US "okay" US US US,                 /* unknown analysis status */
-		"1" US "2" US "x" US "1" US "6" US "stored" US "ok" US US US,                   /* pid not a number */
+		"1" US "2" US "1" US "1" US "6" US "stored" US "ok" US US US,                /* before migration 6: no container */
+		"1" US "9223372036854775808" US "1" US "1" US "6" US "stored" US "ok" US US US US, /* over INT64_MAX */
+		"1" US "12345678901234567890" US "1" US "1" US "6" US "stored" US "ok" US US US US, /* 20 digits */
+		"1" US "1234567:12345678" US "1" US "1" US "6" US "stored" US "ok" US US US US,    /* not a digit (8-digit path) */
+		"1" US "12345678123/5678" US "1" US "1" US "6" US "stored" US "ok" US US US US,    /* not a digit (8-digit path) */
+		"1" US US "1" US "1" US "6" US "stored" US "ok" US US US US,                    /* empty number */
+		"1" US "-" US "1" US "1" US "6" US "stored" US "ok" US US US US,                   /* a sign only */
+		"1" US "2" US "1" US "1" US "-6" US "stored" US "ok" US US US US,                  /* negative signal */
+		"1" US "2" US "1" US "1" US "6" US "store" US "ok" US US US US,                    /* unknown core state */
+		"1" US "2" US "1" US "1" US "6" US "stored" US "okay" US US US US,                 /* unknown analysis status */
+		"1" US "2" US "x" US "1" US "6" US "stored" US "ok" US US US US,                   /* pid not a number */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(parse_summary(bad[i], &c), -EBADMSG);
+}
+
+/* Migration 6: a crash's container and pod are stored, read back, in the
+ * JSON, in the listing summary, and filtered on. */
+struct ctr_seen {
+	size_t n;
+	char runtime[32], pod[64], exe_host[64], container[32];
+};
+
+static int ctr_cb(const struct cw_crash_record *c, void *userdata)
+{
+	struct ctr_seen *s = userdata;
+	s->n++;
+	snprintf(s->runtime, sizeof(s->runtime), "%s", c->ctr.runtime ? c->ctr.runtime : "-");
+	snprintf(s->pod, sizeof(s->pod), "%s", c->ctr.pod_name ? c->ctr.pod_name : "-");
+	snprintf(s->exe_host, sizeof(s->exe_host), "%s", c->ctr.exe_on_host ? c->ctr.exe_on_host : "-");
+	return 0;
+}
+
+static int ctr_summary_cb(const struct cw_crash_summary *c, void *userdata)
+{
+	struct ctr_seen *s = userdata;
+	s->n++;
+	snprintf(s->container, sizeof(s->container), "%.*s", (int)c->container.len, c->container.p);
+	return 0;
+}
+
+static void test_container(void **state)
+{
+	struct fixture *fx = *state;
+	struct cw_crash_record a = make_crash("k1", 100, 7, 0, "/app", "app", NULL);
+	a.unit = "kubepods-burstable-pod0a1b.slice";
+	a.ctr = (struct cw_crash_container){
+		.runtime = "containerd", .id = "4c9f1d2e3b5a69788776655443322110aabbccddeeff00112233445566778899",
+		.pod_uid = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", .pod_name = "api-7d9c", .pod_namespace = "shop",
+		.qos_class = "Burstable", .exe_in_container = "/app", .exe_on_host = "/run/c/rootfs/app",
+	};
+	struct cw_crash_record b = make_crash("k2", 200, 8, 0, "/srv/db", "db", NULL);
+	b.unit = "db.service";
+	b.ctr = (struct cw_crash_container){ .runtime = "docker", .id = "aaaa1d2e3b5a6978", .name = "db" };
+	struct cw_crash_record h = make_crash("k3", 300, 9, 0, "/bin/x", "x", NULL);
+	int64_t id;
+	assert_int_equal(cw_crash_insert(fx->db, &a, &id), 0);
+	assert_int_equal(cw_crash_insert(fx->db, &b, &id), 0);
+	assert_int_equal(cw_crash_insert(fx->db, &h, &id), 0);
+
+	struct ctr_seen s = { 0 };
+	struct cw_crash_filter f = { .container = "4c9f1d2e" };
+	assert_int_equal(cw_crashes_foreach(fx->db, &f, ctr_cb, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.runtime, "containerd");
+	assert_string_equal(s.pod, "api-7d9c");
+	assert_string_equal(s.exe_host, "/run/c/rootfs/app");
+	const struct { struct cw_crash_filter f; size_t n; } cases[] = {
+		{ { .container = "db" }, 1 },             /* by name */
+		{ { .container = "4c9f%" }, 0 },          /* LIKE wildcards are escaped */
+		{ { .pod = "api-7d9c" }, 1 },
+		{ { .pod = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" }, 1 },
+		{ { .pod_namespace = "shop" }, 1 },
+		{ { .pod_namespace = "default" }, 0 },
+		{ { .unit = "db.service" }, 1 },
+		{ { .unit = "db.service", .container = "4c9f" }, 0 },
+		{ { 0 }, 3 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&s, 0, sizeof(s));
+		assert_int_equal(cw_crashes_foreach(fx->db, &cases[i].f, ctr_cb, &s), 0);
+		assert_int_equal(s.n, cases[i].n);
+		memset(&s, 0, sizeof(s));
+		assert_int_equal(cw_crashes_foreach_summary(fx->db, &cases[i].f, ctr_summary_cb, &s), 0);
+		assert_int_equal(s.n, cases[i].n);
+	}
+	/* the listing's container: the name, else the id's first 12 digits, else nothing */
+	const char *want[] = { "4c9f1d2e3b5a", "db", "" };
+	for (int i = 0; i < 3; i++) {
+		memset(&s, 0, sizeof(s));
+		f = (struct cw_crash_filter){ .since_usec = 100 * (i + 1), .until_usec = 100 * (i + 1) };
+		assert_int_equal(cw_crashes_foreach_summary(fx->db, &f, ctr_summary_cb, &s), 0);
+		assert_int_equal(s.n, 1);
+		assert_string_equal(s.container, want[i]);
+	}
+	/* JSON both ways */
+	a.id = 1;
+	struct json_object *o = cw_crash_to_json(&a, false), *ci;
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "container_info", &ci) && ci);
+	struct cw_crash_record back;
+	assert_int_equal(cw_crash_from_json(o, &back), 0);
+	assert_string_equal(back.ctr.qos_class, "Burstable");
+	assert_string_equal(back.ctr.exe_in_container, "/app");
+	assert_null(back.ctr.name);
+	json_object_put(o);
+	o = cw_crash_to_json(&h, false);
+	assert_true(json_object_object_get_ex(o, "container_info", &ci));
+	assert_null(ci);
+	json_object_put(o);
 }
 
 int main(void)
@@ -384,6 +486,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_callback_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
 		cmocka_unit_test(test_summary_parse),
+		cmocka_unit_test_setup_teardown(test_container, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
