@@ -5,12 +5,14 @@
 #include "analyzer/analysis.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyzer/core_file.h"
 #include "analyzer/exe.h"
@@ -317,14 +319,35 @@ static int analyze_go(struct cw_core *core, const struct cw_exe *exe, struct cw_
 int cw_analyze_files(const char *exe_path, const char *core_path, const struct cw_analyze_opts *o,
 		     struct cw_analysis **out, char *err, size_t errlen)
 {
+	_cleanup_close_ int core_fd = open(core_path, O_RDONLY | O_CLOEXEC);
+	if (core_fd < 0) {
+		int r = -errno;
+		return fail(err, errlen, r, "%s: %s", core_path, core_error(r));
+	}
+	_cleanup_close_ int exe_fd = -1;
+	if (exe_path) {
+		exe_fd = open(exe_path, O_RDONLY | O_CLOEXEC);
+		if (exe_fd < 0) {
+			int r = -errno;
+			return fail(err, errlen, r, "%s: %s", exe_path, strerror(-r));
+		}
+	}
+	return cw_analyze_fds(exe_fd, exe_path, core_fd, core_path, o, out, err, errlen);
+}
+
+int cw_analyze_fds(int exe_fd, const char *exe_path, int core_fd, const char *core_path,
+		   const struct cw_analyze_opts *o, struct cw_analysis **out, char *err, size_t errlen)
+{
 	struct cw_analyze_opts defaults;
 	if (!o) {
 		cw_analyze_opts_default(&defaults);
 		o = &defaults;
 	}
+	if (exe_fd < 0)
+		exe_path = NULL;
 	progress(o, "reading core");
 	_cleanup_(cw_core_freep) struct cw_core *core = NULL;
-	int r = cw_core_open(core_path, &core);
+	int r = cw_core_open_fd(core_fd, 0, &core);
 	if (r < 0)
 		return fail(err, errlen, r, "%s: %s", core_path, core_error(r));
 
@@ -348,7 +371,7 @@ int cw_analyze_files(const char *exe_path, const char *core_path, const struct c
 	uint64_t bias = 0;
 	if (exe_path) {
 		progress(o, "reading executable");
-		r = cw_exe_open(exe_path, &exe);
+		r = cw_exe_open_fd(exe_fd, exe_path, &exe);
 		if (r < 0)
 			return fail(err, errlen, r, "%s: %s", exe_path,
 				    r == -EBADMSG ? "not an ELF executable, or corrupt" : strerror(-r));

@@ -296,13 +296,10 @@ static int exe_from_mapping(uint8_t *data, size_t size, const char *path, struct
 	return 0;
 }
 
-int cw_exe_open(const char *path, struct cw_exe **out)
+int cw_exe_open_fd(int fd, const char *path, struct cw_exe **out)
 {
-	if (!path || !out)
+	if (fd < 0 || !path || !out)
 		return -EINVAL;
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return -errno;
@@ -314,6 +311,16 @@ int cw_exe_open(const char *path, struct cw_exe **out)
 	if (p == MAP_FAILED)
 		return -errno;
 	return exe_from_mapping(p, (size_t)st.st_size, path, out);
+}
+
+int cw_exe_open(const char *path, struct cw_exe **out)
+{
+	if (!path || !out)
+		return -EINVAL;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return cw_exe_open_fd(fd, path, out);
 }
 
 int cw_exe_open_mem(const void *data, size_t size, struct cw_exe **out)
