@@ -79,6 +79,11 @@ static void on_sigsys(int sig, siginfo_t *si, void *uctx)
 	pos = put_str(msg, pos, cap, " is not in the analyzer's seccomp allow-list");
 	if (report_fd >= 0)
 		(void)!write(report_fd, msg, pos);
+	/* and to stderr (the journal under crashwatchd), without the 'E' */
+	msg[0] = '\n';
+	(void)!write(STDERR_FILENO, "crashwatch-analyze: ", 20);
+	(void)!write(STDERR_FILENO, msg + 1, pos - 1);
+	(void)!write(STDERR_FILENO, msg, 1);
 	_exit(CW_SANDBOX_EXIT_SYSCALL);
 }
 
@@ -104,15 +109,15 @@ static const int allowed[] = {
 
 /* Sanitizer builds only (see analyzer_sandbox.h): LeakSanitizer stops the
  * world from a clone()d tracer thread with ptrace, reads /proc/self/task
- * and /proc/self/maps, and waits; ASan reports use sigaltstack, prctl and
+ * (open(2), getdents) and /proc/self/maps, and waits; ASan reports use sigaltstack, prctl and
  * sched_yield. */
 static const int sanitizer_extras[] = {
 	SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(waitid),
-	SCMP_SYS(getdents64), SCMP_SYS(sigaltstack), SCMP_SYS(prctl), SCMP_SYS(sched_yield),
+	SCMP_SYS(getdents64), SCMP_SYS(getdents), SCMP_SYS(sigaltstack), SCMP_SYS(prctl), SCMP_SYS(sched_yield),
 	SCMP_SYS(getppid), SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(getrlimit),
 	SCMP_SYS(setrlimit), SCMP_SYS(sched_getaffinity), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
 	SCMP_SYS(kill), SCMP_SYS(tgkill), SCMP_SYS(prlimit64), SCMP_SYS(unshare), SCMP_SYS(dup),
-	SCMP_SYS(pipe2), SCMP_SYS(mmap), SCMP_SYS(mprotect),
+	SCMP_SYS(pipe2), SCMP_SYS(mmap), SCMP_SYS(mprotect), SCMP_SYS(open),
 };
 
 /* flags that make an open more than reading a file that exists */
@@ -167,7 +172,10 @@ static int add_rules(scmp_filter_ctx ctx, pid_t self)
 		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 1,
 					  SCMP_A2(SCMP_CMP_MASKED_EQ, write_flags[i], write_flags[i]))) < 0)
 			return r;
-	/* glibc's open() is openat, but a static caller could use open(2) */
+	/* glibc's open() is openat, but a static caller could use open(2)
+	 * (LeakSanitizer does: sanitizer builds allow it whole) */
+	if (CW_SANDBOX_SANITIZER_EXTRAS)
+		return 0;
 	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
 				  SCMP_A1(SCMP_CMP_MASKED_EQ, OPEN_WRITE_FLAGS, 0))) < 0)
 		return r;
