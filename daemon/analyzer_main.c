@@ -100,6 +100,9 @@ int main(int argc, char **argv)
 	FILE *out = fdopen(result_fd, "w");
 	if (!out)
 		return fail(-1, "result descriptor %d: %s", result_fd, strerror(errno));
+	/* fully buffered, decided now: stdio would otherwise ask isatty()
+	 * (an ioctl) at the first write when the result is a character device */
+	setvbuf(out, NULL, _IOFBF, 65536);
 	/* the fingerprint's SHA-256 would read openssl.cnf on first use:
 	 * read it now, before the filter */
 	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);

@@ -12,9 +12,9 @@
 # descriptors, as the kernel reports them.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
-echo "1..13"
+echo "1..15"
 if [ "$(id -u)" != 0 ] || ! command -v strace >/dev/null || ! id nobody >/dev/null 2>&1; then
-	for i in $(seq 1 13); do skip "privsep step $i" "needs root, strace and the user nobody"; done
+	for i in $(seq 1 15); do skip "privsep step $i" "needs root, strace and the user nobody"; done
 	exit 0
 fi
 
@@ -36,7 +36,7 @@ mkdir -p "$TMP/run"
 (cd "$TMP/run" && ulimit -c unlimited && exec "$TMP/segv") 2>/dev/null
 ORIG_CORE=$(ls "$TMP"/run/core* 2>/dev/null | head -n 1)
 if [ -z "$ORIG_CORE" ] || ! grep -qa "$LIBC" "$ORIG_CORE" || [ ${#TOKEN_FILE} != ${#LIBC} ]; then
-	for i in $(seq 1 13); do skip "privsep step $i" "no core naming $LIBC (ulimit -c, core_pattern)"; done
+	for i in $(seq 1 15); do skip "privsep step $i" "no core naming $LIBC (ulimit -c, core_pattern)"; done
 	exit 0
 fi
 python3 - "$ORIG_CORE" "$TMP/hostile.core" "$LIBC" "$TOKEN_FILE" <<'PY'
@@ -46,6 +46,15 @@ data = open(src, 'rb').read()
 assert len(old) == len(new)
 open(dst, 'wb').write(data.replace(old.encode(), new.encode()))
 PY
+
+# the analyzer on its own: its result on a character device (stdio must
+# not ask isatty() under the filter) and on a pipe
+AN="$top_builddir/crashwatch-analyze"
+check "crashwatch-analyze writes its result to /dev/null inside the sandbox" \
+	"$AN" --result-fd=3 --core-fd=4 --core="$ORIG_CORE" --exe-fd=5 --exe="$TMP/segv" 3>/dev/null 4<"$ORIG_CORE" 5<"$TMP/segv"
+res=$("$AN" --result-fd=3 --core-fd=4 --core="$ORIG_CORE" 3>&1 4<"$ORIG_CORE" | head -c 40)
+check "crashwatch-analyze without an executable: J and the JSON on a pipe" \
+	test "$res" = 'J{"schema":"crashwatch.analysis.v1","exe'
 
 # crashwatchd under strace: every exit_group of the tree waits 6 s, and
 # the opens are logged
