@@ -92,7 +92,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *uctx)
 /* Unconditionally allowed: reading the descriptors the analyzer holds or
  * opens read-only, memory for the allocator, libelf and libdw, writing
  * the result (and the memfd a non-seekable zstd core is inflated into),
- * time, and leaving. */
+ * time, random bytes (hash seeds: json-c, the sanitizers' allocator), and
+ * leaving. */
 static const int allowed[] = {
 	SCMP_SYS(read), SCMP_SYS(readv), SCMP_SYS(pread64), SCMP_SYS(preadv),
 	SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(pwrite64),
@@ -102,7 +103,7 @@ static const int allowed[] = {
 	SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(brk), SCMP_SYS(madvise),
 	SCMP_SYS(futex), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getuid), SCMP_SYS(geteuid),
 	SCMP_SYS(getgid), SCMP_SYS(getegid),
-	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(time), SCMP_SYS(sysinfo),
+	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(time), SCMP_SYS(sysinfo), SCMP_SYS(getrandom),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction),
 	SCMP_SYS(restart_syscall), SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
@@ -117,7 +118,7 @@ static const int sanitizer_extras[] = {
 	SCMP_SYS(getppid), SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(getrlimit),
 	SCMP_SYS(setrlimit), SCMP_SYS(sched_getaffinity), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
 	SCMP_SYS(kill), SCMP_SYS(tgkill), SCMP_SYS(prlimit64), SCMP_SYS(unshare), SCMP_SYS(dup),
-	SCMP_SYS(pipe2), SCMP_SYS(mmap), SCMP_SYS(mprotect), SCMP_SYS(open),
+	SCMP_SYS(pipe2), SCMP_SYS(open),
 };
 
 /* flags that make an open more than reading a file that exists */
@@ -133,17 +134,20 @@ static int add_rules(scmp_filter_ctx ctx, pid_t self)
 		for (size_t i = 0; i < CW_ARRAY_SIZE(sanitizer_extras); i++)
 			if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sanitizer_extras[i], 0)) < 0)
 				return r;
-	/* memory, never executable: nothing is loaded after start-up */
+	/* memory, never executable: nothing is loaded after start-up. (libdw
+	 * 0.188 dlopens libdebuginfod, and with it libcurl and GnuTLS, when it
+	 * cannot find a module's file, whatever DEBUGINFOD_URLS says: this is
+	 * what makes that dlopen fail, in every build.) */
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(mmap), 1,
+				  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC))) < 0 ||
+	    (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(mprotect), 1,
+				  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC))) < 0)
+		return r;
 	if (!CW_SANDBOX_SANITIZER_EXTRAS) {
-		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-					  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0 ||
-		    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-					  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0 ||
-		    (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(mmap), 1,
-					  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC))) < 0 ||
-		    (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(mprotect), 1,
-					  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC))) < 0)
-			return r;
 		/* abort() on an analyzer bug: a signal to itself only */
 		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 					  SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self))) < 0 ||
