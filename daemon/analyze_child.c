@@ -142,7 +142,8 @@ static void child_run(const struct cw_sandbox *sb, const char *exe, const char *
 
 	int core_fd = open(core, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (core_fd < 0)
-		child_fail("%s: %s", core, errno == ENOENT ? "no such file" : strerror(errno));
+		child_fail("%s: %s", core, errno == ENOENT ? "no such file" :
+			   errno == EACCES ? "permission denied" : strerror(errno));
 	/* an executable the analysis user may not read (a 0400 copy, a private
 	 * binary): analyse the core alone rather than not at all */
 	int exe_fd = exe ? open(exe, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
