@@ -139,6 +139,9 @@ static void child_run(const struct cw_sandbox *sb, const char *exe, const char *
 	/* after the uid change, which clears it; survives the exec */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	/* until the exec this is still the daemon's memory, now under the
+	 * analysis uid: no other process of that uid may read it */
+	prctl(PR_SET_DUMPABLE, 0);
 
 	int core_fd = open(core, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (core_fd < 0)
