@@ -103,9 +103,9 @@ static int park_fd(int fd)
 	return high;
 }
 
-/* In the child (a copy of the daemon): never returns. Only limits, the
- * privilege drop and opening the two files as the analysis user happen
- * here; then the analyzer is exec'd with descriptors 3 (result pipe), 4
+/* In the child (a copy of the daemon): never returns. Only limits,
+ * opening the core, the privilege drop and opening the executable as the
+ * analysis user happen here; then the analyzer is exec'd with descriptors 3 (result pipe), 4
  * (core) and 5 (executable, when readable) and an environment of its own,
  * so no byte of the daemon's memory (secrets, tokens, DSNs, the database)
  * reaches the process that parses the core. */
@@ -131,6 +131,14 @@ static void child_run(const struct cw_sandbox *sb, const char *exe, const char *
 	}
 	struct rlimit nofile = { 64, 64 };
 	setrlimit(RLIMIT_NOFILE, &nofile);
+	/* the core (the daemon's own file under cores/) is opened with the
+	 * daemon's rights: the analysis user needs no access to stored cores,
+	 * so a core that names another crash's stored core as a mapped file
+	 * cannot make the analysis read it */
+	int core_fd = open(core, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (core_fd < 0)
+		child_fail("%s: %s", core, errno == ENOENT ? "no such file" :
+			   errno == EACCES ? "permission denied" : strerror(errno));
 	if (sb->drop) {
 		if (setgroups(0, NULL) < 0 || setresgid(sb->gid, sb->gid, sb->gid) < 0 ||
 		    setresuid(sb->uid, sb->uid, sb->uid) < 0)
@@ -143,10 +151,6 @@ static void child_run(const struct cw_sandbox *sb, const char *exe, const char *
 	 * analysis uid: no other process of that uid may read it */
 	prctl(PR_SET_DUMPABLE, 0);
 
-	int core_fd = open(core, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (core_fd < 0)
-		child_fail("%s: %s", core, errno == ENOENT ? "no such file" :
-			   errno == EACCES ? "permission denied" : strerror(errno));
 	/* an executable the analysis user may not read (a 0400 copy, a private
 	 * binary): analyse the core alone rather than not at all */
 	int exe_fd = exe ? open(exe, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;

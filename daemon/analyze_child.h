@@ -1,7 +1,7 @@
 /* One analysis in a privilege-separated child: crashwatchd forks, sets the
  * rlimits (address space from MemoryMax=, CPU time, no core, 64 files),
- * drops to the [Analyze] User= (when the daemon runs as root), opens the
- * core and executable as that user and execs crashwatch-analyze, which
+ * opens the core, drops to the [Analyze] User= (when the daemon runs as
+ * root), opens the executable as that user and execs crashwatch-analyze, which
  * drops every capability and enters a seccomp allow-list before reading
  * the core. Killed after TimeoutSec=. The JSON comes back over a pipe. */
 #ifndef CW_DAEMON_ANALYZE_CHILD_H

@@ -12,9 +12,9 @@
 # descriptors, as the kernel reports them.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
-echo "1..16"
+echo "1..17"
 if [ "$(id -u)" != 0 ] || ! command -v strace >/dev/null || ! id nobody >/dev/null 2>&1; then
-	for i in $(seq 1 16); do skip "privsep step $i" "needs root, strace and the user nobody"; done
+	for i in $(seq 1 17); do skip "privsep step $i" "needs root, strace and the user nobody"; done
 	exit 0
 fi
 
@@ -36,7 +36,7 @@ mkdir -p "$TMP/run"
 (cd "$TMP/run" && ulimit -c unlimited && exec "$TMP/segv") 2>/dev/null
 ORIG_CORE=$(ls "$TMP"/run/core* 2>/dev/null | head -n 1)
 if [ -z "$ORIG_CORE" ] || ! grep -qa "$LIBC" "$ORIG_CORE" || [ ${#TOKEN_FILE} != ${#LIBC} ]; then
-	for i in $(seq 1 16); do skip "privsep step $i" "no core naming $LIBC (ulimit -c, core_pattern)"; done
+	for i in $(seq 1 17); do skip "privsep step $i" "no core naming $LIBC (ulimit -c, core_pattern)"; done
 	exit 0
 fi
 python3 - "$ORIG_CORE" "$TMP/hostile.core" "$LIBC" "$TOKEN_FILE" <<'PY'
@@ -131,6 +131,9 @@ scan_memory "$AN_PID" "$TMP/analyzer.mem"
 scan_memory "$CWD_PID" "$TMP/daemon.mem"
 
 check "crash analysed and stored" wait_for_crashes 1 60
+stored=$(ls "$STORE"/cores/* 2>/dev/null | head -n 1)
+check "the stored core is 0400 root:root, out of the analysis user's reach (${stored##*/})" \
+	sh -c "test \"\$(stat -c %a:%u:%g '$stored')\" = 400:0:0 && ! setpriv --reuid=nobody --regid=nogroup --clear-groups cat '$stored' >/dev/null 2>&1"
 FP=$("$CLI" list --json | jq -r '.[0].fingerprint // empty')
 STATUS=$("$CLI" list --json | jq -r '.[0].analysis_status')
 check "the memory read is the analyzer's after the analysis (fingerprint ${FP:-none} in it)" \
