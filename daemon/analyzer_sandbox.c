@@ -110,15 +110,17 @@ static const int allowed[] = {
 
 /* Sanitizer builds only (see analyzer_sandbox.h): LeakSanitizer stops the
  * world from a clone()d tracer thread with ptrace, reads /proc/self/task
- * (open(2), getdents) and /proc/self/maps, and waits; ASan reports use sigaltstack, prctl and
- * sched_yield. */
+ * (open(2), getdents) and /proc/self/maps, and waits; the sanitizers'
+ * runtime sleeps, yields, sets its thread up (robust list, rseq,
+ * sigaltstack, prctl), checks memory through a pipe, reads its limits and
+ * CPU count, asks isatty() (ioctl) and signals itself to report. */
 static const int sanitizer_extras[] = {
 	SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(waitid),
 	SCMP_SYS(getdents64), SCMP_SYS(getdents), SCMP_SYS(sigaltstack), SCMP_SYS(prctl), SCMP_SYS(sched_yield),
 	SCMP_SYS(getppid), SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(getrlimit),
 	SCMP_SYS(setrlimit), SCMP_SYS(sched_getaffinity), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
-	SCMP_SYS(kill), SCMP_SYS(tgkill), SCMP_SYS(prlimit64), SCMP_SYS(unshare), SCMP_SYS(dup),
-	SCMP_SYS(pipe2), SCMP_SYS(open),
+	SCMP_SYS(kill), SCMP_SYS(tgkill), SCMP_SYS(prlimit64), SCMP_SYS(dup),
+	SCMP_SYS(pipe2), SCMP_SYS(open), SCMP_SYS(ioctl),
 };
 
 /* flags that make an open more than reading a file that exists */
