@@ -33,10 +33,24 @@ printf '[Analyze]\nUser=nobody\nMemoryMax=infinity\n[Upload]\nURL=http://127.0.0
 
 build_c_crasher
 mkdir -p "$TMP/run"
-(cd "$TMP/run" && ulimit -c unlimited && exec "$TMP/segv") 2>/dev/null
+# a crash only when the kernel writes cores to files (a pipe pattern is
+# some collector's: a test crash would land in its history)
+case $(cat /proc/sys/kernel/core_pattern) in
+'|'*) ;;
+*) (cd "$TMP/run" && ulimit -c unlimited && exec "$TMP/segv") 2>/dev/null ;;
+esac
 ORIG_CORE=$(ls "$TMP"/run/core* 2>/dev/null | head -n 1)
+ORIG_EXE=$TMP/segv
+if [ -z "$ORIG_CORE" ] || ! grep -qa "$LIBC" "$ORIG_CORE"; then
+	# kernel.core_pattern sends cores elsewhere: a stored real core (a cgo
+	# program: its NT_FILE names libc too)
+	fx="$top_srcdir/tests/fixtures/go1.21.13-cgo-cgo-fault"
+	zstd -dqf "$fx/core.zst" -o "$TMP/fixture.core" && zstd -dqf "$fx/crasher.zst" -o "$TMP/crasher" &&
+		chmod 0755 "$TMP/crasher" && ORIG_CORE=$TMP/fixture.core ORIG_EXE=$TMP/crasher
+	echo "# no core from the kernel (core_pattern: $(cat /proc/sys/kernel/core_pattern)): using $fx"
+fi
 if [ -z "$ORIG_CORE" ] || ! grep -qa "$LIBC" "$ORIG_CORE" || [ ${#TOKEN_FILE} != ${#LIBC} ]; then
-	for i in $(seq 1 17); do skip "privsep step $i" "no core naming $LIBC (ulimit -c, core_pattern)"; done
+	for i in $(seq 1 17); do skip "privsep step $i" "no core naming $LIBC"; done
 	exit 0
 fi
 python3 - "$ORIG_CORE" "$TMP/hostile.core" "$LIBC" "$TOKEN_FILE" <<'PY'
@@ -51,7 +65,7 @@ PY
 # not ask isatty() under the filter) and on a pipe
 AN="$top_builddir/crashwatch-analyze"
 check "crashwatch-analyze writes its result to /dev/null inside the sandbox" \
-	"$AN" --result-fd=3 --core-fd=4 --core="$ORIG_CORE" --exe-fd=5 --exe="$TMP/segv" 3>/dev/null 4<"$ORIG_CORE" 5<"$TMP/segv"
+	"$AN" --result-fd=3 --core-fd=4 --core="$ORIG_CORE" --exe-fd=5 --exe="$ORIG_EXE" 3>/dev/null 4<"$ORIG_CORE" 5<"$ORIG_EXE"
 res=$("$AN" --result-fd=3 --core-fd=4 --core="$ORIG_CORE" 3>&1 4<"$ORIG_CORE" | head -c 40)
 check "crashwatch-analyze without an executable: J and the JSON on a pipe" \
 	test "$res" = 'J{"schema":"crashwatch.analysis.v1","exe'
