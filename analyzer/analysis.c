@@ -5,6 +5,7 @@
 #include "analyzer/analysis.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "analyzer/core_file.h"
 #include "analyzer/exe.h"
@@ -341,19 +343,39 @@ static int analyze_go(struct cw_core *core, const struct cw_exe *exe, struct cw_
 int cw_analyze_files(const char *exe_path, const char *core_path, const struct cw_analyze_opts *o,
 		     struct cw_analysis **out, char *err, size_t errlen)
 {
+	char why[128];
+	_cleanup_close_ int core_fd = -1;
+	int r = cw_open_regular(core_path, &core_fd);
+	if (r < 0) {
+		describe_open_error(core_path, r, core_error(r), why, sizeof(why));
+		return fail(err, errlen, r, "%s: %s", core_path, why);
+	}
+	_cleanup_close_ int exe_fd = -1;
+	if (exe_path) {
+		r = cw_open_regular(exe_path, &exe_fd);
+		if (r < 0) {
+			describe_open_error(exe_path, r, strerror(-r), why, sizeof(why));
+			return fail(err, errlen, r, "%s: %s", exe_path, why);
+		}
+	}
+	return cw_analyze_fds(exe_fd, exe_path, core_fd, core_path, o, out, err, errlen);
+}
+
+int cw_analyze_fds(int exe_fd, const char *exe_path, int core_fd, const char *core_path,
+		   const struct cw_analyze_opts *o, struct cw_analysis **out, char *err, size_t errlen)
+{
 	struct cw_analyze_opts defaults;
 	if (!o) {
 		cw_analyze_opts_default(&defaults);
 		o = &defaults;
 	}
+	if (exe_fd < 0)
+		exe_path = NULL;
 	progress(o, "reading core");
 	_cleanup_(cw_core_freep) struct cw_core *core = NULL;
-	int r = cw_core_open(core_path, &core);
-	char why[128];
-	if (r < 0) {
-		describe_open_error(core_path, r, core_error(r), why, sizeof(why));
-		return fail(err, errlen, r, "%s: %s", core_path, why);
-	}
+	int r = cw_core_open_fd(core_fd, 0, &core);
+	if (r < 0)
+		return fail(err, errlen, r, "%s: %s", core_path, core_error(r));
 
 	_cleanup_(cw_analysis_freep) struct cw_analysis *a = calloc(1, sizeof(*a));
 	if (!a)
@@ -375,13 +397,11 @@ int cw_analyze_files(const char *exe_path, const char *core_path, const struct c
 	uint64_t bias = 0;
 	if (exe_path) {
 		progress(o, "reading executable");
-		r = cw_exe_open(exe_path, &exe);
+		r = cw_exe_open_fd(exe_fd, exe_path, &exe);
 		if (r < 0) {
 			char kind[160];
-			describe_open_error(exe_path, r,
-					    r == -EBADMSG ? cw_file_kind(exe_path, kind, sizeof(kind)) : strerror(-r),
-					    why, sizeof(why));
-			return fail(err, errlen, r, "%s: %s", exe_path, why);
+			return fail(err, errlen, r, "%s: %s", exe_path,
+				    r == -EBADMSG ? cw_file_kind(exe_path, kind, sizeof(kind)) : strerror(-r));
 		}
 		a->exe_path = strdup(exe_path);
 		a->build_id = xstrdup_or_null(cw_exe_gnu_build_id(exe));

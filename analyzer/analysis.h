@@ -28,6 +28,13 @@ void cw_analyze_opts_default(struct cw_analyze_opts *o);
  * errno and a one-line reason in err that names the file. */
 int cw_analyze_files(const char *exe, const char *core, const struct cw_analyze_opts *o,
 		     struct cw_analysis **out, char *err, size_t errlen);
+/* The same on open descriptors (not taken; exe_fd -1 for none): the
+ * privilege-separated analyzer (crashwatch-analyze) gets them from the
+ * daemon. The paths only name the files in the analysis and its errors;
+ * native unwinding (libdwfl) still opens the executable and the shared
+ * libraries the core names, read-only. */
+int cw_analyze_fds(int exe_fd, const char *exe_path, int core_fd, const char *core_path,
+		   const struct cw_analyze_opts *o, struct cw_analysis **out, char *err, size_t errlen);
 
 /* Writes the crashwatch.analysis.v1 JSON to out as a stream (bounded
  * memory, fast for 100,000 goroutines): 0 or -EIO. */

@@ -443,6 +443,13 @@ int cw_core_open_fd(int fd, uint64_t max_size, struct cw_core **out)
 {
 	if (fd < 0 || !out)
 		return -EINVAL;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -ESPIPE;                    /* a FIFO or device would be read forever */
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -ENOTSUP;
 	CW_CLEANUP(cw_core_freep) struct cw_core *core = calloc(1, sizeof(*core));

@@ -297,6 +297,25 @@ static int exe_from_mapping(uint8_t *data, size_t size, const char *path, struct
 	return 0;
 }
 
+int cw_exe_open_fd(int fd, const char *path, struct cw_exe **out)
+{
+	if (fd < 0 || !path || !out)
+		return -EINVAL;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -ESPIPE;                    /* a FIFO or device would be read forever */
+	if ((uint64_t)st.st_size < sizeof(Elf64_Ehdr) || (uint64_t)st.st_size > SIZE_MAX / 2)
+		return -EBADMSG;
+	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	return exe_from_mapping(p, (size_t)st.st_size, path, out);
+}
+
 int cw_exe_open(const char *path, struct cw_exe **out)
 {
 	if (!path || !out)
@@ -305,15 +324,7 @@ int cw_exe_open(const char *path, struct cw_exe **out)
 	int ret = cw_open_regular(path, &fd);
 	if (ret < 0)
 		return ret;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if ((uint64_t)st.st_size < sizeof(Elf64_Ehdr) || (uint64_t)st.st_size > SIZE_MAX / 2)
-		return -EBADMSG;
-	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	return exe_from_mapping(p, (size_t)st.st_size, path, out);
+	return cw_exe_open_fd(fd, path, out);
 }
 
 int cw_exe_open_mem(const void *data, size_t size, struct cw_exe **out)

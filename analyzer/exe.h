@@ -27,6 +27,10 @@ struct cw_exe;
 /* Opens and maps PATH; errors: -errno, -EBADMSG (not an ELF file or
  * corrupt), -EISDIR / -ESPIPE (not a regular file, see cw_open_regular). */
 int cw_exe_open(const char *path, struct cw_exe **out);
+/* The same on an open descriptor (not taken: the caller closes it); path
+ * is the name the analysis reports (the privilege-separated analyzer gets
+ * the executable as a descriptor and may not open it itself). */
+int cw_exe_open_fd(int fd, const char *path, struct cw_exe **out);
 void cw_exe_free(struct cw_exe *exe);
 
 const char *cw_exe_path(const struct cw_exe *exe);

@@ -1,13 +1,16 @@
-/* The analysis child: fork, sandbox, cw_analyze_files, JSON over a pipe. */
+/* The analysis child: fork, limits, drop to the analysis user, exec
+ * crashwatch-analyze (analyzer_main.c) with the core and executable as
+ * descriptors; its JSON comes back over a pipe. */
 #include "config.h"
 #include "daemon/analyze_child.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <json-c/json.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "analyzer/analysis.h"
 #include "common/cleanup.h"
+#include "daemon/analyzer_sandbox.h"
 
 struct cw_analysis_job {
 	pid_t pid;
@@ -32,10 +35,33 @@ struct cw_analysis_job {
 	void *userdata;
 };
 
+#define ANALYZER_NAME "crashwatch-analyze"
+
+/* dir/crashwatch-analyze next to this executable (a build tree), else the
+ * installed one. */
+static void find_analyzer(char *out, size_t outlen)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		size_t dirlen = slash ? (size_t)(slash - self) + 1 : 0;
+		if (slash && dirlen + sizeof(ANALYZER_NAME) <= outlen) {
+			memcpy(out, self, dirlen);
+			memcpy(out + dirlen, ANALYZER_NAME, sizeof(ANALYZER_NAME));
+			if (access(out, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(out, outlen, "%s/%s", CW_LIBEXECDIR, ANALYZER_NAME);
+}
+
 int cw_sandbox_from_config(const char *user, uint64_t memory_max, uint64_t timeout_sec,
 			   struct cw_sandbox *sb, bool *user_missing)
 {
 	memset(sb, 0, sizeof(*sb));
+	find_analyzer(sb->analyzer, sizeof(sb->analyzer));
 	sb->memory_max = memory_max == UINT64_MAX ? 0 : memory_max;
 	sb->timeout_sec = timeout_sec == UINT64_MAX ? 0 : timeout_sec;
 	*user_missing = false;
@@ -55,21 +81,44 @@ int cw_sandbox_from_config(const char *user, uint64_t memory_max, uint64_t timeo
 	return 0;
 }
 
-/* In the child: never returns. Writes 'J' + JSON or 'E' + reason to fd 3. */
+static void child_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void child_fail(const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
+	va_end(ap);
+	msg[0] = 'E';
+	size_t len = n < 0 ? 1 : (size_t)n + 1 > sizeof(msg) - 1 ? sizeof(msg) - 1 : (size_t)n + 1;
+	(void)!write(3, msg, len);
+	_exit(1);
+}
+
+/* fd at a high number, close-on-exec, the original closed */
+static int park_fd(int fd)
+{
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	close(fd);
+	return high;
+}
+
+/* In the child (a copy of the daemon): never returns. Only limits,
+ * opening the core, the privilege drop and opening the executable as the
+ * analysis user happen here; then the analyzer is exec'd with descriptors 3 (result pipe), 4
+ * (core) and 5 (executable, when readable) and an environment of its own,
+ * so no byte of the daemon's memory (secrets, tokens, DSNs, the database)
+ * reaches the process that parses the core. */
 static void child_run(const struct cw_sandbox *sb, const char *exe, const char *core)
 {
 	sigset_t all;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull >= 0) {
 		dup2(devnull, 0);
 		dup2(devnull, 1);
 	}
-	FILE *out = fdopen(3, "w");
-	if (!out)
-		_exit(2);
 	struct rlimit no_core = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &no_core);
 	if (sb->memory_max && CW_SANDBOX_HAS_AS_LIMIT) {
@@ -82,35 +131,66 @@ static void child_run(const struct cw_sandbox *sb, const char *exe, const char *
 	}
 	struct rlimit nofile = { 64, 64 };
 	setrlimit(RLIMIT_NOFILE, &nofile);
+	/* the core (the daemon's own file under cores/) is opened with the
+	 * daemon's rights: the analysis user needs no access to stored cores,
+	 * so a core that names another crash's stored core as a mapped file
+	 * cannot make the analysis read it */
+	int core_fd = open(core, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (core_fd < 0)
+		child_fail("%s: %s", core, errno == ENOENT ? "no such file" :
+			   errno == EACCES ? "permission denied" : strerror(errno));
 	if (sb->drop) {
 		if (setgroups(0, NULL) < 0 || setresgid(sb->gid, sb->gid, sb->gid) < 0 ||
-		    setresuid(sb->uid, sb->uid, sb->uid) < 0) {
-			fprintf(out, "Ecannot drop privileges to uid %u: %s", (unsigned)sb->uid, strerror(errno));
-			_exit(1);
-		}
+		    setresuid(sb->uid, sb->uid, sb->uid) < 0)
+			child_fail("cannot drop privileges to uid %u: %s", (unsigned)sb->uid, strerror(errno));
 	}
+	/* after the uid change, which clears it; survives the exec */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	/* until the exec this is still the daemon's memory, now under the
+	 * analysis uid: no other process of that uid may read it */
 	prctl(PR_SET_DUMPABLE, 0);
-	/* libdwfl would fetch debug info over the network when told to: an
-	 * analysis of a host's crash never leaves the host */
-	unsetenv("DEBUGINFOD_URLS");
+
 	/* an executable the analysis user may not read (a 0400 copy, a private
 	 * binary): analyse the core alone rather than not at all */
-	if (sb->drop && exe && access(exe, R_OK) != 0)
-		exe = NULL;
+	int exe_fd = exe ? open(exe, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+	core_fd = park_fd(core_fd);
+	if (exe_fd >= 0)
+		exe_fd = park_fd(exe_fd);
+	if (core_fd < 0 || dup2(core_fd, 4) < 0 || (exe_fd >= 0 && dup2(exe_fd, 5) < 0))
+		child_fail("cannot pass the core to the analyzer: %s", strerror(errno));
+	close_range(exe_fd >= 0 ? 6 : 5, ~0U, 0);
 
-	struct cw_analysis *a = NULL;
-	char err[512] = "";
-	int r = cw_analyze_files(exe, core, NULL, &a, err, sizeof(err));
-	if (r < 0) {
-		fprintf(out, "E%s", err[0] ? err : strerror(-r));
-		fclose(out);
-		_exit(1);
+	char *argv[8];
+	size_t argc = 0;
+	char core_arg[PATH_MAX + 16], exe_arg[PATH_MAX + 16];
+	snprintf(core_arg, sizeof(core_arg), "--core=%s", core);
+	argv[argc++] = (char *)ANALYZER_NAME;
+	argv[argc++] = (char *)"--result-fd=3";
+	argv[argc++] = (char *)"--core-fd=4";
+	argv[argc++] = core_arg;
+	if (exe_fd >= 0) {
+		snprintf(exe_arg, sizeof(exe_arg), "--exe=%s", exe);
+		argv[argc++] = (char *)"--exe-fd=5";
+		argv[argc++] = exe_arg;
 	}
-	fputc('J', out);
-	int rc = cw_analysis_write_json(a, out, false) == 0 && fclose(out) == 0 ? 0 : 1;
-	cw_analysis_free(a);
-	_exit(rc);
+	argv[argc] = NULL;
+	/* nothing of the daemon's environment: no DEBUGINFOD_URLS (an analysis
+	 * never leaves the host), only the sanitizers' settings of a test build */
+	static const char *const keep[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
+	char *envp[CW_ARRAY_SIZE(keep) + 1];
+	size_t envc = 0;
+	for (size_t i = 0; i < CW_ARRAY_SIZE(keep); i++) {
+		const char *v = getenv(keep[i]);
+		size_t klen = strlen(keep[i]);
+		for (char **e = environ; v && *e; e++)
+			if (strncmp(*e, keep[i], klen) == 0 && (*e)[klen] == '=')
+				envp[envc++] = *e;
+	}
+	envp[envc] = NULL;
+	execve(sb->analyzer, argv, envp);
+	child_fail("cannot run the analyzer %s: %s (is crashwatch completely installed?)", sb->analyzer,
+		   strerror(errno));
 }
 
 static void job_finish_if_done(struct cw_analysis_job *job)
@@ -129,6 +209,7 @@ static void job_finish_if_done(struct cw_analysis_job *job)
 	if (job->si.si_code == CLD_KILLED || job->si.si_code == CLD_DUMPED) {
 		snprintf(why, sizeof(why), "analysis killed by signal SIG%s%s", sigabbrev_np(job->si.si_status) ?: "?",
 			 job->si.si_status == SIGXCPU ? " (CPU time limit)" :
+			 job->si.si_status == SIGSYS ? " (a system call outside the analyzer's seccomp allow-list)" :
 			 job->si.si_status == SIGSEGV || job->si.si_status == SIGABRT ?
 			 " (crashed, or out of memory under MemoryMax=)" : "");
 		done(job->userdata, false, NULL, why);
@@ -144,6 +225,11 @@ static void job_finish_if_done(struct cw_analysis_job *job)
 	}
 	if (job->len > 1 && job->buf[0] == 'E') {
 		done(job->userdata, false, NULL, job->buf + 1);
+		return;
+	}
+	if (job->si.si_status == CW_SANDBOX_EXIT_SYSCALL) {
+		done(job->userdata, false, NULL,
+		     "analysis stopped by its sandbox: a system call outside the analyzer's seccomp allow-list");
 		return;
 	}
 	snprintf(why, sizeof(why), "analysis exited with status %d without a result", job->si.si_status);

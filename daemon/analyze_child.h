@@ -1,10 +1,13 @@
-/* One analysis in a sandboxed child: unprivileged (the [Analyze] User=
- * when the daemon runs as root), rlimits (address space from MemoryMax=,
- * CPU time, no core, no file writes), killed after TimeoutSec=. The JSON
- * comes back over a pipe. */
+/* One analysis in a privilege-separated child: crashwatchd forks, sets the
+ * rlimits (address space from MemoryMax=, CPU time, no core, 64 files),
+ * opens the core, drops to the [Analyze] User= (when the daemon runs as
+ * root), opens the executable as that user and execs crashwatch-analyze, which
+ * drops every capability and enters a seccomp allow-list before reading
+ * the core. Killed after TimeoutSec=. The JSON comes back over a pipe. */
 #ifndef CW_DAEMON_ANALYZE_CHILD_H
 #define CW_DAEMON_ANALYZE_CHILD_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -18,6 +21,7 @@ struct cw_sandbox {
 	gid_t gid;
 	uint64_t memory_max;    /* RLIMIT_AS, 0 = unlimited */
 	uint64_t timeout_sec;   /* wall clock and RLIMIT_CPU, 0 = unlimited */
+	char analyzer[PATH_MAX]; /* the crashwatch-analyze program */
 };
 
 /* AddressSanitizer reserves terabytes of address space for its shadow:
@@ -33,7 +37,9 @@ struct cw_sandbox {
 #define CW_SANDBOX_HAS_AS_LIMIT 1
 #endif
 
-/* Fills sb from the configuration. *user_missing is set when the daemon
+/* Fills sb from the configuration, and sb->analyzer with the
+ * crashwatch-analyze next to the running program (a build tree) or the
+ * installed one in $(libexecdir). *user_missing is set when the daemon
  * runs as root and User= does not exist (the analysis then runs as root,
  * still with limits: the caller logs it). */
 int cw_sandbox_from_config(const char *user, uint64_t memory_max, uint64_t timeout_sec,

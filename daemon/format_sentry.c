@@ -32,9 +32,20 @@ static void curl_freep(char **p)
 }
 #define _cleanup_curl_free_ CW_CLEANUP(curl_freep)
 
+/* curl_url_get's copy of the DSN's key, wiped before curl_free */
+static void curl_free_wipedp(char **p)
+{
+	if (*p) {
+		explicit_bzero(*p, strlen(*p));
+		curl_free(*p);
+	}
+}
+
 void cw_sentry_dsn_clear(struct cw_sentry_dsn *d)
 {
 	free(d->envelope_url);
+	if (d->public_key)
+		explicit_bzero(d->public_key, strlen(d->public_key));
 	free(d->public_key);
 	free(d->project_id);
 	memset(d, 0, sizeof(*d));
@@ -43,7 +54,8 @@ void cw_sentry_dsn_clear(struct cw_sentry_dsn *d)
 int cw_sentry_dsn_parse(const char *dsn, struct cw_sentry_dsn *out)
 {
 	CW_CLEANUP(curl_url_cleanupp) CURLU *u = curl_url();
-	_cleanup_curl_free_ char *scheme = NULL, *user = NULL, *host = NULL, *port = NULL, *path = NULL;
+	_cleanup_curl_free_ char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	CW_CLEANUP(curl_free_wipedp) char *user = NULL;
 
 	memset(out, 0, sizeof(*out));
 	if (!u)

@@ -73,7 +73,9 @@ static int read_meta(int dirfd, const char *name, char **out, size_t *len)
 	return 0;
 }
 
-/* Moves spool/ID.core.zst to cores/ (idempotent), readable by the analysis group. */
+/* Moves spool/ID.core.zst to cores/ (idempotent), owned by the crashing
+ * uid. The analysis gets it as a descriptor the daemon opens: the analysis
+ * user has no access to stored cores (docs/security.md). */
 static int take_core(struct cw_ingest *in)
 {
 	struct cw_daemon *d = in->d;
@@ -92,9 +94,7 @@ static int take_core(struct cw_ingest *in)
 	if (!S_ISREG(st.st_mode))
 		return -EBADMSG;
 	if (geteuid() == 0) {
-		/* owned by the crashing uid; group: the unprivileged analysis user */
-		gid_t g = d->sandbox.drop ? d->sandbox.gid : 0;
-		if (fchown(fd, (uid_t)in->rec.uid, g) < 0 || fchmod(fd, d->sandbox.drop ? 0440 : 0400) < 0)
+		if (fchown(fd, (uid_t)in->rec.uid, 0) < 0 || fchmod(fd, 0400) < 0)
 			return -errno;
 	}
 	in->rec.core_compressed_size = st.st_size;

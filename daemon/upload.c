@@ -268,6 +268,18 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 
 /* ---- transfers ---------------------------------------------------------- */
 
+/* curl_slist_append copies each string: the copies of the Authorization
+ * (bearer token) and X-Sentry-Auth (DSN key) headers are wiped before they
+ * are freed. (What libcurl copies into its own request buffers it frees
+ * unwiped: no API reaches those.) */
+static void slist_free_wiped(struct curl_slist *l)
+{
+	for (struct curl_slist *p = l; p; p = p->next)
+		if (p->data)
+			OPENSSL_cleanse(p->data, strlen(p->data));
+	curl_slist_free_all(l);
+}
+
 static void transfer_free(struct transfer *t)
 {
 	if (!t)
@@ -277,8 +289,8 @@ static void transfer_free(struct transfer *t)
 			curl_multi_remove_handle(t->u->multi, t->easy);
 		curl_easy_cleanup(t->easy);
 	}
-	curl_slist_free_all(t->headers);
-	/* the Authorization header holds the token */
+	slist_free_wiped(t->headers);
+	/* our own copies: the Authorization header holds the token */
 	for (size_t i = 0; i < t->req.nheaders; i++)
 		OPENSSL_cleanse(t->req.headers[i], strlen(t->req.headers[i]));
 	cw_http_request_clear(&t->req);

@@ -7,7 +7,7 @@ SUDO=
 PACKAGES="build-essential autoconf automake pkg-config git curl ca-certificates python3 unzip
  libelf-dev libdw-dev elfutils binutils libcapstone-dev libzstd-dev zstd libsqlite3-dev sqlite3
  libcurl4-openssl-dev libssl-dev libsystemd-dev systemd libjson-c-dev libinih-dev libcmocka-dev
- clang libclang-rt-14-dev golang-1.19-go time gdb"
+ clang libclang-rt-14-dev golang-1.19-go time gdb libseccomp-dev strace"
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

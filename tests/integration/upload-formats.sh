@@ -4,7 +4,7 @@
 # (exception, frames with in_app, one thread per goroutine, fingerprint,
 # release, server_name, contexts), chat bodies, bearer token, 429 on Slack.
 . "$(dirname "$0")/upload-lib.sh"
-echo "1..16"
+echo "1..17"
 
 start_server srv 60 --rule /api/42/envelope/=ok --rule /slack=429:1,ok --rule /discord=ok
 base="http://127.0.0.1:$srv_port"
@@ -33,11 +33,16 @@ IncludeCmdline=yes
 CONF
 
 id=$("$HARNESS" store spool-1 "$FIXTURE")
-if [ "$id" = 1 ] && timeout 30 "$HARNESS" run 20 --until-idle > "$T/run.out" 2> "$T/run.err"; then
+if [ "$id" = 1 ] && CW_HARNESS_WIPE_CHECK=1 timeout 30 "$HARNESS" run 20 --until-idle > "$T/run.out" 2> "$T/run.err"; then
 	ok "a crash delivered to sentry, slack and discord endpoints"
 else
 	not_ok "a crash delivered to sentry, slack and discord endpoints" "id=$id $(cat "$T/run.err")"
 fi
+# libcurl's copies of the Authorization (bearer token) and X-Sentry-Auth
+# headers are wiped before they are freed
+wipe=$(grep '^wipe-check:' "$T/run.err")
+check "the secret headers' copies in curl's header list are wiped (${wipe:-no wipe-check line})" \
+	sh -c "echo '$wipe' | grep -Eq '^wipe-check: checked=([2-9]|[1-9][0-9]+) unwiped=0\$'"
 
 PY="python3 - $T/srv.log $FIXTURE $TOKEN"
 check "sentry: POST to the DSN's envelope endpoint with X-Sentry-Auth" $PY <<'PYEOF'

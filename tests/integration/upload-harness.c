@@ -5,13 +5,21 @@
  *
  *   upload-harness store SPOOL_ID ANALYSIS.json|- [TIME_SEC] prints the crash id ("-": analysis failed)
  *   upload-harness run SECONDS [--until-idle]                 prints one line per attempt
- *   upload-harness uploads [ARGS...]                          crashwatch uploads ARGS */
+ *   upload-harness uploads [ARGS...]                          crashwatch uploads ARGS
+ *
+ * With CW_HARNESS_WIPE_CHECK=1, run puts libcurl on allocator hooks that
+ * follow every string libcurl duplicates that starts like a header holding
+ * a secret ("Authorization: Bearer ", "X-Sentry-Auth: "): curl_slist_append's
+ * copies. At the end it prints "wipe-check: checked=N unwiped=M" to
+ * stderr; M counts the copies freed with the secret still in them. */
 #include "config.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <curl/curl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +31,47 @@
 #include "daemon/upload.h"
 #include "storage/outbox.h"
 #include "storage/storage.h"
+
+/* ---- CW_HARNESS_WIPE_CHECK: libcurl's copies of secret headers ---- */
+static pthread_mutex_t wipe_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *wipe_tracked[256];
+static unsigned wipe_checked, wipe_unwiped;
+
+static bool secret_header(const char *s)
+{
+	return strncmp(s, "Authorization: Bearer ", 22) == 0 || strncmp(s, "X-Sentry-Auth: ", 15) == 0;
+}
+
+static char *hook_strdup(const char *s)
+{
+	char *d = strdup(s);
+	if (d && secret_header(s)) {
+		pthread_mutex_lock(&wipe_lock);
+		for (size_t i = 0; i < sizeof(wipe_tracked) / sizeof(wipe_tracked[0]); i++)
+			if (!wipe_tracked[i]) {
+				wipe_tracked[i] = d;
+				break;
+			}
+		pthread_mutex_unlock(&wipe_lock);
+	}
+	return d;
+}
+
+static void hook_free(void *p)
+{
+	if (p) {
+		pthread_mutex_lock(&wipe_lock);
+		for (size_t i = 0; i < sizeof(wipe_tracked) / sizeof(wipe_tracked[0]); i++)
+			if (wipe_tracked[i] == p) {
+				wipe_tracked[i] = NULL;
+				wipe_checked++;
+				if (secret_header(p))
+					wipe_unwiped++;
+			}
+		pthread_mutex_unlock(&wipe_lock);
+	}
+	free(p);
+}
 
 static int load(struct cw_config *cfg, struct cw_db **db)
 {
@@ -109,6 +158,10 @@ static int run(int seconds, bool until_idle)
 	struct cw_db *db = NULL;
 	struct cw_uploader *u = NULL;
 	char err[512];
+	bool wipe_check = getenv("CW_HARNESS_WIPE_CHECK") != NULL;
+	if (wipe_check && curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, hook_free, realloc, hook_strdup,
+					       calloc) != CURLE_OK)
+		return 1;
 	int r = load(&cfg, &db);
 	if (r == 0 && (r = cw_uploader_new(&cfg, cw_db_handle(db), print_result, NULL, &u, err, sizeof(err))) < 0)
 		fprintf(stderr, "uploader: %s (%s)\n", err, strerror(-r));
@@ -135,6 +188,10 @@ static int run(int seconds, bool until_idle)
 	}
 	cw_uploader_free(u);
 	cw_db_close(db);
+	if (wipe_check) {
+		fprintf(stderr, "wipe-check: checked=%u unwiped=%u\n", wipe_checked, wipe_unwiped);
+		curl_global_cleanup();
+	}
 	return r < 0 ? 1 : 0;
 }
 
