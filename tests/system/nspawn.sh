@@ -43,8 +43,8 @@ check() { # check "what" command...
 	local what=$1; shift
 	if "$@"; then ok "$what"; else not_ok "$what" "failed: $*"; fi
 }
-# A check that is known to fail on this branch: TAP TODO (an unexpected
-# pass is an XPASS, which fails the run: then drop the marker).
+# A check of a known bug: TAP TODO (an unexpected pass is an XPASS, which
+# fails the run: then the marker goes).
 check_todo() { # check_todo "what" "why" command...
 	local what=$1 why=$2; shift 2
 	n=$((n + 1))
@@ -265,10 +265,15 @@ APID=$(g /cwtest/guest-crash.sh alice panic-string 2>"$W/crash.err") ||
 check "alice's panic (pid $APID) is stored and processed" wait_crashes 1
 check "root's listing: exe, uid, SIGABRT, core stored" crash_has root "$APID" \
 	"c['exe'] == '/cwtest/crasher' and c['uid'] == $ALICE_UID and c['signal'] == 6 and c['core_state'] == 'stored'"
-TODO_ANALYSIS="the analysis child drops to [Analyze] User= before opening the root-owned core (fixed by the privsep branch, which passes descriptors)"
+# A bug this test found: the stored core is root's, 0400, with an ACL for
+# the crashing uid only, and the analysis child opens it after dropping to
+# [Analyze] User= (crashwatch): EACCES, every analysis fails once the
+# package has created that user. (Opening the core, the daemon's own file,
+# before the drop and the executable after it fixes it.)
+TODO_ANALYSIS="the analysis user cannot open the stored core (EACCES)"
 check_todo "the analysis of the stored core succeeded (Go 1.26, panic message, fingerprint)" "$TODO_ANALYSIS" \
 	crash_has root "$APID" \
-	"c['analysis_status'] == 'ok' and (c['go_version'] or '').startswith('go1.26') and len(c['fingerprint'] or '') == 64"
+	"c['analysis_status'] == 'ok' and (c['go_version'] or '').startswith('go1.26') and len(c['fingerprint'] or '') == 64 and 'something went wrong' in (c['message'] or '')"
 journal_entry() { # journal_entry PID: the crash's entry of crashwatchd, JSON
 	g journalctl -o json --no-pager _SYSTEMD_UNIT=crashwatchd.service CRASHWATCH_PID="$1"
 }
@@ -374,9 +379,13 @@ figure "boot to crashwatchd.service active: $((($(prop crashwatchd.service Activ
 	"(container's PID 1 start to READY=1; whole boot to running: $((($(g systemctl show -P FinishTimestampMonotonic) - userspace) / 1000)) ms)"
 figure "crashwatchd start to READY=1 at boot: $((($(prop crashwatchd.service ActiveEnterTimestampMonotonic) - \
 	$(prop crashwatchd.service InactiveExitTimestampMonotonic)) / 1000)) ms"
-times=
-for i in 1 2 3 4 5; do times="$times $(activation_ms)"; done
-figure "socket activation to READY=1 (5 runs, ms):$times"
+times= forked=
+for i in 1 2 3 4 5; do
+	times="$times $(activation_ms)"
+	forked="$forked $((($(prop crashwatchd.service ActiveEnterTimestampMonotonic) -
+		$(prop crashwatchd.service ExecMainStartTimestampMonotonic)) / 1000))"
+done
+figure "socket activation to READY=1 (5 runs, ms):$times; of which from the fork of the main process:$forked"
 t0=$(date +%s%N); as alice crashwatch list >/dev/null; t1=$(date +%s%N)
 figure "first query after activation, alice's crashwatch list: $(((t1 - t0) / 1000000)) ms (includes nsenter + runuser)"
 g systemctl reset-failed crashwatchd.service
