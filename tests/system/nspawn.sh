@@ -27,8 +27,8 @@ top_builddir=${top_builddir:-$top_srcdir}
 CACHE=${CW_NSPAWN_CACHE:-$HOME/.cache/crashwatch-nspawn}
 MIRROR=${CW_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
-# systemd and the package's libraries, so that installing needs no network
-INCLUDE=systemd,systemd-sysv,dbus,libelf1,libdw1,libcapstone4,libzstd1,libsqlite3-0,libcurl4,libjson-c5,libinih1,libssl3,libacl1,libseccomp2
+# systemd and the package's dependencies, so that installing needs no network
+INCLUDE=systemd,systemd-sysv,dbus,procps,libelf1,libdw1,libcapstone4,libzstd1,libsqlite3-0,libcurl4,libjson-c5,libinih1,libssl3,libacl1,libseccomp2
 MID_STORED=6a1e8f0c3b2d4e5f9a7c1d2e3f4a5b6c
 MID_FAILED=b7d41c9e2a3f4b5c8d6e7f8091a2b3c4
 MID_STARTED=3c4d5e6f708192a3b4c5d6e7f8091a2b
@@ -105,7 +105,8 @@ key=$(echo "$SUITE $MIRROR $INCLUDE" | sha256sum | cut -c1-12)
 ROOTFS=$CACHE/$SUITE-$key
 t0=$(date +%s)
 if ! [ -e "$ROOTFS/.complete" ]; then
-	rm -rf "$ROOTFS.tmp"
+	# roots made for another include list are not used again
+	rm -rf "$ROOTFS.tmp" "$CACHE/$SUITE"-*
 	if ! debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$ROOTFS.tmp" "$MIRROR" \
 		>"$W/debootstrap.log" 2>&1; then
 		sed 's/^/# /' "$W/debootstrap.log" | tail -20
