@@ -318,8 +318,9 @@ static bool is_restricted(const struct cw_crash_info *c, const struct cw_procinf
 	return p->uid != p->euid || p->gid != p->egid || p->nondumpable;
 }
 
-int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum cw_collect_entry entry,
-	       int core_fd, struct cw_collect_result *res)
+/* core_fd < 0: no core comes (no_core says why, the record's dropped_reason). */
+static int collect_one(const struct cw_config *cfg, const struct cw_crash_info *c, enum cw_collect_entry entry,
+		       int core_fd, const char *no_core, struct cw_collect_result *res)
 {
 	_cleanup_close_ int storage_fd = -1, spool_fd = -1;
 	_cleanup_free_ unsigned char *prefix = NULL;
@@ -333,7 +334,8 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 
 	memset(res, 0, sizeof(*res));
 	if (is_own_crash(c)) {
-		drain_and_close(core_fd, res);
+		if (core_fd >= 0)
+			drain_and_close(core_fd, res);
 		res->dropped = true;
 		res->reason = "recursion";
 		return 0;
@@ -347,7 +349,8 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 		spool_fd = cw_spool_open_dir(storage_fd, "spool", 0711);
 	if (storage_fd < 0 || spool_fd < 0) {
 		r = storage_fd < 0 ? storage_fd : spool_fd;
-		drain_and_close(core_fd, res);
+		if (core_fd >= 0)
+			drain_and_close(core_fd, res);
 		cw_procinfo_free(&p);
 		return r;
 	}
@@ -355,7 +358,8 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 	if (r >= 0)
 		r = cw_store_limits_init(cfg, storage_fd, &limits);
 	if (r < 0) {
-		drain_and_close(core_fd, res);
+		if (core_fd >= 0)
+			drain_and_close(core_fd, res);
 		cw_procinfo_free(&p);
 		return r;
 	}
@@ -373,14 +377,18 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 		s.prefix = prefix = malloc(CW_CORENOTES_PREFIX_MAX);
 
 	struct cw_forward forward = { .pid = -1, .fd = -1 };
-	if (cfg->forward_to && *cfg->forward_to &&
-	    cw_forward_start(cfg->forward_to, c, p.exe, &forward) == 0) {
-		s.forward = &forward;
-		res->forwarded = true;
+	if (core_fd < 0) {
+		res->reason = no_core;
+		r = 0;
+	} else {
+		if (cfg->forward_to && *cfg->forward_to &&
+		    cw_forward_start(cfg->forward_to, c, p.exe, &forward) == 0) {
+			s.forward = &forward;
+			res->forwarded = true;
+		}
+		start_core(&s, p.exe ? p.exe : c->comm, started / 1000000);
+		r = stream_core(&s, core_fd);
 	}
-
-	start_core(&s, p.exe ? p.exe : c->comm, started / 1000000);
-	r = stream_core(&s, core_fd);
 	if (prefix && s.prefix_len)
 		(void)cw_core_notes_parse(prefix, s.prefix_len, &p);
 
@@ -428,4 +436,16 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 	res->record_written = r >= 0;
 	cw_procinfo_free(&p);
 	return r < 0 ? r : 0;
+}
+
+int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum cw_collect_entry entry,
+	       int core_fd, struct cw_collect_result *res)
+{
+	return collect_one(cfg, c, entry, core_fd, NULL, res);
+}
+
+int cw_collect_without_core(const struct cw_config *cfg, const struct cw_crash_info *c,
+			    enum cw_collect_entry entry, const char *reason, struct cw_collect_result *res)
+{
+	return collect_one(cfg, c, entry, -1, reason ? reason : "unknown", res);
 }
