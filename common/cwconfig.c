@@ -30,6 +30,7 @@ void cw_config_defaults(struct cw_config *cfg)
 	cfg->rate_limit_burst = 10;
 	cfg->loop_interval_sec = 600;
 	cfg->loop_burst = 1;
+	cfg->core_socket_verify = true;
 	cfg->compression_level = 1;
 	cfg->keep_executable = true;
 	cfg->analyze_timeout_sec = 120;
@@ -116,6 +117,7 @@ static const struct key_def main_keys[] = {
 	{ "Analyze", "User", V_STRING, CFG(analyze_user) },
 	{ "Daemon", "Socket", V_PATH, CFG(socket_path) },
 	{ "Daemon", "CoreSocket", V_PATH, CFG(core_socket_path) },
+	{ "Daemon", "CoreSocketVerify", V_BOOL, CFG(core_socket_verify) },
 };
 
 #define UPL(field) offsetof(struct cw_upload_config, field)
