@@ -244,6 +244,9 @@ int cw_source_status(struct cw_source *s, struct json_object **out)
 	json_object_object_add(o, "cores_disk_bytes", json_object_new_int64(ss.cores_disk_bytes));
 	json_object_object_add(o, "analyses_failed", json_object_new_int64(ss.analyses_failed));
 	json_object_object_add(o, "newest_usec", json_object_new_int64(ss.newest_usec));
+	struct json_object *loops = NULL;
+	if (cw_crash_loops_json(s->db, false, 0, ss.newest_usec - CW_CRASH_LOOPS_SHOWN_USEC, &loops) == 0)
+		json_object_object_add(o, "crash_loops", loops);
 	/* uploads: the outbox's deliveries and dead letters */
 	struct cw_outbox_counts oc;
 	if (cw_outbox_counts(cw_db_handle(s->db), &oc) == 0) {

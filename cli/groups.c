@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/exit_codes.h"
+#include "cli/loops_text.h"
 #include "cli/terminal.h"
 #include "cli/verbs.h"
 #include "storage/crash_json.h"
@@ -72,6 +73,8 @@ int cw_verb_groups(int argc, char **argv)
 	else if (x.json)
 		puts(json_object_to_json_string_ext(x.arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 							    JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		cw_print_source_loops(src, stdout);
 	json_object_put(x.arr);
 	cw_pager_close();
 	cw_source_close(src);

@@ -104,8 +104,14 @@ static int build_pattern(const struct install_opts *o, const struct cw_config *c
 {
 	int n;
 
+	/* --socket: "@@" (the request protocol, Linux >= 6.17: a crash-loop
+	 * repeat is rejected before its core is written), else "@" (6.16),
+	 * else the pipe; a socket only when the daemon is listening on it */
 	struct stat st;
-	if (o->socket && kernel_at_least(6, 16) && stat(cfg->core_socket_path, &st) == 0 && S_ISSOCK(st.st_mode))
+	bool listening = o->socket && stat(cfg->core_socket_path, &st) == 0 && S_ISSOCK(st.st_mode);
+	if (listening && kernel_at_least(6, 17))
+		n = snprintf(buf, len, "@@%s", cfg->core_socket_path);
+	else if (listening && kernel_at_least(6, 16))
 		n = snprintf(buf, len, "@%s", cfg->core_socket_path);
 	else if (o->config || getenv(CW_CONFIG_ENV))
 		/* Installed with a non-default configuration: the collector must
@@ -135,7 +141,8 @@ static void usage(FILE *f, const char *verb)
 			"  --dry-run          print the core_pattern line, change nothing\n"
 			"  --collector PATH   the collector to register (default " DEFAULT_COLLECTOR ")\n"
 			"  --forward          also hand every core to the previous handler (ForwardTo=)\n"
-			"  --socket           use the daemon's core socket (Linux >= 6.16) when available\n"
+			"  --socket           use the daemon's core socket when it listens: \"@@\" (Linux >= 6.17,\n"
+			"                     crash-loop repeats rejected before the core), \"@\" (6.16), else the pipe\n"
 			"  --config FILE      configuration file\n");
 	else
 		fprintf(f,

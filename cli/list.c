@@ -13,6 +13,7 @@
 #include "cli/match.h"
 #include "cli/terminal.h"
 #include "cli/verbs.h"
+#include "cli/loops_text.h"
 #include "storage/crash_json.h"
 
 static void list_usage(FILE *f)
@@ -259,6 +260,8 @@ int cw_verb_list(int argc, char **argv)
 	} else if (l.n == 0) {
 		fprintf(stderr, "No crashes found.\n");
 		rc = CW_EXIT_NOTFOUND;
+	} else if (l.legend) {
+		cw_print_source_loops(src, stdout);
 	}
 	cw_pager_close();
 	cw_source_close(src);

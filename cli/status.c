@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/exit_codes.h"
+#include "cli/loops_text.h"
 #include "cli/verbs.h"
 #include "common/cleanup.h"
 
@@ -88,6 +89,11 @@ int cw_verb_status(int argc, char **argv)
 		       (long long)get_i(st, "groups"), (long long)get_i(st, "analyses_failed"));
 		printf("       Cores: %lld stored, %.1f MiB on disk\n", (long long)get_i(st, "cores_stored"),
 		       (double)get_i(st, "cores_disk_bytes") / 1048576.0);
+		struct json_object *loops;
+		if (json_object_object_get_ex(st, "crash_loops", &loops) && json_object_is_type(loops, json_type_array))
+			printf(" Crash loops: %zu in the last day%s\n", json_object_array_length(loops),
+			       json_object_array_length(loops) ? ":" : "");
+		cw_print_crash_loops(stdout, st, "  ");
 		/* uploads: present for root (the outbox spans every user) */
 		if (json_object_object_get_ex(st, "uploads_dead", &v))
 			printf("     Uploads: %lld delivered, %lld pending, %lld dead%s\n",

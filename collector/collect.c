@@ -332,8 +332,9 @@ static bool is_restricted(const struct cw_crash_info *c, const struct cw_procinf
 	return p->uid != p->euid || p->gid != p->egid || p->nondumpable;
 }
 
-int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum cw_collect_entry entry,
-	       int core_fd, struct cw_collect_result *res)
+/* core_fd < 0: no core comes (no_core says why, the record's dropped_reason). */
+static int collect_one(const struct cw_config *cfg, const struct cw_crash_info *c, enum cw_collect_entry entry,
+		       int core_fd, const char *no_core, struct cw_collect_result *res)
 {
 	_cleanup_close_ int storage_fd = -1, spool_fd = -1;
 	_cleanup_free_ unsigned char *prefix = NULL;
@@ -347,7 +348,8 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 
 	memset(res, 0, sizeof(*res));
 	if (cw_is_recursion(c)) {
-		drain_and_close(core_fd, res);
+		if (core_fd >= 0)
+			drain_and_close(core_fd, res);
 		res->dropped = true;
 		res->reason = "recursion";
 		return 0;
@@ -358,7 +360,8 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 	/* Our own crash, proven by the executable's identity and root's
 	 * credentials, never by a name (owncrash.h). */
 	if (cw_is_own_crash(&p)) {
-		drain_and_close(core_fd, res);
+		if (core_fd >= 0)
+			drain_and_close(core_fd, res);
 		cw_procinfo_free(&p);
 		res->dropped = true;
 		res->reason = "own-crash";
@@ -371,7 +374,8 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 		spool_fd = cw_spool_open_dir(storage_fd, "spool", 0711);
 	if (storage_fd < 0 || spool_fd < 0) {
 		r = storage_fd < 0 ? storage_fd : spool_fd;
-		drain_and_close(core_fd, res);
+		if (core_fd >= 0)
+			drain_and_close(core_fd, res);
 		cw_procinfo_free(&p);
 		return r;
 	}
@@ -379,7 +383,8 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 	if (r >= 0)
 		r = cw_store_limits_init(cfg, storage_fd, &limits);
 	if (r < 0) {
-		drain_and_close(core_fd, res);
+		if (core_fd >= 0)
+			drain_and_close(core_fd, res);
 		cw_procinfo_free(&p);
 		return r;
 	}
@@ -397,19 +402,24 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 		s.prefix = prefix = malloc(CW_CORENOTES_PREFIX_MAX);
 
 	struct cw_forward forward = { .pid = -1, .fd = -1 };
-	if (cfg->forward_to && *cfg->forward_to &&
-	    cw_forward_start(cfg->forward_to, c, p.exe, &forward) == 0) {
-		s.forward = &forward;
-		res->forwarded = true;
+	if (core_fd < 0) {
+		res->reason = no_core;
+		r = 0;
+	} else {
+		if (cfg->forward_to && *cfg->forward_to &&
+		    cw_forward_start(cfg->forward_to, c, p.exe, &forward) == 0) {
+			s.forward = &forward;
+			res->forwarded = true;
+		}
+		/* The rate limit counts per crashing user and executable: one
+		 * user's crashes of a program never use up another user's
+		 * budget for it. */
+		char rate_key[4200];
+		snprintf(rate_key, sizeof(rate_key), "%lld:%s", (long long)(c->uid >= 0 ? c->uid : p.uid),
+			 p.exe ? p.exe : c->comm);
+		start_core(&s, rate_key, started / 1000000);
+		r = stream_core(&s, core_fd);
 	}
-
-	/* The rate limit counts per crashing user and executable: one user's
-	 * crashes of a program never use up another user's budget for it. */
-	char rate_key[4200];
-	snprintf(rate_key, sizeof(rate_key), "%lld:%s", (long long)(c->uid >= 0 ? c->uid : p.uid),
-		 p.exe ? p.exe : c->comm);
-	start_core(&s, rate_key, started / 1000000);
-	r = stream_core(&s, core_fd);
 	if (prefix && s.prefix_len)
 		(void)cw_core_notes_parse(prefix, s.prefix_len, &p);
 
@@ -457,4 +467,16 @@ int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum 
 	res->record_written = r >= 0;
 	cw_procinfo_free(&p);
 	return r < 0 ? r : 0;
+}
+
+int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum cw_collect_entry entry,
+	       int core_fd, struct cw_collect_result *res)
+{
+	return collect_one(cfg, c, entry, core_fd, NULL, res);
+}
+
+int cw_collect_without_core(const struct cw_config *cfg, const struct cw_crash_info *c,
+			    enum cw_collect_entry entry, const char *reason, struct cw_collect_result *res)
+{
+	return collect_one(cfg, c, entry, -1, reason ? reason : "unknown", res);
 }

@@ -72,4 +72,10 @@ int cw_crash_from_pidfd(int pidfd, struct cw_crash_info *c);
 int cw_collect(const struct cw_config *cfg, const struct cw_crash_info *c, enum cw_collect_entry entry,
 	       int core_fd, struct cw_collect_result *res);
 
+/* The record alone, for a crash whose core never comes: the @@ socket
+ * rejected it before the kernel wrote it (reason "crash-loop"). Reads the
+ * metadata while the kernel still holds the process. */
+int cw_collect_without_core(const struct cw_config *cfg, const struct cw_crash_info *c,
+			    enum cw_collect_entry entry, const char *reason, struct cw_collect_result *res);
+
 #endif

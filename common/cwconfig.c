@@ -28,6 +28,9 @@ void cw_config_defaults(struct cw_config *cfg)
 	cfg->keep_free = UINT64_MAX;
 	cfg->rate_limit_interval_sec = 60;
 	cfg->rate_limit_burst = 10;
+	cfg->loop_interval_sec = 600;
+	cfg->loop_burst = 1;
+	cfg->core_socket_verify = true;
 	cfg->compression_level = 1;
 	cfg->keep_executable = true;
 	cfg->analyze_timeout_sec = 120;
@@ -104,6 +107,8 @@ static const struct key_def main_keys[] = {
 	{ "Collect", "KeepFree", V_SIZE_AUTO, CFG(keep_free) },
 	{ "Collect", "RateLimitIntervalSec", V_TIMESPAN, CFG(rate_limit_interval_sec) },
 	{ "Collect", "RateLimitBurst", V_UINT, CFG(rate_limit_burst) },
+	{ "Collect", "LoopIntervalSec", V_TIMESPAN, CFG(loop_interval_sec) },
+	{ "Collect", "LoopBurst", V_UINT, CFG(loop_burst) },
 	{ "Collect", "CompressionLevel", V_LEVEL, CFG(compression_level) },
 	{ "Collect", "KeepExecutable", V_BOOL, CFG(keep_executable) },
 	{ "Collect", "ForwardTo", V_STRING, CFG(forward_to) },
@@ -112,6 +117,7 @@ static const struct key_def main_keys[] = {
 	{ "Analyze", "User", V_STRING, CFG(analyze_user) },
 	{ "Daemon", "Socket", V_PATH, CFG(socket_path) },
 	{ "Daemon", "CoreSocket", V_PATH, CFG(core_socket_path) },
+	{ "Daemon", "CoreSocketVerify", V_BOOL, CFG(core_socket_verify) },
 };
 
 #define UPL(field) offsetof(struct cw_upload_config, field)

@@ -48,6 +48,8 @@ struct cw_config {
 	uint64_t keep_free;          /* KeepFree=, UINT64_MAX = automatic (15% of fs, <= 4G) */
 	uint64_t rate_limit_interval_sec; /* RateLimitIntervalSec= */
 	uint64_t rate_limit_burst;        /* RateLimitBurst= per executable */
+	uint64_t loop_interval_sec;  /* LoopIntervalSec= crashes of a fingerprint this close form a run */
+	uint64_t loop_burst;         /* LoopBurst= cores kept per run (0: no per-fingerprint limit) */
 	int compression_level;       /* CompressionLevel= zstd level */
 	bool keep_executable;        /* KeepExecutable= copy exe keyed by build id */
 	char *forward_to;            /* ForwardTo= previous core handler command line */
@@ -60,6 +62,7 @@ struct cw_config {
 	/* [Daemon] */
 	char *socket_path;            /* Socket= CLI query socket */
 	char *core_socket_path;       /* CoreSocket= kernel @socket core_pattern target */
+	bool core_socket_verify;      /* CoreSocketVerify= @@ requests only from processes dumping core */
 	uint64_t watchdog_sec;        /* unused when not under systemd */
 
 	/* [Upload] / [Upload NAME] sections */

@@ -41,6 +41,7 @@ struct cw_daemon {
 	struct cw_upload_service *uploads;
 	int core_fd;                 /* @socket core_pattern listener, or -1 */
 	sd_event_source *core_src;
+	sd_event_source *loop_timer; /* loop_report.c */
 };
 
 /* spool_watch.c */
@@ -64,7 +65,14 @@ int cw_query_socket_start(struct cw_daemon *d, int listen_fd);
 /* core_socket.c: the kernel's @socket entry (Linux >= 6.16). Returns 1
  * when listening, 0 when not configured. */
 bool cw_core_socket_supported(void);
+/* Whether the kernel has the "@@" request protocol (Linux >= 6.17). */
+bool cw_core_socket_request_supported(void);
 int cw_core_socket_start(struct cw_daemon *d);
+
+/* loop_report.c: one report per crash loop, when it has been quiet for
+ * LoopIntervalSec= (docs/crash-loops.md). */
+int cw_loop_report_start(struct cw_daemon *d);
+int cw_loop_report_run(struct cw_daemon *d);
 
 /* main.c: STATUS= for systemd */
 void cw_daemon_update_status(struct cw_daemon *d);

@@ -158,7 +158,9 @@ int cw_format_json(const char *delivery_id, struct json_object *data, int64_t no
 	if ((r = cw_webhook_msg_id(delivery_id, msg_id, sizeof(msg_id))) < 0)
 		return r;
 	const char *when = cw_data_string(data, "time");
-	json_object_object_add(msg, "type", json_object_new_string("crash.created"));
+	struct json_object *loop = NULL;
+	bool is_loop = json_object_object_get_ex(data, "crash_loop", &loop) && loop;
+	json_object_object_add(msg, "type", json_object_new_string(is_loop ? "crash.loop" : "crash.created"));
 	json_object_object_add(msg, "timestamp", json_object_new_string(when ? when : ""));
 	json_object_object_add(msg, "data", json_object_get(data));
 

@@ -43,6 +43,15 @@ int cw_format_title(struct json_object *data, char *out, size_t outlen)
 	if (!outlen)
 		return -EINVAL;
 	out[0] = '\0';
+	struct json_object *loop = NULL;
+	if (json_object_object_get_ex(data, "crash_loop", &loop) && json_object_is_type(loop, json_type_object)) {
+		int64_t span = cw_data_int(loop, "duration_sec");
+		const char *last = cw_data_string(loop, "last");
+		append(out, outlen, &used, "%s crash loop on %s: crashed %" PRId64 " times in %" PRId64 " min, last at %s",
+		       exe ? exe : "a program", host ? host : "?", cw_data_int(loop, "count"), (span + 59) / 60,
+		       last ? last : "?");
+		return 0;
+	}
 	append(out, outlen, &used, "%s crashed on %s", exe ? exe : "a program", host ? host : "?");
 	return 0;
 }

@@ -122,6 +122,54 @@ static char *pick_executable(struct cw_daemon *d, const struct cw_spool_record *
 	return rec->exe ? strdup(rec->exe) : NULL;
 }
 
+/* What the insert transaction does besides the crash: count it in its
+ * crash loop (storage/loops.c) and queue its reports unless it is a repeat
+ * in a loop (a loop is reported once, by daemon/loop_report.c). */
+struct insert_ctx {
+	struct cw_daemon *d;
+	bool core_kept;
+	bool repeat;
+};
+
+static int insert_hook(struct cw_db *db, const struct cw_crash_record *c, int64_t id, void *userdata)
+{
+	struct insert_ctx *x = userdata;
+	const struct cw_config *cfg = &x->d->cfg;
+	uint64_t interval = cfg->loop_interval_sec * 1000000ULL;
+	if (cfg->loop_burst > 0 && interval > 0) {
+		int r;
+		if (c->fingerprint) {
+			const struct cw_loop_crash lc = {
+				.fingerprint = c->fingerprint, .build_id = c->build_id, .exe = c->exe,
+				.time_usec = c->time_usec, .crash_id = id, .core_kept = x->core_kept,
+			};
+			r = cw_loop_count(db, &lc, interval);
+			if (r < 0)
+				return r;
+			if (x->repeat)
+				return 0;
+		} else {
+			r = cw_loop_count_unanalysed(db, c->build_id, c->time_usec, interval, id);
+			if (r == 0) {
+				x->repeat = true;
+				return 0;
+			}
+			if (r != -ENOENT && r != -EEXIST)
+				return r;
+		}
+	}
+	return cw_upload_crash_hook(db, c, id, (void *)cfg);
+}
+
+/* A repeat in a crash loop: its core goes, its record (and analysis) stays. */
+static void drop_repeat_core(struct cw_ingest *in)
+{
+	if (unlinkat(in->d->cores_fd, in->name_core, 0) < 0 && errno != ENOENT)
+		cw_log_errno(LOG_WARNING, errno, "removing cores/%s of a crash-loop repeat", in->name_core);
+	free(in->core_path);
+	in->core_path = NULL;
+}
+
 static void finish(struct cw_ingest *in, bool ok, const char *json, const char *error)
 {
 	struct cw_daemon *d = in->d;
@@ -132,6 +180,16 @@ static void finish(struct cw_ingest *in, bool ok, const char *json, const char *
 		ok = false;
 		error = "analysis output is not valid JSON";
 	}
+	struct insert_ctx ictx = { .d = d };
+	if (in->core_path && sum.fingerprint && d->cfg.loop_burst > 0) {
+		int lr = cw_loop_is_repeat(d->db, sum.fingerprint, rec->time_usec,
+					   d->cfg.loop_interval_sec * 1000000ULL, (int64_t)d->cfg.loop_burst);
+		if (lr > 0) {
+			ictx.repeat = true;
+			drop_repeat_core(in);
+		}
+	}
+	ictx.core_kept = in->core_path != NULL;
 	enum cw_core_state cs = !in->core_path ? CW_CORE_METADATA_ONLY :
 				rec->core_truncated ? CW_CORE_TRUNCATED : CW_CORE_STORED;
 	struct cw_crash_record c = {
@@ -158,7 +216,7 @@ static void finish(struct cw_ingest *in, bool ok, const char *json, const char *
 		c.exe_copy = exe_copy;
 	int64_t id = 0;
 	/* the outbox rows for every upload endpoint go in the same transaction */
-	int r = cw_crash_insert_hooked(d->db, &c, cw_upload_crash_hook, &d->cfg, &id);
+	int r = cw_crash_insert_hooked(d->db, &c, insert_hook, &ictx, &id);
 	if (r == 0 || r == -EEXIST) {
 		if (unlinkat(d->spool_fd, in->name_meta, 0) < 0 && errno != ENOENT)
 			cw_log_errno(LOG_WARNING, errno, "removing spool/%s", in->name_meta);

@@ -199,6 +199,9 @@ static int setup(struct cw_daemon *d)
 	r = cw_retention_start(d);
 	if (r < 0)
 		return cw_log_errno(LOG_ERR, r, "retention timer");
+	r = cw_loop_report_start(d);
+	if (r < 0)
+		return cw_log_errno(LOG_ERR, r, "crash-loop timer");
 	r = cw_spool_watch_start(d);
 	if (r < 0)
 		return cw_log_errno(LOG_ERR, r, "watching the spool %s", d->spool_dir);
@@ -216,6 +219,7 @@ static void teardown(struct cw_daemon *d)
 	free(d->queue);
 	sd_event_source_disable_unref(d->inotify_src);
 	sd_event_source_disable_unref(d->retention_timer);
+	sd_event_source_disable_unref(d->loop_timer);
 	sd_event_source_disable_unref(d->query_src);
 	sd_event_source_disable_unref(d->core_src);
 	if (d->core_fd >= 0)

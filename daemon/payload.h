@@ -21,6 +21,13 @@ struct cw_upload_config;
 #define CW_PAYLOAD_MAX_STRING 2048    /* bytes of any one string */
 #define CW_PAYLOAD_MAX_PANICS 8
 
+/* A crash loop's figures (storage/loops.c), for its one report. */
+struct cw_payload_loop {
+	int64_t count;          /* crashes in the loop, stored or not */
+	int64_t cores_stored, cores_dropped;
+	int64_t first_seen, last_seen; /* unix seconds */
+};
+
 /* What the daemon knows about one stored crash. */
 struct cw_crash_report {
 	const char *crash_id;
@@ -34,6 +41,7 @@ struct cw_crash_report {
 	int64_t first_seen;             /* unix seconds of the first of them */
 	struct json_object *analysis;   /* crashwatch.analysis.v1 (borrowed) */
 	const struct cw_crash_container *container; /* NULL, or the crash's container and pod */
+	const struct cw_payload_loop *loop; /* non-NULL: this is the report of a crash loop */
 };
 
 /* Builds the data object for endpoint u (stacks of every goroutine are

@@ -152,6 +152,9 @@ static struct json_object *answer(struct cw_daemon *d, struct cw_query_request *
 			json_object_object_add(st, "uploads_delivered", json_object_new_int64(oc.delivered));
 			json_object_object_add(st, "uploads_dead", json_object_new_int64(oc.dead));
 		}
+		struct json_object *loops = NULL;
+		if (cw_crash_loops_json(d->db, f->restrict_uid, uid, s.newest_usec - CW_CRASH_LOOPS_SHOWN_USEC, &loops) == 0)
+			json_object_object_add(st, "crash_loops", loops);
 		json_object_object_add(resp, "status", st);
 		break;
 	}

@@ -156,3 +156,38 @@ int cw_group_from_json(struct json_object *o, struct cw_group *g)
 	g->message = get_str(o, "message");
 	return 0;
 }
+
+static int add_loop_json(const struct cw_crash_loop *l, void *userdata)
+{
+	struct json_object *arr = userdata, *o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	add_str(o, "fingerprint", l->fingerprint);
+	add_str(o, "exe", l->exe);
+	add_str(o, "build_id", l->build_id);
+	add_int(o, "count", l->count);
+	add_int(o, "cores_stored", l->cores);
+	add_int(o, "cores_dropped", l->dropped);
+	add_int(o, "first_usec", l->first_usec);
+	add_int(o, "last_usec", l->last_usec);
+	add_int(o, "example_id", l->example_id);
+	add_int(o, "last_id", l->last_id);
+	json_object_object_add(o, "reported", json_object_new_boolean(l->reported));
+	json_object_array_add(arr, o);
+	return 0;
+}
+
+int cw_crash_loops_json(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t since_usec,
+			struct json_object **out)
+{
+	struct json_object *arr = json_object_new_array();
+	if (!arr)
+		return -ENOMEM;
+	int r = cw_loops_foreach(db, restrict_uid, uid, since_usec, false, add_loop_json, arr);
+	if (r < 0) {
+		json_object_put(arr);
+		return r;
+	}
+	*out = arr;
+	return 0;
+}

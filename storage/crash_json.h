@@ -16,4 +16,11 @@ int cw_crash_from_json(struct json_object *obj, struct cw_crash_record *c);
 struct json_object *cw_group_to_json(const struct cw_group *g);
 int cw_group_from_json(struct json_object *obj, struct cw_group *g);
 
+/* The crash loops seen since since_usec as a JSON array (status's
+ * "crash_loops"): fingerprint, exe, build_id, count, cores_stored,
+ * cores_dropped, first_usec, last_usec, example_id, last_id, reported. */
+int cw_crash_loops_json(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t since_usec,
+			struct json_object **out);
+#define CW_CRASH_LOOPS_SHOWN_USEC (24LL * 3600 * 1000000) /* status shows a day of loops */
+
 #endif

@@ -184,6 +184,23 @@ static const struct cw_migration migrations[] = {
 	  "CREATE TRIGGER crashes_list_update AFTER UPDATE OF time_usec, pid, uid, signal, core_state,"
 	  " analysis_status, fingerprint, exe, comm, message, container_id, container_name ON crashes BEGIN"
 	  " UPDATE crashes SET list_summary = " LIST_SUMMARY_V6(NEW) " WHERE id = NEW.id; END;" },
+	/* crash loops (storage/loops.c): one row per fingerprint, its current
+	 * run of crashes no more than LoopIntervalSec= apart */
+	{ 7,
+	  "CREATE TABLE crash_loops ("
+	  " fingerprint TEXT PRIMARY KEY,"
+	  " build_id TEXT, exe TEXT,"
+	  " first_usec INTEGER NOT NULL,"
+	  " last_usec INTEGER NOT NULL,"
+	  " count INTEGER NOT NULL,"
+	  " cores INTEGER NOT NULL DEFAULT 0,"
+	  " dropped INTEGER NOT NULL DEFAULT 0,"
+	  " example_id INTEGER,"
+	  " last_id INTEGER,"
+	  " reported INTEGER NOT NULL DEFAULT 0"
+	  ");"
+	  "CREATE INDEX crash_loops_build ON crash_loops(build_id, last_usec);"
+	  "CREATE INDEX crash_loops_last ON crash_loops(last_usec);" },
 	/* append new migrations here (keep versions consecutive) */
 };
 

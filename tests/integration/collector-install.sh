@@ -44,7 +44,7 @@ check "--forward records ForwardTo= in a config drop-in" grep -qxF "ForwardTo=${
 uninst >/dev/null
 check "uninstall removes the forward drop-in" test ! -e "$CRASHWATCH_CONFIG.d/50-forward.conf"
 
-# --socket: the daemon's core socket when the kernel has @socket (>= 6.16), else the pipe.
+# --socket: the daemon's core socket, @@ (>= 6.17) or @ (>= 6.16), else the pipe.
 printf '[Storage]\nDirectory=%s\n[Daemon]\nCoreSocket=%s\n' "$STORE" "$TMP/core.sock" > "$CRASHWATCH_CONFIG"
 out=$(inst --dry-run --socket)
 check "--socket without a listening socket falls back to the pipe" test "${out:0:1}" = "|"
@@ -54,8 +54,10 @@ check "--socket: a plain file is not a socket" test "${out:0:1}" = "|"
 rm "$TMP/core.sock"
 python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$TMP/core.sock"
 out=$(inst --dry-run --socket)
-if [ "$(uname -r | awk -F. '{ print ($1 > 6 || ($1 == 6 && $2 >= 16)) }')" = 1 ]; then
-	check "--socket on Linux >= 6.16 uses @socket" test "$out" = "@$TMP/core.sock"
+if [ "$(uname -r | awk -F. '{ print ($1 > 6 || ($1 == 6 && $2 >= 17)) }')" = 1 ]; then
+	check "--socket on Linux >= 6.17 uses the @@socket request protocol" test "$out" = "@@$TMP/core.sock"
+elif [ "$(uname -r | awk -F. '{ print ($1 > 6 || ($1 == 6 && $2 >= 16)) }')" = 1 ]; then
+	check "--socket on Linux 6.16 uses @socket" test "$out" = "@$TMP/core.sock"
 else
 	check "--socket on Linux < 6.16 keeps the pipe" test "${out:0:1}" = "|"
 fi

@@ -3,7 +3,10 @@
 # with `crashwatch install`, crashes real programs (C, and Go when a
 # toolchain is around), finds them in the spool with /proc metadata read
 # while the kernel held them, and restores the previous pattern whatever
-# happens (trap on EXIT/INT/TERM/HUP).
+# happens (trap on EXIT/INT/TERM/HUP). On Linux >= 6.17 it then installs
+# crashwatchd's @@ core socket (`crashwatch install --socket`), crashes a
+# loop and checks that every repeat after the first core is rejected by
+# the daemon before the kernel writes it.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$PWD}
@@ -16,8 +19,10 @@ if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP check-kernel needs root"; exit 0;
 
 TMP=$(mktemp -d /tmp/cwk.XXXXXX)
 PREVIOUS=$(cat "$PATTERN_FILE")
+DAEMON_PID=
 restore() {
 	printf '%s\n' "$PREVIOUS" > "$PATTERN_FILE"
+	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
 	if [ "$(cat "$PATTERN_FILE")" != "$PREVIOUS" ]; then
 		echo "# WARNING: could not restore kernel.core_pattern to: $PREVIOUS" >&2
 	fi
@@ -35,7 +40,7 @@ export CRASHWATCH_CONFIG="$TMP/c.conf"
 printf '[Storage]\nDirectory=%s\n' "$TMP/store" > "$CRASHWATCH_CONFIG"
 SPOOL="$TMP/store/spool"
 GO=$("$top_srcdir/scripts/go-toolchain.sh" 1.26 2>/dev/null || command -v go || true)
-echo "1..$([ -n "$GO" ] && echo 16 || echo 12)"
+echo "1..$([ -n "$GO" ] && echo 22 || echo 18)"
 
 if "$CLI" install --help >/dev/null 2>&1; then
 	"$CLI" install --collector "$COLLECT" --sysctl-dir "$TMP" >/dev/null
@@ -122,4 +127,35 @@ else
 	printf '%s\n' "$PREVIOUS" > "$PATTERN_FILE"
 	check "previous pattern restored" test "$(cat "$PATTERN_FILE")" = "$PREVIOUS"
 fi
+# The @@ request protocol (Linux >= 6.17): crashwatchd on its core socket,
+# a crash loop of the same program; the first core is stored, every repeat
+# is rejected before the kernel writes a byte of it and recorded without.
+LOOP_N=6
+if [ "$(uname -r | awk -F. '{ print ($1 > 6 || ($1 == 6 && $2 >= 17)) }')" != 1 ]; then
+	for i in 1 2 3 4 5 6; do echo "ok $((n + 1)) - @@ step $i # SKIP kernel $(uname -r) < 6.17"; n=$((n + 1)); done
+	exit $failed
+fi
+export CRASHWATCH_CONFIG="$TMP/d.conf"
+printf '[Storage]\nDirectory=%s\n[Daemon]\nSocket=%s\nCoreSocket=%s\n[Collect]\nLoopIntervalSec=10min\nLoopBurst=1\n' \
+	"$TMP/dstore" "$TMP/query.sock" "$TMP/core.sock" > "$CRASHWATCH_CONFIG"
+"$top_builddir/crashwatchd" --config "$CRASHWATCH_CONFIG" > "$TMP/daemon.log" 2>&1 & DAEMON_PID=$!
+for i in $(seq 100); do [ -S "$TMP/core.sock" ] && "$CLI" status >/dev/null 2>&1 && break; sleep 0.1; done
+"$CLI" install --socket --collector "$COLLECT" --sysctl-dir "$TMP" >/dev/null
+check "crashwatch install --socket chooses @@ on Linux >= 6.17" test "$(cat "$PATTERN_FILE")" = "@@$TMP/core.sock"
+echo "# kernel.core_pattern = $(cat "$PATTERN_FILE")"
+crashes() { "$CLI" list --json 2>/dev/null | jq length; }
+wait_crashes() { for i in $(seq 300); do [ "$(crashes)" = "$1" ] && ! ls "$TMP/dstore/spool/"*.meta >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+for k in $(seq $LOOP_N); do
+	(cd "$TMP" && ulimit -c unlimited && exec "$TMP/crash") 2>/dev/null & wait $!
+	wait_crashes "$k" || break
+done
+check "the loop's $LOOP_N crashes are recorded" test "$(crashes)" = $LOOP_N
+check "the first crash has its core" test "$("$CLI" list --json | jq -r '.[0].core_state')" = stored
+check "every repeat was rejected before its core was written (the daemon's log)" \
+	test "$(grep -c 'crash-loop repeat of .*core rejected before it was written' "$TMP/daemon.log")" = $((LOOP_N - 1))
+check "the repeats are recorded without a core, one core on disk" \
+	test "$("$CLI" list --json | jq -r '[.[1:][] | .core_state] | unique | join(",")')/$(ls "$TMP/dstore/cores" | wc -l)" = "metadata-only/1"
+check "status: one loop of $LOOP_N crashes, 1 core kept" \
+	test "$("$CLI" status --json | jq -r '.crash_loops[0] | "\(.count) \(.cores_stored)"')" = "$LOOP_N 1"
+"$CLI" uninstall --sysctl-dir "$TMP" >/dev/null
 exit $failed

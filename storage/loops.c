@@ -1,0 +1,199 @@
+/* Crash loops: one row per fingerprint holding its current run, the
+ * crashes of that fingerprint no more than an interval apart (migration 7).
+ * The daemon counts every crash of a run here, stored or not, keeps the
+ * cores of the first `burst` of them and drops the rest (docs/crash-loops.md). */
+#include "config.h"
+#include "storage/storage.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+
+static inline void finalizep(sqlite3_stmt **st)
+{
+	if (*st)
+		sqlite3_finalize(*st);
+}
+#define _cleanup_stmt_ CW_CLEANUP(finalizep)
+
+#define LOOP_COLUMNS "fingerprint, build_id, exe, first_usec, last_usec, count, cores, dropped," \
+		     " coalesce(example_id, 0), coalesce(last_id, 0), reported"
+
+static void loop_from_row(sqlite3_stmt *st, struct cw_crash_loop *l)
+{
+	*l = (struct cw_crash_loop){
+		.fingerprint = (const char *)sqlite3_column_text(st, 0),
+		.build_id = (const char *)sqlite3_column_text(st, 1),
+		.exe = (const char *)sqlite3_column_text(st, 2),
+		.first_usec = sqlite3_column_int64(st, 3),
+		.last_usec = sqlite3_column_int64(st, 4),
+		.count = sqlite3_column_int64(st, 5),
+		.cores = sqlite3_column_int64(st, 6),
+		.dropped = sqlite3_column_int64(st, 7),
+		.example_id = sqlite3_column_int64(st, 8),
+		.last_id = sqlite3_column_int64(st, 9),
+		.reported = sqlite3_column_int64(st, 10) != 0,
+	};
+}
+
+/* Whether t continues a run that was last seen at last. */
+static bool continues(int64_t last, int64_t t, uint64_t interval_usec)
+{
+	return t >= last ? (uint64_t)(t - last) <= interval_usec : true;
+}
+
+int cw_loop_is_repeat(struct cw_db *db, const char *fingerprint, int64_t time_usec, uint64_t interval_usec,
+		      int64_t burst)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	if (!fingerprint || burst <= 0)
+		return 0;
+	if (sqlite3_prepare_v2(cw_db_handle(db), "SELECT last_usec, cores FROM crash_loops WHERE fingerprint = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return -EIO;
+	return continues(sqlite3_column_int64(st, 0), time_usec, interval_usec) &&
+	       sqlite3_column_int64(st, 1) >= burst;
+}
+
+int cw_loop_count(struct cw_db *db, const struct cw_loop_crash *c, uint64_t interval_usec)
+{
+	sqlite3 *h = cw_db_handle(db);
+	_cleanup_stmt_ sqlite3_stmt *sel = NULL, *up = NULL;
+	if (!c->fingerprint)
+		return -EINVAL;
+	if (sqlite3_prepare_v2(h, "SELECT last_usec FROM crash_loops WHERE fingerprint = ?", -1, &sel, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(sel, 1, c->fingerprint, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(sel);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -EIO;
+	bool fresh = rc == SQLITE_DONE || !continues(sqlite3_column_int64(sel, 0), c->time_usec, interval_usec);
+	/* a new run starts from this crash; a continued one adds it */
+	const char *sql = fresh ?
+		"INSERT OR REPLACE INTO crash_loops (fingerprint, build_id, exe, first_usec, last_usec, count,"
+		" cores, dropped, example_id, last_id, reported) VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5, 1 - ?5,"
+		" CASE WHEN ?5 THEN ?6 END, ?6, 0)" :
+		"UPDATE crash_loops SET build_id = coalesce(?2, build_id), exe = coalesce(?3, exe),"
+		" last_usec = max(last_usec, ?4), count = count + 1, cores = cores + ?5, dropped = dropped + 1 - ?5,"
+		" example_id = coalesce(example_id, CASE WHEN ?5 THEN ?6 END), last_id = ?6"
+		" WHERE fingerprint = ?1";
+	if (sqlite3_prepare_v2(h, sql, -1, &up, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(up, 1, c->fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 2, c->build_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 3, c->exe, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 4, c->time_usec);
+	sqlite3_bind_int(up, 5, c->core_kept ? 1 : 0);
+	sqlite3_bind_int64(up, 6, c->crash_id);
+	return sqlite3_step(up) == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* The one run of build_id still going at time_usec; -ENOENT when there is
+ * none, -EEXIST when several fingerprints of it are (the executable fails
+ * in more than one way: nothing can be said without the core). */
+static int active_run_of(sqlite3 *h, const char *build_id, int64_t time_usec, uint64_t interval_usec,
+			 char *fp, size_t fp_len, int64_t *cores)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	if (!build_id)
+		return -ENOENT;
+	if (sqlite3_prepare_v2(h, "SELECT fingerprint, cores FROM crash_loops WHERE build_id = ?1 AND last_usec >= ?2"
+			       " ORDER BY last_usec DESC LIMIT 2", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, build_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, time_usec - (int64_t)interval_usec);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return -EIO;
+	const char *f = (const char *)sqlite3_column_text(st, 0);
+	if (!f || strlen(f) >= fp_len)
+		return -ENAMETOOLONG;
+	strcpy(fp, f);
+	*cores = sqlite3_column_int64(st, 1);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return -EEXIST;
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int cw_loop_count_unanalysed(struct cw_db *db, const char *build_id, int64_t time_usec, uint64_t interval_usec,
+			     int64_t crash_id)
+{
+	sqlite3 *h = cw_db_handle(db);
+	char fp[128];
+	int64_t cores = 0;
+	int r = active_run_of(h, build_id, time_usec, interval_usec, fp, sizeof(fp), &cores);
+	if (r < 0)
+		return r;
+	_cleanup_stmt_ sqlite3_stmt *up = NULL;
+	if (sqlite3_prepare_v2(h, "UPDATE crash_loops SET last_usec = max(last_usec, ?2), count = count + 1,"
+			       " dropped = dropped + 1, last_id = ?3 WHERE fingerprint = ?1", -1, &up, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(up, 1, fp, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 2, time_usec);
+	sqlite3_bind_int64(up, 3, crash_id);
+	return sqlite3_step(up) == SQLITE_DONE ? 0 : -EIO;
+}
+
+int cw_loop_should_reject(struct cw_db *db, const char *build_id, int64_t time_usec, uint64_t interval_usec,
+			  int64_t burst, char *fingerprint, size_t len)
+{
+	int64_t cores = 0;
+	if (burst <= 0)
+		return 0;
+	int r = active_run_of(cw_db_handle(db), build_id, time_usec, interval_usec, fingerprint, len, &cores);
+	if (r == -ENOENT || r == -EEXIST)
+		return 0;
+	if (r < 0)
+		return r;
+	return cores >= burst;
+}
+
+int cw_loops_foreach(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t since_usec, bool unreported_only,
+		     cw_loop_cb cb, void *userdata)
+{
+	/* A run is a loop once a core was dropped from it; an unprivileged
+	 * reader sees the loops whose example crash is theirs. */
+	const char *sql = restrict_uid ?
+		"SELECT " LOOP_COLUMNS " FROM crash_loops l JOIN crashes e ON e.id = l.example_id"
+		" WHERE l.dropped > 0 AND l.last_usec >= ?1 AND (?2 = 0 OR l.reported = 0)"
+		" AND e.uid = ?3 AND e.restricted = 0 ORDER BY l.last_usec" :
+		"SELECT " LOOP_COLUMNS " FROM crash_loops WHERE dropped > 0 AND last_usec >= ?1"
+		" AND (?2 = 0 OR reported = 0) ORDER BY last_usec";
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(cw_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, since_usec);
+	sqlite3_bind_int(st, 2, unreported_only ? 1 : 0);
+	if (restrict_uid)
+		sqlite3_bind_int64(st, 3, uid);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct cw_crash_loop l;
+		loop_from_row(st, &l);
+		int r = cb(&l, userdata);
+		if (r != 0)
+			return r;
+	}
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int cw_loop_mark_reported(struct cw_db *db, const char *fingerprint)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(cw_db_handle(db), "UPDATE crash_loops SET reported = 1 WHERE fingerprint = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+}

@@ -1,0 +1,121 @@
+/* The kernel's side of the @@ core socket protocol, for tests that must
+ * not change kernel.core_pattern (tests/integration/daemon-core-request.sh):
+ *   coredump-client crash            touch 64 MiB, then segfault (to make a core)
+ *   coredump-client kernel SOCK CORE connect, send a coredump_req, read the
+ *                                    ack, answer with a mark and, when the
+ *                                    ack says COREDUMP_KERNEL, write CORE
+ *   coredump-client badreq SOCK      send a malformed request
+ * "kernel" prints the ack's mask as KERNEL, REJECT, ... or "closed" when
+ * the daemon closed without an ack. The connecting process is this
+ * program, so the daemon's pidfd names a process of the core's executable. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct req { uint32_t size, size_ack; uint64_t mask; };
+struct ack { uint32_t size, spare; uint64_t mask; };
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	strcpy(sa.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
+	return fd;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "crash")) {
+		size_t len = 64u << 20;
+		volatile char *m = malloc(len);
+		for (size_t i = 0; m && i < len; i += 4096)
+			m[i] = (char)i;
+		volatile int *p = NULL;
+		*p = 1;
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "badreq")) {
+		int fd = connect_to(argv[2]);
+		uint32_t huge[4] = { 1u << 20, 16, 0xf, 0 };
+		if (fd < 0 || write_all(fd, huge, sizeof(huge)) < 0)
+			return 2;
+		char c;
+		ssize_t n = read(fd, &c, 1);
+		puts(n == 0 || (n < 0 && errno == ECONNRESET) ? "closed" : "answered");
+		return 0;
+	}
+	if (argc < 4 || strcmp(argv[1], "kernel")) {
+		fprintf(stderr, "usage: coredump-client crash | kernel SOCKET CORE | badreq SOCKET\n");
+		return 2;
+	}
+	int fd = connect_to(argv[2]);
+	if (fd < 0) {
+		perror(argv[2]);
+		return 2;
+	}
+	/* a request as the kernel sends it: a larger struct than version 0,
+	 * so the daemon must consume the bytes it does not know */
+	struct { struct req r; uint64_t future; } rq = { { sizeof(rq), sizeof(struct ack), 0xf }, 0 };
+	if (write_all(fd, &rq, sizeof(rq)) < 0)
+		return 2;
+	struct ack a;
+	ssize_t n = recv(fd, &a, sizeof(a), MSG_WAITALL);
+	if (n == 0) {
+		puts("closed");
+		return 0;
+	}
+	if (n != sizeof(a) || a.size != sizeof(a) || a.spare) {
+		printf("bad-ack %zd\n", n);
+		return 1;
+	}
+	uint32_t mark = 0; /* COREDUMP_MARK_REQACK */
+	if (write_all(fd, &mark, sizeof(mark)) < 0)
+		return 2;
+	if (a.mask == 1) {
+		int core = open(argv[3], O_RDONLY | O_CLOEXEC);
+		char buf[1 << 16];
+		if (core < 0)
+			return 2;
+		while ((n = read(core, buf, sizeof(buf))) > 0)
+			if (write_all(fd, buf, (size_t)n) < 0)
+				return 2;
+		close(core);
+		shutdown(fd, SHUT_WR);
+		puts("KERNEL");
+	} else if (a.mask == 4) {
+		puts("REJECT");
+	} else {
+		printf("mask-%llx\n", (unsigned long long)a.mask);
+	}
+	/* the kernel waits for the server to be done before it lets go */
+	char c;
+	while (read(fd, &c, 1) > 0)
+		;
+	close(fd);
+	return 0;
+}
