@@ -64,8 +64,11 @@ def ideal_analysis(rt, exit_status):
     return {
         'schema': 'crashwatch.analysis.v1',
         'signal': {'number': signo, 'name': compare.signal_mod.Signals(signo).name},
-        'panics': [{'message': p['message'], 'recovered': p['recovered'], 'goexit': False}
-                   for p in rt['panics']] + [{'message': 'hidden', 'goexit': True}],
+        # no go version: the value is the printed text (as before Go 1.23)
+        'panics': [{'message': None if rt['panic_during_panic'] and i == len(rt['panics']) - 1 else p['message'],
+                    'printed': p['message'], 'recovered': p['recovered'], 'goexit': False}
+                   for i, p in enumerate(rt['panics'])] + [{'message': 'hidden', 'goexit': True}],
+        'panic_during_panic': rt['panic_during_panic'],
         'fatal_error': rt['fatal_error'],
         'fault': fault,
         'crashed_goroutine': rt['crashed_goroutine'],
@@ -149,9 +152,17 @@ def mutations(an):
         return False
 
     def panic_msg(m):
-        if not m['panics'] or m['panics'][0].get('goexit'):
+        if not m['panics'] or m['panics'][0].get('goexit') or m['panics'][0]['message'] is None:
             return False
         m['panics'][0]['message'] += '!'
+
+    def panic_printed(m):
+        if not m['panics'] or m['panics'][0].get('goexit'):
+            return False
+        m['panics'][0]['printed'] += '!'
+
+    def panic_during_panic(m):
+        m['panic_during_panic'] = not m['panic_during_panic']
 
     def panic_recovered(m):
         if not m['panics'] or m['panics'][0].get('goexit'):
@@ -188,6 +199,7 @@ def mutations(an):
                      ('dropped goroutine', drop_goroutine), ('extra goroutine', add_goroutine),
                      ('status', status), ('locked flag', locked), ('thread', on_thread), ('wait minutes', minutes),
                      ('created by', created_by), ('panic message', panic_msg),
+                     ('panic printed', panic_printed), ('panic during panic', panic_during_panic),
                      ('recovered flag', panic_recovered), ('extra panic', panic_extra),
                      ('fatal error', fatal), ('fault pc', fault_addr),
                      ('crashed goroutine', crashed), ('runtime stack', runtime_stack),
