@@ -30,6 +30,9 @@ ctr_setup() {
 	[ "$(id -u)" = 0 ] || { CTR_SKIP="needs root"; return 1; }
 	command -v unshare >/dev/null && command -v "${GO:-go}" >/dev/null || { CTR_SKIP="needs unshare and go"; return 1; }
 	[ -n "$V2" ] || { CTR_SKIP="no cgroup v2 hierarchy"; return 1; }
+	# the container's core is written by the kernel into its root
+	[ "$(cat /proc/sys/kernel/core_pattern)" = core ] ||
+		{ CTR_SKIP="kernel.core_pattern is not \"core\" (now: $(head -c 60 /proc/sys/kernel/core_pattern))"; return 1; }
 # The Go program: "wait" sleeps (the held process), anything else crashes
 # with a nil map write (GOTRACEBACK=crash: SIGABRT and a core).
 mkdir -p "$TMP/src" "$TMP/ref"
