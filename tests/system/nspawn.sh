@@ -43,13 +43,6 @@ check() { # check "what" command...
 	local what=$1; shift
 	if "$@"; then ok "$what"; else not_ok "$what" "failed: $*"; fi
 }
-# A check of a known bug: TAP TODO (an unexpected pass is an XPASS, which
-# fails the run: then the marker goes).
-check_todo() { # check_todo "what" "why" command...
-	local what=$1 why=$2; shift 2
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $what # TODO $why"; else echo "not ok $n - $what # TODO $why"; fi
-}
 skip_rest() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; echo "1..$n"; exit 0; }
 bail() { not_ok "$1" "$2"; echo "1..$n"; exit 1; }
 figure() { echo "# figure: $*"; }
@@ -268,13 +261,11 @@ APID=$(g /cwtest/guest-crash.sh alice panic-string 2>"$W/crash.err") ||
 check "alice's panic (pid $APID) is stored and processed" wait_crashes 1
 check "root's listing: exe, uid, SIGABRT, core stored" crash_has root "$APID" \
 	"c['exe'] == '/cwtest/crasher' and c['uid'] == $ALICE_UID and c['signal'] == 6 and c['core_state'] == 'stored'"
-# A bug this test found: the stored core is root's, 0400, with an ACL for
-# the crashing uid only, and the analysis child opens it after dropping to
-# [Analyze] User= (crashwatch): EACCES, every analysis fails once the
-# package has created that user. (Opening the core, the daemon's own file,
-# before the drop and the executable after it fixes it.)
-TODO_ANALYSIS="the analysis user cannot open the stored core (EACCES)"
-check_todo "the analysis of the stored core succeeded (Go 1.26, panic message, fingerprint)" "$TODO_ANALYSIS" \
+# The stored core is root's, 0400, with an ACL for the crashing uid only:
+# the analysis child opens it before dropping to [Analyze] User= and the
+# executable after (daemon/analyze_child.c); this test found the opposite
+# order, where every analysis failed once the package had made that user.
+check "the analysis of the stored core succeeded (Go 1.26, panic message, fingerprint)" \
 	crash_has root "$APID" \
 	"c['analysis_status'] == 'ok' and (c['go_version'] or '').startswith('go1.26') and len(c['fingerprint'] or '') == 64 and 'something went wrong' in (c['message'] or '')"
 journal_entry() { # journal_entry PID: the crash's entry of crashwatchd, JSON
@@ -293,7 +284,7 @@ if not ok:
 sys.exit(0 if ok else 1)' "$ALICE_UID" "$MID_STORED" "$MID_FAILED"
 }
 check "journal: the crash's entry (MESSAGE_ID, CRASHWATCH_EXE/PID/UID/SIGNAL/ID, _SYSTEMD_UNIT)" journal_fields_ok "$APID"
-check_todo "journal: MESSAGE_ID=$MID_STORED with a CRASHWATCH_FINGERPRINT" "$TODO_ANALYSIS" \
+check "journal: MESSAGE_ID=$MID_STORED with a CRASHWATCH_FINGERPRINT" \
 	sh -c "nsenter -t $LEADER -a journalctl -o json --no-pager MESSAGE_ID=$MID_STORED CRASHWATCH_PID=$APID |
 		python3 -c 'import json,sys; e=[json.loads(l) for l in sys.stdin]; sys.exit(0 if len(e)==1 and len(e[0].get(\"CRASHWATCH_FINGERPRINT\",\"\"))==64 else 1)'"
 check "journal: the start-up entry MESSAGE_ID=$MID_STARTED" \
