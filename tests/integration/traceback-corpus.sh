@@ -29,7 +29,9 @@ for rel in $("$top_srcdir/scripts/go-toolchain.sh" --list); do
 		done
 		[ $keep = 1 ] || continue
 	fi
+	rel_variants=" $("$top_srcdir/scripts/go-toolchain.sh" --variants "$rel" | tr '\n' ' ') "
 	for var in ${CW_VARIANTS:-$all_variants}; do
+		[[ " $all_variants " != *" $var "* || "$rel_variants" == *" $var "* ]] || continue
 		pairs="$pairs $rel/$var"
 	done
 done
