@@ -156,23 +156,31 @@ if ! mountpoint -q /run/systemd/nspawn; then
 fi
 g() { nsenter -t "$LEADER" -a "$@"; }
 as() { local u=$1; shift; g runuser -u "$u" -- "$@"; }
+# find_leader: prints the pid of the container's init (a child of nspawn
+# whose command is systemd), or fails.
+find_leader() {
+	local c
+	for c in $(pgrep -P "$NSPAWN_PID"); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = systemd ] && { echo "$c"; return 0; }
+	done
+	return 1
+}
 boot() {
 	BOOTS=$((BOOTS + 1))
 	systemd-nspawn -q -D "$W/root" --boot --register=no --keep-unit --machine=cwtest \
 		--bind-ro="$SHARE:/cwtest" </dev/null >"$W/console.$BOOTS.log" 2>&1 &
 	NSPAWN_PID=$!
 	local i state=
-	for i in $(seq 1 200); do
-		LEADER=$(pgrep -P "$NSPAWN_PID" | head -n 1)
-		[ -n "$LEADER" ] && [ "$(readlink "/proc/$LEADER/exe")" != "$(readlink "/proc/$NSPAWN_PID/exe")" ] && break
-		kill -0 "$NSPAWN_PID" 2>/dev/null || break
-		LEADER=
-		sleep 0.1
-	done
+	LEADER=
 	# until the manager answers (is-system-running --wait fails at once
-	# while its socket is not there yet) and has finished starting
+	# while its socket is not there yet) and has finished starting; the
+	# leader is looked for again while it is not a live systemd (nspawn's
+	# own short-lived children come and go under load)
 	for i in $(seq 1 240); do
-		[ -n "$LEADER" ] && kill -0 "$NSPAWN_PID" 2>/dev/null || break
+		kill -0 "$NSPAWN_PID" 2>/dev/null || break
+		if [ -z "$LEADER" ] || [ "$(cat "/proc/$LEADER/comm" 2>/dev/null)" != systemd ]; then
+			LEADER=$(find_leader) || { sleep 0.5; continue; }
+		fi
 		state=$(nsenter -t "$LEADER" -a systemctl is-system-running 2>/dev/null)
 		case $state in running | degraded | maintenance | stopping) break ;; esac
 		sleep 0.5
