@@ -443,13 +443,9 @@ int cw_core_open_fd(int fd, uint64_t max_size, struct cw_core **out)
 {
 	if (fd < 0 || !out)
 		return -EINVAL;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode))
-		return -ESPIPE;                    /* a FIFO or device would be read forever */
+	int ret = cw_fd_check_regular(fd);
+	if (ret < 0)
+		return ret;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -ENOTSUP;
 	CW_CLEANUP(cw_core_freep) struct cw_core *core = calloc(1, sizeof(*core));
@@ -459,7 +455,7 @@ int cw_core_open_fd(int fd, uint64_t max_size, struct cw_core **out)
 	core->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (core->fd < 0)
 		return -errno;
-	int ret = open_container(core, max_size);
+	ret = open_container(core, max_size);
 	if (ret < 0)
 		return ret;
 	ret = parse_headers(core);

@@ -301,13 +301,12 @@ int cw_exe_open_fd(int fd, const char *path, struct cw_exe **out)
 {
 	if (fd < 0 || !path || !out)
 		return -EINVAL;
+	int ret = cw_fd_check_regular(fd);
+	if (ret < 0)
+		return ret;
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode))
-		return -ESPIPE;                    /* a FIFO or device would be read forever */
 	if ((uint64_t)st.st_size < sizeof(Elf64_Ehdr) || (uint64_t)st.st_size > SIZE_MAX / 2)
 		return -EBADMSG;
 	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);

@@ -152,6 +152,18 @@ static const char *caller_of_panic_frame(const struct cw_goroutine *g, size_t nt
 	return NULL;
 }
 
+/* A new zeroed panic at the end of a's list, or NULL without memory. */
+static struct cw_panic *append_panic(struct cw_analysis *a)
+{
+	struct cw_panic *np = realloc(a->panics, (a->npanics + 1) * sizeof(*np));
+	if (!np)
+		return NULL;
+	a->panics = np;
+	struct cw_panic *p = &a->panics[a->npanics++];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
 /* Adds the panic of rec to a. During a panic during panic, a value that
  * cannot be read is the one the runtime faulted on: it is listed with
  * what was printed of it and no message, and *last says that the runtime
@@ -168,12 +180,9 @@ static int emit_panic(struct cw_analysis *a, const struct cw_go_types *types, co
 		if (r < 0)
 			return r;
 		*last = true;
-		struct cw_panic *np = realloc(a->panics, (a->npanics + 1) * sizeof(*np));
-		if (!np)
+		struct cw_panic *p = append_panic(a);
+		if (!p)
 			return -ENOMEM;
-		a->panics = np;
-		struct cw_panic *p = &a->panics[a->npanics++];
-		memset(p, 0, sizeof(*p));
 		p->printed = CW_TAKE_PTR(msg);
 		p->type = CW_TAKE_PTR(type);
 		return 0;
@@ -189,12 +198,9 @@ static int emit_panic(struct cw_analysis *a, const struct cw_go_types *types, co
 				return -ENOMEM;
 		}
 	}
-	struct cw_panic *np = realloc(a->panics, (a->npanics + 1) * sizeof(*np));
-	if (!np)
+	struct cw_panic *p = append_panic(a);
+	if (!p)
 		return -ENOMEM;
-	a->panics = np;
-	struct cw_panic *p = &a->panics[a->npanics++];
-	memset(p, 0, sizeof(*p));
 	p->message = cw_go_unindented_string(msg, cw_go_types_quirk(types, CW_GO_QUIRK_PRINT_INDENTED));
 	if (!p->message) {
 		a->npanics--;

@@ -326,6 +326,26 @@ static int read_string_value(const struct cw_go_types *t, uint64_t data, char **
 	return 0;
 }
 
+/* The type at type_addr as printpanicval sees it: its name (malloc'd),
+ * the kind it switches on (Kind_ as stored up to 1.22, Kind() with the flag
+ * bits masked after: the quirk KIND_MASKED) and whether the name is the
+ * predeclared one of that kind. */
+static int printed_kind(const struct cw_go_types *t, uint64_t type_addr, char **name, uint8_t *kind,
+			bool *predeclared)
+{
+	struct cw_go_type ty;
+	int r = cw_go_type_read(t, type_addr, &ty);
+	if (r < 0)
+		return r;
+	r = cw_go_type_name(t, type_addr, name);
+	if (r < 0)
+		return r;
+	*kind = cw_go_types_quirk(t, CW_GO_QUIRK_KIND_MASKED) ? ty.kind : ty.kind_raw;
+	const char *basic = cw_go_kind_basic_name(*kind);
+	*predeclared = basic && strcmp(basic, *name) == 0;
+	return 0;
+}
+
 int cw_go_panic_value_prefix(const struct cw_go_types *t, uint64_t type_addr, char **printed,
 			     char **type_name)
 {
@@ -333,17 +353,12 @@ int cw_go_panic_value_prefix(const struct cw_go_types *t, uint64_t type_addr, ch
 	*type_name = NULL;
 	if (type_addr == 0)
 		return -EINVAL;                   /* nil prints without reading anything */
-	struct cw_go_type ty;
-	int r = cw_go_type_read(t, type_addr, &ty);
-	if (r < 0)
-		return r;
 	_cleanup_free_ char *name = NULL;
-	r = cw_go_type_name(t, type_addr, &name);
+	uint8_t kind;
+	bool predeclared;
+	int r = printed_kind(t, type_addr, &name, &kind, &predeclared);
 	if (r < 0)
 		return r;
-	uint8_t kind = cw_go_types_quirk(t, CW_GO_QUIRK_KIND_MASKED) ? ty.kind : ty.kind_raw;
-	const char *basic = cw_go_kind_basic_name(kind);
-	bool predeclared = basic && strcmp(basic, name) == 0;
 	/* 1.23+ printanycustomtype: print(typestring, `("`) and then
 	 * printindented(*(*string)(eface.data)); every other print evaluates
 	 * the value with its other arguments, before printing any */
@@ -373,19 +388,12 @@ int cw_go_panic_value(const struct cw_go_types *t, uint64_t type_addr, uint64_t 
 		}
 		return 0;
 	}
-	struct cw_go_type ty;
-	int r = cw_go_type_read(t, type_addr, &ty);
-	if (r < 0)
-		return r;
 	_cleanup_free_ char *name = NULL;
-	r = cw_go_type_name(t, type_addr, &name);
+	uint8_t kind;
+	bool predeclared;
+	int r = printed_kind(t, type_addr, &name, &kind, &predeclared);
 	if (r < 0)
 		return r;
-	/* printanycustomtype switches on Kind_ as stored up to 1.22, on
-	 * Kind() (flag bits masked) after */
-	uint8_t kind = cw_go_types_quirk(t, CW_GO_QUIRK_KIND_MASKED) ? ty.kind : ty.kind_raw;
-	const char *basic = cw_go_kind_basic_name(kind);
-	bool predeclared = basic && strcmp(basic, name) == 0;
 	_cleanup_free_ char *msg = NULL;
 	char num[96];
 
@@ -401,7 +409,7 @@ int cw_go_panic_value(const struct cw_go_types *t, uint64_t type_addr, uint64_t 
 			if (asprintf(&msg, "%s(\"%s\")", name, s) < 0)
 				return -ENOMEM;
 		}
-	} else if (basic) {
+	} else if (cw_go_kind_basic_name(kind)) {
 		r = format_basic(t, kind, data, num, sizeof(num));
 		if (r < 0)
 			return r;

@@ -63,19 +63,27 @@ int cw_read_upto(int fd, void *buf, size_t max, size_t *len)
 	return 0;
 }
 
+int cw_fd_check_regular(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -ESPIPE;
+	return 0;
+}
+
 int cw_open_regular(const char *path, int *fd)
 {
 	/* O_NONBLOCK: opening a FIFO without a writer would wait forever */
 	_cleanup_close_ int f = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (f < 0)
 		return -errno;
-	struct stat st;
-	if (fstat(f, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode))
-		return -ESPIPE;
+	int r = cw_fd_check_regular(f);
+	if (r < 0)
+		return r;
 	int fl = fcntl(f, F_GETFL);
 	if (fl < 0 || fcntl(f, F_SETFL, fl & ~O_NONBLOCK) < 0)
 		return -errno;

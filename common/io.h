@@ -21,6 +21,9 @@ int cw_read_upto(int fd, void *buf, size_t max, size_t *len);
  * directory and -ESPIPE for any other file that is not regular (a FIFO,
  * a device, a socket: nothing a parser can seek in). */
 int cw_open_regular(const char *path, int *fd);
+/* 0 when fd is a regular file; -EISDIR for a directory, -ESPIPE for
+ * anything else (a FIFO or a device would be read forever). */
+int cw_fd_check_regular(int fd);
 /* "a FIFO", "a character device", ... for the type bits of st_mode. */
 const char *cw_file_type_name(mode_t mode);
 
