@@ -8,10 +8,11 @@
 #     <program>  the binary          buildinfo  `go version -m` of it
 #     core       the core dump       stderr     the runtime's own traceback
 #     status     the exit status     src.hash   what the binary was built from
+#     run.hash   the load and script the run was made with
 #     stderr.full  the program's whole stderr (its own log lines, then the crash)
 # Cached: a complete directory is reused (CW_TEST_WORK shares it between the
-# passes of scripts/test.sh); a change to the wrapper module or to the load
-# rebuilds and reruns. Modules come through the Go module proxy into the
+# passes of scripts/test.sh); a change to the wrapper module rebuilds and
+# reruns, a change to the load or to this script reruns. Modules come through the Go module proxy into the
 # module cache (~/go/pkg/mod), checked against the committed go.sum.
 #
 # Subsets: CW_REAL_PROGRAMS="caddy etcd" (default: all), CW_GO_VERSIONS as
@@ -189,13 +190,14 @@ run() {
 rc=0
 for prog in $programs; do
 	[ -n "${pkg[$prog]:-}" ] || { echo "# unknown program $prog" >&2; rc=1; continue; }
-	hash=$(cat "$top_srcdir/tests/go/real-$prog"/*.go "$top_srcdir/tests/go/real-$prog"/go.* "$load" \
-		"$0" | sha256sum | cut -c1-16)
+	hash=$(cat "$top_srcdir/tests/go/real-$prog"/*.go "$top_srcdir/tests/go/real-$prog"/go.* |
+		sha256sum | cut -c1-16)
+	run_hash=$(cat "$load" "$0" | sha256sum | cut -c1-16)
 	for rel in ${releases[$prog]}; do
 		selected "$prog" "$rel" || continue
 		dir=$out/$prog/$rel
 		if [ "$(cat "$dir/src.hash" 2>/dev/null)" = "$hash" ] && [ -x "$dir/$prog" ]; then
-			if [ -f "$dir/status" ]; then
+			if [ -f "$dir/status" ] && [ "$(cat "$dir/run.hash" 2>/dev/null)" = "$run_hash" ]; then
 				echo "# $prog/$rel: cached"
 				continue
 			fi
@@ -211,7 +213,9 @@ for prog in $programs; do
 			echo "# $prog/$rel: built in $(($(date +%s) - t0)) s"
 		fi
 		t1=$(date +%s)
+		rm -f "$dir/run.hash"
 		run "$prog" "$dir" || rc=1
+		echo "$run_hash" >"$dir/run.hash"
 		echo "# $prog/$rel: ran in $(($(date +%s) - t1)) s"
 	done
 done
