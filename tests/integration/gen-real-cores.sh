@@ -163,7 +163,15 @@ run() {
 		kill -0 "$lpid" 2>/dev/null || break
 		sleep 0.1
 	done
+	# a second of load, then quiet (see real-load.py), then the crash
 	sleep 1
+	kill -USR1 "$lpid" 2>/dev/null || true
+	for _ in $(seq 100); do
+		grep -q quiet "$tmp/load.out" 2>/dev/null && break
+		kill -0 "$lpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	sleep 0.2
 	kill -ABRT "$pid"
 	wait "$pid" || st=$?
 	wait "$lpid" || true

@@ -11,16 +11,22 @@ connections to 127.0.0.1:PORT:
   stream  one request whose response never ends (an etcd watch), drained.
 "ready" is printed on stdout once every connection has had its first
 response bytes; the client then keeps the load on until every connection
-is closed by the server (it crashed) or 120 s have passed. At most 4096
+is closed by the server (it crashed) or 120 s have passed. SIGUSR1 makes
+the repeat connections stop after their current response ("quiet" is
+printed once none has a request in flight): the runtime's goroutine dump
+is not a snapshot (the netpoller still readies goroutines while it
+prints), so the crash comes when no data is on its way to the server. At most 4096
 connections; one thread; exit status 0, or 1 when the server was not
 ready within 60 s.
 """
 import selectors
+import signal
 import socket
 import sys
 import time
 
 MAX_CONNS = 4096
+QUIESCE = []
 
 
 class Conn:
@@ -30,6 +36,7 @@ class Conn:
         self.sock.setblocking(False)
         self.buf = b''
         self.answered = False
+        self.idle = False
         self.sent = 0
         self.out = request
 
@@ -57,7 +64,9 @@ class Conn:
             return True
         self.buf += data
         while self.complete_response():
-            self.out, self.sent = self.request, 0
+            self.idle = True
+            if not QUIESCE:
+                self.out, self.sent, self.idle = self.request, 0, False
         return True
 
     def complete_response(self):
@@ -111,11 +120,12 @@ def main(argv):
             c = Conn(port, kind, req)
             conns.append(c)
             sel.register(c.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, c)
+    signal.signal(signal.SIGUSR1, lambda *_: QUIESCE.append(True))
     start = time.monotonic()
-    ready = False
+    ready = quiet = False
     live = len(conns)
     while live and time.monotonic() - start < 120:
-        for key, ev in sel.select(timeout=1):
+        for key, ev in sel.select(timeout=0.1):
             c = key.data
             if ev & selectors.EVENT_WRITE and c.wants_write():
                 c.write()
@@ -126,6 +136,9 @@ def main(argv):
                 continue
             sel.modify(c.sock, selectors.EVENT_READ |
                        (selectors.EVENT_WRITE if c.wants_write() else 0), c)
+        if QUIESCE and not quiet and all(c.idle for c in conns if c.kind == 'repeat'):
+            quiet = True
+            print('quiet', flush=True)
         if not ready and all(c.answered for c in conns):
             ready = True
             print('ready', flush=True)
