@@ -6,7 +6,8 @@
 # strictly with the runtime's own GOTRACEBACK=crash traceback by compare.py.
 # TAP: one test point per program/release; the differences are printed as
 # comments (the first 40; all in tests/work/real-results/<program>/<release>.diff).
-# Subsets: CW_REAL_PROGRAMS, CW_GO_VERSIONS as for gen-real-cores.sh.
+# Subsets: CW_REAL_PROGRAMS, CW_GO_VERSIONS as for gen-real-cores.sh (caddy
+# is opt-in there: CW_REAL_PROGRAMS="caddy etcd").
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,19 +33,6 @@ else
 	echo "not ok 1 - real-program corpus generation failed"
 fi
 sed 's/^/# /' "$genlog"
-
-# Known differences, reported as TAP TODO (not ok, counted as an expected
-# failure; an unexpected pass fails the suite so the entry gets removed):
-# caddy asks for SIGQUIT (signal.Notify), so the crash relay's SIGQUIT,
-# sent after the goroutine dump, is delivered to it. Up to Go 1.25 its
-# os/signal goroutine takes an idle P in the quiet server and hands the
-# signal to caddy's goroutine waiting on the Notify channel, which is then
-# runnable in the core although the runtime printed it "chan receive". The
-# core does not prove it yet (the received os.Signal in that goroutine's
-# frame would); see docs/analysis-json.md.
-declare -A todo=(
-	[caddy/1.21.13]="caddy's Notify-channel goroutine readied by the relay SIGQUIT after the dump"
-)
 
 mkdir -p "$results"
 batch=$results/.batch
@@ -82,13 +70,12 @@ for r in $runs; do
 	fi
 	ng=$(grep -c '^goroutine ' "$real/$r/stderr")
 	nd=$(awk -F'\t' -v n="$r" '$1 == n {print $2}' "$results/.compared")
-	td=${todo[$r]:+ # TODO ${todo[$r]}}
 	if [ "$nd" = 0 ]; then
-		echo "ok $i - $r ($ng goroutines printed)$td"
+		echo "ok $i - $r ($ng goroutines printed)"
 	elif [ -z "$nd" ]; then
 		echo "not ok $i - $r # not compared: $(tail -n 1 "$results/.compared")"
 	else
-		echo "not ok $i - $r: $nd differences$td"
+		echo "not ok $i - $r: $nd differences"
 		head -n 40 "$results/$r.diff" | sed 's/^/# /'
 	fi
 done

@@ -15,7 +15,7 @@
 # reruns, a change to the load or to this script reruns. Modules come through the Go module proxy into the
 # module cache (~/go/pkg/mod), checked against the committed go.sum.
 #
-# Subsets: CW_REAL_PROGRAMS="caddy etcd" (default: all), CW_GO_VERSIONS as
+# Subsets: CW_REAL_PROGRAMS="caddy etcd" (default: etcd, see below), CW_GO_VERSIONS as
 # for gen-cores.sh (a prefix of a release below: "1.26").
 # Prints one line per program/release; exits non-zero when a build or a run
 # fails. --list prints the selected runs ("caddy/1.26") and does nothing else.
@@ -40,7 +40,16 @@ declare -A releases=(
 	[caddy]="1.21.13 1.26"
 	[etcd]="1.22.12 1.26"
 )
-programs=${CW_REAL_PROGRAMS:-caddy etcd}
+# caddy is not in the default set: it asks for SIGQUIT (signal.Notify), so
+# it takes the SIGQUIT the crash relay sends after the goroutine dump, the
+# relay never completes and the runtime waits 10 s (5 s before Go 1.21) for
+# it before dumping core, while sysmon, the netpoller and os/signal still
+# run. Goroutines then change status after the runtime printed them in ways
+# a core cannot always prove (measured: the scavenger woken by sysmon, the
+# Notify channel's receiver readied, IO wait goroutines readied), so its
+# comparison is not deterministic; docs/analysis-json.md has the details.
+# The one change the core proves (the woken os/signal goroutine) is decoded.
+programs=${CW_REAL_PROGRAMS:-etcd}
 
 # selected PROGRAM RELEASE: whether the subsets keep it.
 selected() {
