@@ -419,6 +419,90 @@ static bool is_system(struct collect *c, const struct gview *g)
 	return strcmp(name, "runtime.main") != 0 && strcmp(name, "runtime.handleAsyncEvent") != 0;
 }
 
+/* How far above an exitsyscall0 frame's sp its spilled gp may be: the
+ * frame itself and the argument spill slot its mcall caller left. */
+#define EXITSYSCALL_FRAME_MAX 512
+
+static bool is_exitsyscall_noP(const char *fn)
+{
+	/* exitsyscall0 up to 1.25, exitsyscallNoP from 1.26 */
+	return strcmp(fn, "runtime.exitsyscall0") == 0 || strcmp(fn, "runtime.exitsyscallNoP") == 0;
+}
+
+/* Whether the frame [lo, hi) on m's g0 stack holds gaddr. */
+static bool frame_holds(struct collect *c, uint64_t lo, uint64_t hi, uint64_t gaddr)
+{
+	uint8_t buf[EXITSYSCALL_FRAME_MAX];
+	if (hi <= lo || hi - lo > sizeof(buf) || cw_mem_read(c->ctx->mem, lo, buf, (size_t)(hi - lo)) < 0)
+		return false;
+	for (size_t off = 0; off + 8 <= (size_t)(hi - lo); off += 8) {
+		uint64_t v;
+		memcpy(&v, buf + off, 8);
+		if (v == gaddr)
+			return true;
+	}
+	return false;
+}
+
+/* The m whose thread is parked in stopm under exitsyscall0(g) (the m that
+ * ran g's system call, left it with no P to take and handed g to the run
+ * queue), or NULL. The g is found in that frame on the m's g0 stack: it is
+ * live there across stopm, which returns to execute(g). */
+static const struct mview *exitsyscall_m(struct collect *c, const struct gview *g)
+{
+	const struct cw_arch *arch = c->ctx->arch;
+	for (size_t i = 0; i < c->nms; i++) {
+		const struct mview *m = &c->ms[i];
+		if (m->curg || !m->thread)
+			continue;
+		uint64_t pc = arch->pc(&m->thread->regs), sp = arch->sp(&m->thread->regs);
+		if (!in_stack(sp, m->g0_lo, m->g0_hi))
+			continue;
+		struct cw_go_stack s;
+		if (cw_go_unwind(c->u, pc, sp, m->g0_lo, m->g0_hi, 0, 0, &s) < 0)
+			continue;
+		bool found = false;
+		for (size_t k = 0; k < s.nframes && !found; k++) {
+			if (s.frames[k].inlined || !is_exitsyscall_noP(s.frames[k].function))
+				continue;
+			uint64_t lo = s.frames[k].sp, hi = m->g0_hi;
+			if (hi - lo > EXITSYSCALL_FRAME_MAX)
+				hi = lo + EXITSYSCALL_FRAME_MAX;
+			found = frame_holds(c, lo, hi, g->addr);
+			break;
+		}
+		cw_go_stack_clear(&s);
+		if (found)
+			return m;
+	}
+	return NULL;
+}
+
+/* The status the runtime printed when the core holds a later one. Only one
+ * change is provable from the core: os/signal's goroutine, asleep in a
+ * system call (notetsleepg in signal_recv) when the runtime printed it, is
+ * woken by the SIGQUIT that the crash relay sends after the goroutine dump
+ * when the program asked for SIGQUIT (signal.Notify: caddy). It leaves the
+ * system call at once, finds no P in the frozen world and waits runnable on
+ * the run queue: syscallsp still set (exitsyscall clears it only when the
+ * goroutine runs again), g.m cleared, and the m that ran the system call
+ * parked in stopm under exitsyscall0(g). A woken signal goroutine has not
+ * run only when the world froze before it could: the printed status was
+ * "syscall" on that m. Returns that m, else NULL. Goroutines that the
+ * netpoller readies during the crash (IO wait printed, runnable in the
+ * core) are not changed: the core cannot tell them from goroutines readied
+ * before the runtime printed them "runnable" (docs/go-runtime.md). */
+static const struct mview *woken_signal_goroutine(struct collect *c, const struct gview *g,
+						  const struct cw_goroutine *out)
+{
+	if ((g->status & ~(uint32_t)CW_G_SCAN) != CW_G_RUNNABLE || (g->status & CW_G_SCAN) || !g->syscallsp ||
+	    g->m || out->nframes < 2 || out->frames[0].inlined ||
+	    strcmp(out->frames[0].function, "runtime.notetsleepg") != 0 ||
+	    strcmp(out->frames[1].function, "os/signal.signal_recv") != 0)
+		return NULL;
+	return exitsyscall_m(c, g);
+}
+
 static int fill_goroutine(struct collect *c, const struct gview *g, bool crashed, struct cw_goroutine *out)
 {
 	char status[96];
@@ -446,6 +530,19 @@ static int fill_goroutine(struct collect *c, const struct gview *g, bool crashed
 	r = crashed && !nested ? crashed_frames(c, g, out) : goroutine_frames(c, g, out);
 	if (r < 0)
 		return r;
+	const struct mview *sysm = crashed ? NULL : woken_signal_goroutine(c, g, out);
+	if (sysm) {
+		char printed[96];
+		r = cw_go_format_status(c->strings, CW_G_SYSCALL, 0, 0, c->now, printed, sizeof(printed), NULL);
+		if (r < 0)
+			return r;
+		out->status_at_core = out->status;
+		out->status = strdup(printed);
+		if (!out->status)
+			return -ENOMEM;
+		if (sysm->thread)
+			out->thread = sysm->thread->tid;
+	}
 	/* printcreatedby: not for goroutine 1 */
 	if (g->gopc && g->goid != 1) {
 		r = cw_go_describe_pc(c->u, g->gopc, false, &out->created_by);

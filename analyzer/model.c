@@ -27,6 +27,7 @@ static void frames_free(struct cw_frame *frames, size_t n)
 void cw_goroutine_clear(struct cw_goroutine *g)
 {
 	free(g->status);
+	free(g->status_at_core);
 	frames_free(g->frames, g->nframes);
 	cw_frame_clear(&g->created_by);
 	free(g->unwind_error);

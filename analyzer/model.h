@@ -25,6 +25,7 @@ struct cw_goroutine {
 	uint64_t g_addr;               /* address of the runtime.g */
 	uint32_t atomicstatus;         /* raw g.atomicstatus */
 	char *status;                  /* as in the runtime's header: "running", "chan receive", ... */
+	char *status_at_core;          /* what g.atomicstatus says when the runtime printed status before a change, else NULL */
 	int64_t wait_minutes;          /* 0 when not printed */
 	bool locked_to_thread;
 	int32_t thread;                /* tid of the thread running it, 0 when none */

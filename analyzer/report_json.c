@@ -341,6 +341,8 @@ static void goroutine(struct jw *w, const struct cw_goroutine *g)
 	jw_open(w, '{');
 	m_int(w, "id", g->id);
 	m_str(w, "status", g->status ? g->status : "unknown");
+	if (g->status_at_core)
+		m_str(w, "status_at_core", g->status_at_core);
 	m_int(w, "wait_minutes", g->wait_minutes);
 	m_bool(w, "locked_to_thread", g->locked_to_thread);
 	m_int_or_null(w, "thread", g->thread);
