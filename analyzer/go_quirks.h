@@ -39,6 +39,9 @@ enum cw_go_quirk {
 	CW_GO_QUIRK_FATAL_PRINTS_PANICS,
 	/* g status _Gdeadextra (an extra m's g, printed as dead) (1.26) */
 	CW_GO_QUIRK_GDEADEXTRA,
+	/* g status _Gleaked (a goroutine the leak detector found), printed
+	 * with its wait reason and " (leaked)" (1.26) */
+	CW_GO_QUIRK_GLEAKED,
 	CW_GO_QUIRK_COUNT
 };
 

@@ -507,7 +507,7 @@ static int fill_goroutine(struct collect *c, const struct gview *g, bool crashed
 {
 	char status[96];
 	int64_t minutes = 0;
-	int r = cw_go_format_status(c->strings, g->status, g->waitreason, g->waitsince, c->now,
+	int r = cw_go_format_status(c->strings, cw_go_ctx_quirk(c->ctx, CW_GO_QUIRK_GLEAKED), g->status, g->waitreason, g->waitsince, c->now,
 				    status, sizeof(status), &minutes);
 	if (r < 0)
 		return r;
@@ -533,7 +533,7 @@ static int fill_goroutine(struct collect *c, const struct gview *g, bool crashed
 	const struct mview *sysm = crashed ? NULL : woken_signal_goroutine(c, g, out);
 	if (sysm) {
 		char printed[96];
-		r = cw_go_format_status(c->strings, CW_G_SYSCALL, 0, 0, c->now, printed, sizeof(printed), NULL);
+		r = cw_go_format_status(c->strings, cw_go_ctx_quirk(c->ctx, CW_GO_QUIRK_GLEAKED), CW_G_SYSCALL, 0, 0, c->now, printed, sizeof(printed), NULL);
 		if (r < 0)
 			return r;
 		out->status_at_core = out->status;

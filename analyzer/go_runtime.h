@@ -35,8 +35,9 @@ const struct cw_go_strings *cw_go_strings_for(int go_minor);
  * values, plus " (scan)" when the scan bit is set), and the minutes waited
  * (only for _Gwaiting/_Gsyscall with waitsince != 0; 0 when not printed).
  * now_ns is the runtime's nanotime() at the crash (0 when unknown). The
- * status is written to buf (always NUL-terminated). 0 or -EINVAL. */
-int cw_go_format_status(const struct cw_go_strings *s, uint32_t atomicstatus, uint8_t waitreason,
+ * status is written to buf (always NUL-terminated). gleaked: the release
+ * has _Gleaked (the quirk CW_GO_QUIRK_GLEAKED). 0 or -EINVAL. */
+int cw_go_format_status(const struct cw_go_strings *s, bool gleaked, uint32_t atomicstatus, uint8_t waitreason,
 			int64_t waitsince, int64_t now_ns, char *buf, size_t len, int64_t *wait_minutes);
 
 /* go_globals.c: runtime addresses of the globals (0 when not found). */

@@ -19,7 +19,7 @@ const struct cw_go_strings *cw_go_strings_for(int go_minor)
 	return newest && go_minor > newest->go_minor ? newest : NULL;
 }
 
-int cw_go_format_status(const struct cw_go_strings *s, uint32_t atomicstatus, uint8_t waitreason,
+int cw_go_format_status(const struct cw_go_strings *s, bool gleaked, uint32_t atomicstatus, uint8_t waitreason,
 			int64_t waitsince, int64_t now_ns, char *buf, size_t len, int64_t *wait_minutes)
 {
 	if (!s || !buf || len == 0)
@@ -31,8 +31,9 @@ int cw_go_format_status(const struct cw_go_strings *s, uint32_t atomicstatus, ui
 
 	if (st < s->ngstatus_names && s->gstatus_names[st])
 		name = s->gstatus_names[st];
-	/* _Gleaked (1.26) prints its wait reason too, with " (leaked)". */
-	bool leaked = st == CW_G_LEAKED && s->go_minor >= 26;
+	/* _Gleaked (the quirk GLEAKED) prints its wait reason too, with
+	 * " (leaked)". */
+	bool leaked = st == CW_G_LEAKED && gleaked;
 	if ((st == CW_G_WAITING || leaked) && waitreason != 0)
 		name = waitreason < s->nwait_reasons && s->wait_reasons[waitreason]
 			       ? s->wait_reasons[waitreason] : "unknown wait reason";

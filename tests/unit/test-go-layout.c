@@ -208,7 +208,8 @@ static void check_status(int minor, uint32_t st, uint8_t wr, int64_t since, int6
 {
 	char buf[64];
 	int64_t min = -1;
-	assert_int_equal(cw_go_format_status(cw_go_strings_for(minor), st, wr, since, now, buf, sizeof(buf), &min), 0);
+	struct cw_go_version v = { .major = 1, .minor = minor, .stage = CW_GO_RELEASE };
+	assert_int_equal(cw_go_format_status(cw_go_strings_for(minor), cw_go_quirk(&v, CW_GO_QUIRK_GLEAKED), st, wr, since, now, buf, sizeof(buf), &min), 0);
 	assert_string_equal(buf, want);
 	assert_int_equal(min, want_min);
 }
@@ -244,9 +245,9 @@ static void test_status(void **state)
 	assert_int_equal(s->go_minor, 26);
 	assert_null(cw_go_strings_for(17));
 	char buf[4];
-	assert_int_equal(cw_go_format_status(NULL, 0, 0, 0, 0, buf, sizeof(buf), NULL), -EINVAL);
+	assert_int_equal(cw_go_format_status(NULL, false, 0, 0, 0, 0, buf, sizeof(buf), NULL), -EINVAL);
 	/* truncation keeps the string terminated */
-	assert_int_equal(cw_go_format_status(cw_go_strings_for(22), CW_G_RUNNABLE, 0, 0, 0, buf, sizeof(buf), NULL), 0);
+	assert_int_equal(cw_go_format_status(cw_go_strings_for(22), false, CW_G_RUNNABLE, 0, 0, 0, buf, sizeof(buf), NULL), 0);
 	assert_string_equal(buf, "run");
 }
 
