@@ -81,11 +81,7 @@ bool cw_core_socket_request_supported(void)
 
 bool cw_core_socket_supported(void)
 {
-	struct utsname u;
-	int major = 0, minor = 0;
-	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return false;
-	return major > 6 || (major == 6 && minor >= 16);
+	return kernel_at_least(6, 16);
 }
 
 static int on_collector_exit(sd_event_source *s, const siginfo_t *si, void *userdata)

@@ -18,8 +18,8 @@ static inline void finalizep(sqlite3_stmt **st)
 }
 #define _cleanup_stmt_ CW_CLEANUP(finalizep)
 
-#define LOOP_COLUMNS "fingerprint, build_id, exe, first_usec, last_usec, count, cores, dropped," \
-		     " coalesce(example_id, 0), coalesce(last_id, 0), reported"
+#define LOOP_COLUMNS "l.fingerprint, l.build_id, l.exe, l.first_usec, l.last_usec, l.count, l.cores," \
+		     " l.dropped, coalesce(l.example_id, 0), coalesce(l.last_id, 0), l.reported"
 
 static void loop_from_row(sqlite3_stmt *st, struct cw_crash_loop *l)
 {
@@ -168,8 +168,8 @@ int cw_loops_foreach(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t s
 		"SELECT " LOOP_COLUMNS " FROM crash_loops l JOIN crashes e ON e.id = l.example_id"
 		" WHERE l.dropped > 0 AND l.last_usec >= ?1 AND (?2 = 0 OR l.reported = 0)"
 		" AND e.uid = ?3 AND e.restricted = 0 ORDER BY l.last_usec" :
-		"SELECT " LOOP_COLUMNS " FROM crash_loops WHERE dropped > 0 AND last_usec >= ?1"
-		" AND (?2 = 0 OR reported = 0) ORDER BY last_usec";
+		"SELECT " LOOP_COLUMNS " FROM crash_loops l WHERE l.dropped > 0 AND l.last_usec >= ?1"
+		" AND (?2 = 0 OR l.reported = 0) ORDER BY l.last_usec";
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(cw_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
