@@ -38,10 +38,14 @@ static void loop_from_row(sqlite3_stmt *st, struct cw_crash_loop *l)
 	};
 }
 
-/* Whether t continues a run that was last seen at last. */
-static bool continues(int64_t last, int64_t t, uint64_t interval_usec)
+/* Whether t belongs to the run [first, last]: no more than the interval
+ * after its last crash, or (a spool entry ingested late) before it but
+ * no more than the interval before its first. */
+static bool continues(int64_t first, int64_t last, int64_t t, uint64_t interval_usec)
 {
-	return t >= last ? (uint64_t)(t - last) <= interval_usec : true;
+	if (t >= last)
+		return (uint64_t)(t - last) <= interval_usec;
+	return t >= first || (uint64_t)(first - t) <= interval_usec;
 }
 
 int cw_loop_is_repeat(struct cw_db *db, const char *fingerprint, int64_t time_usec, uint64_t interval_usec,
@@ -50,7 +54,7 @@ int cw_loop_is_repeat(struct cw_db *db, const char *fingerprint, int64_t time_us
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	if (!fingerprint || burst <= 0)
 		return 0;
-	if (sqlite3_prepare_v2(cw_db_handle(db), "SELECT last_usec, cores FROM crash_loops WHERE fingerprint = ?",
+	if (sqlite3_prepare_v2(cw_db_handle(db), "SELECT first_usec, last_usec, cores FROM crash_loops WHERE fingerprint = ?",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
@@ -59,8 +63,8 @@ int cw_loop_is_repeat(struct cw_db *db, const char *fingerprint, int64_t time_us
 		return 0;
 	if (rc != SQLITE_ROW)
 		return -EIO;
-	return continues(sqlite3_column_int64(st, 0), time_usec, interval_usec) &&
-	       sqlite3_column_int64(st, 1) >= burst;
+	return continues(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), time_usec, interval_usec) &&
+	       sqlite3_column_int64(st, 2) >= burst;
 }
 
 int cw_loop_count(struct cw_db *db, const struct cw_loop_crash *c, uint64_t interval_usec)
@@ -69,20 +73,25 @@ int cw_loop_count(struct cw_db *db, const struct cw_loop_crash *c, uint64_t inte
 	_cleanup_stmt_ sqlite3_stmt *sel = NULL, *up = NULL;
 	if (!c->fingerprint)
 		return -EINVAL;
-	if (sqlite3_prepare_v2(h, "SELECT last_usec FROM crash_loops WHERE fingerprint = ?", -1, &sel, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(h, "SELECT first_usec, last_usec FROM crash_loops WHERE fingerprint = ?", -1, &sel,
+			       NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(sel, 1, c->fingerprint, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(sel);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -EIO;
-	bool fresh = rc == SQLITE_DONE || !continues(sqlite3_column_int64(sel, 0), c->time_usec, interval_usec);
+	if (rc == SQLITE_ROW && c->time_usec < sqlite3_column_int64(sel, 0) &&
+	    (uint64_t)(sqlite3_column_int64(sel, 0) - c->time_usec) > interval_usec)
+		return 0; /* older than the current run (ingested late): not part of it */
+	bool fresh = rc == SQLITE_DONE ||
+		     !continues(sqlite3_column_int64(sel, 0), sqlite3_column_int64(sel, 1), c->time_usec, interval_usec);
 	/* a new run starts from this crash; a continued one adds it */
 	const char *sql = fresh ?
 		"INSERT OR REPLACE INTO crash_loops (fingerprint, build_id, exe, first_usec, last_usec, count,"
 		" cores, dropped, example_id, last_id, reported) VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5, 1 - ?5,"
 		" CASE WHEN ?5 THEN ?6 END, ?6, 0)" :
 		"UPDATE crash_loops SET build_id = coalesce(?2, build_id), exe = coalesce(?3, exe),"
-		" last_usec = max(last_usec, ?4), count = count + 1, cores = cores + ?5, dropped = dropped + 1 - ?5,"
+		" first_usec = min(first_usec, ?4), last_usec = max(last_usec, ?4), count = count + 1, cores = cores + ?5, dropped = dropped + 1 - ?5,"
 		" example_id = coalesce(example_id, CASE WHEN ?5 THEN ?6 END), last_id = ?6"
 		" WHERE fingerprint = ?1";
 	if (sqlite3_prepare_v2(h, sql, -1, &up, NULL) != SQLITE_OK)
@@ -106,10 +115,11 @@ static int active_run_of(sqlite3 *h, const char *build_id, int64_t time_usec, ui
 	if (!build_id)
 		return -ENOENT;
 	if (sqlite3_prepare_v2(h, "SELECT fingerprint, cores FROM crash_loops WHERE build_id = ?1 AND last_usec >= ?2"
-			       " ORDER BY last_usec DESC LIMIT 2", -1, &st, NULL) != SQLITE_OK)
+			       " AND first_usec <= ?3 ORDER BY last_usec DESC LIMIT 2", -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, build_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, time_usec - (int64_t)interval_usec);
+	sqlite3_bind_int64(st, 3, time_usec + (int64_t)interval_usec);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return -ENOENT;

@@ -451,6 +451,12 @@ static void test_crash_loops(void **state)
 	assert_int_equal(cw_loop_count(fx->db, &other, iv), 0);
 	assert_int_equal(cw_loop_should_reject(fx->db, "b1", t0 + 11000000, iv, 1, fp, sizeof(fp)), 0);
 	assert_int_equal(cw_loop_count_unanalysed(fx->db, "b1", t0 + 11000000, iv, 6), -EEXIST);
+	/* a crash from long before the run (a spool entry ingested late) is
+	 * neither a repeat nor a new run */
+	assert_int_equal(cw_loop_is_repeat(fx->db, "f00d", t0 - 2 * (int64_t)iv, iv, 1), 0);
+	lc.time_usec = t0 - 2 * (int64_t)iv, lc.crash_id = 8, lc.core_kept = true;
+	assert_int_equal(cw_loop_count(fx->db, &lc, iv), 0);
+	assert_int_equal(cw_loop_is_repeat(fx->db, "f00d", t0 + 9500000, iv, 1), 1);
 	/* quiet for longer than the interval: a new run, its core kept again */
 	int64_t later = t0 + 9000000 + (int64_t)iv + 1;
 	assert_int_equal(cw_loop_is_repeat(fx->db, "f00d", later, iv, 1), 0);
