@@ -287,12 +287,12 @@ static int write_record(int spool_fd, const struct cw_record *rec, int64_t reade
 
 /* Whether the core is stored at all (rate limit, store limits) and, if so,
  * the anonymous file and the compressor it goes through. */
-static void start_core(struct stream *s, const char *rate_key, const char *build_id, int64_t now)
+static void start_core(struct stream *s, const char *rate_key, int64_t uid, const char *build_id, int64_t now)
 {
 	struct cw_collect_result *res = s->res;
 	int r;
 
-	if (s->cfg->loop_burst > 0 && cw_loop_marker_hit(s->storage_fd, rate_key, build_id, now) > 0) {
+	if (s->cfg->loop_burst > 0 && cw_loop_marker_hit(s->storage_fd, rate_key, uid, build_id, now) > 0) {
 		res->reason = "crash-loop";
 	} else if (cw_rate_limit_hit(s->cfg, s->storage_fd, rate_key, now) == -EBUSY) {
 		res->reason = "rate-limited";
@@ -388,7 +388,7 @@ static int collect_one(const struct cw_config *cfg, const struct cw_crash_info *
 			s.forward = &forward;
 			res->forwarded = true;
 		}
-		start_core(&s, p.exe ? p.exe : c->comm, p.build_id, started / 1000000);
+		start_core(&s, p.exe ? p.exe : c->comm, c->uid >= 0 ? c->uid : p.uid, p.build_id, started / 1000000);
 		r = stream_core(&s, core_fd);
 	}
 	if (prefix && s.prefix_len)

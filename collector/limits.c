@@ -164,22 +164,23 @@ int cw_rate_limit_hit(const struct cw_config *cfg, int storage_fd, const char *k
 
 /* Crash-loop markers: collect-state/loop-HASH (HASH: the executable's
  * path) holds "UNTIL BUILDID": crashwatchd's word that this executable is
- * in a crash loop whose cores it has (storage/loops.c), until UNTIL. */
-static void loop_marker_name(const char *exe, char *name, size_t len)
+ * in a crash loop whose cores it has (storage/loops.c), until UNTIL, for
+ * the crashes of one user (UID after the hash). */
+static void loop_marker_name(const char *exe, int64_t uid, char *name, size_t len)
 {
-	snprintf(name, len, "loop-%016" PRIx64, fnv1a(exe));
+	snprintf(name, len, "loop-%016" PRIx64 "-%lld", fnv1a(exe), (long long)uid);
 }
 
-int cw_loop_marker_hit(int storage_fd, const char *exe, const char *build_id, int64_t now)
+int cw_loop_marker_hit(int storage_fd, const char *exe, int64_t uid, const char *build_id, int64_t now)
 {
-	char name[32], buf[160], id[129];
+	char name[48], buf[160], id[129];
 	long long until = 0;
 	if (!exe || !build_id)
 		return 0;
 	_cleanup_close_ int state_fd = openat(storage_fd, "collect-state", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (state_fd < 0)
 		return 0;
-	loop_marker_name(exe, name, sizeof(name));
+	loop_marker_name(exe, uid, name, sizeof(name));
 	_cleanup_close_ int fd = openat(state_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
@@ -192,15 +193,15 @@ int cw_loop_marker_hit(int storage_fd, const char *exe, const char *build_id, in
 	return now <= until && !strcmp(id, build_id);
 }
 
-int cw_loop_marker_set(int storage_fd, const char *exe, const char *build_id, int64_t until)
+int cw_loop_marker_set(int storage_fd, const char *exe, int64_t uid, const char *build_id, int64_t until)
 {
-	char name[32], tmp[40], buf[160];
+	char name[48], tmp[56], buf[160];
 	if (!exe || !build_id || strlen(build_id) > 128)
 		return -EINVAL;
 	_cleanup_close_ int state_fd = cw_spool_open_dir(storage_fd, "collect-state", 0700);
 	if (state_fd < 0)
 		return state_fd;
-	loop_marker_name(exe, name, sizeof(name));
+	loop_marker_name(exe, uid, name, sizeof(name));
 	snprintf(tmp, sizeof(tmp), ".%s", name);
 	int len = snprintf(buf, sizeof(buf), "%lld %s\n", (long long)until, build_id);
 	_cleanup_close_ int fd = openat(state_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);

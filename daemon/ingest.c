@@ -135,7 +135,7 @@ static int insert_hook(struct cw_db *db, const struct cw_crash_record *c, int64_
 		int r;
 		if (c->fingerprint) {
 			const struct cw_loop_crash lc = {
-				.fingerprint = c->fingerprint, .build_id = c->build_id, .exe = c->exe,
+				.fingerprint = c->fingerprint, .build_id = c->build_id, .exe = c->exe, .uid = c->uid,
 				.time_usec = c->time_usec, .crash_id = id, .core_kept = x->core_kept,
 			};
 			r = cw_loop_count(db, &lc, interval);
@@ -144,7 +144,7 @@ static int insert_hook(struct cw_db *db, const struct cw_crash_record *c, int64_
 			if (x->repeat)
 				return 0;
 		} else {
-			r = cw_loop_count_unanalysed(db, c->build_id, c->time_usec, interval, id);
+			r = cw_loop_count_unanalysed(db, c->build_id, c->uid, c->time_usec, interval, id);
 			if (r == 0) {
 				x->repeat = true;
 				return 0;
@@ -173,7 +173,7 @@ static void mark_loop(struct cw_daemon *d, const struct cw_spool_record *rec)
 		return;
 	_cleanup_close_ int fd = open(d->cfg.storage_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int64_t until = rec->time_usec / 1000000 + (int64_t)d->cfg.loop_interval_sec;
-	int r = fd < 0 ? -errno : cw_loop_marker_set(fd, rec->exe, rec->build_id, until);
+	int r = fd < 0 ? -errno : cw_loop_marker_set(fd, rec->exe, rec->uid, rec->build_id, until);
 	if (r < 0)
 		cw_log_errno(LOG_WARNING, r, "marking the crash loop of %s for the collector", rec->exe);
 }
@@ -190,7 +190,7 @@ static void finish(struct cw_ingest *in, bool ok, const char *json, const char *
 	}
 	struct insert_ctx ictx = { .d = d };
 	if (in->core_path && sum.fingerprint && d->cfg.loop_burst > 0) {
-		int lr = cw_loop_is_repeat(d->db, sum.fingerprint, rec->time_usec,
+		int lr = cw_loop_is_repeat(d->db, sum.fingerprint, rec->uid, rec->time_usec,
 					   d->cfg.loop_interval_sec * 1000000ULL, (int64_t)d->cfg.loop_burst);
 		if (lr > 0) {
 			ictx.repeat = true;
