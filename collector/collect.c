@@ -301,12 +301,17 @@ static int write_record(int spool_fd, const struct cw_record *rec, int64_t reade
 
 /* Whether the core is stored at all (rate limit, store limits) and, if so,
  * the anonymous file and the compressor it goes through. */
-static void start_core(struct stream *s, const char *rate_key, int64_t now)
+/* exe: the crashing executable (the daemon's crash-loop markers are by
+ * executable and user); rate_key: what the rate limit counts by. */
+static void start_core(struct stream *s, const char *exe, const char *rate_key, int64_t uid, const char *build_id,
+		       int64_t now)
 {
 	struct cw_collect_result *res = s->res;
 	int r;
 
-	if (cw_rate_limit_hit(s->cfg, s->storage_fd, rate_key, now) == -EBUSY) {
+	if (s->cfg->loop_burst > 0 && cw_loop_marker_hit(s->storage_fd, exe, uid, build_id, now) > 0) {
+		res->reason = "crash-loop";
+	} else if (cw_rate_limit_hit(s->cfg, s->storage_fd, rate_key, now) == -EBUSY) {
 		res->reason = "rate-limited";
 	} else if ((r = cw_store_limits_check(s->limits, s->storage_fd, 0)) < 0) {
 		res->reason = r == -EDQUOT ? "max-use" : "keep-free";
@@ -417,7 +422,8 @@ static int collect_one(const struct cw_config *cfg, const struct cw_crash_info *
 		char rate_key[4200];
 		snprintf(rate_key, sizeof(rate_key), "%lld:%s", (long long)(c->uid >= 0 ? c->uid : p.uid),
 			 p.exe ? p.exe : c->comm);
-		start_core(&s, rate_key, started / 1000000);
+		start_core(&s, p.exe ? p.exe : c->comm, rate_key, c->uid >= 0 ? c->uid : p.uid, p.build_id,
+			   started / 1000000);
 		r = stream_core(&s, core_fd);
 	}
 	if (prefix && s.prefix_len)

@@ -161,3 +161,53 @@ int cw_rate_limit_hit(const struct cw_config *cfg, int storage_fd, const char *k
 		return -errno;
 	return count > cfg->rate_limit_burst ? -EBUSY : 0;
 }
+
+/* Crash-loop markers: collect-state/loop-HASH (HASH: the executable's
+ * path) holds "UNTIL BUILDID": crashwatchd's word that this executable is
+ * in a crash loop whose cores it has (storage/loops.c), until UNTIL, for
+ * the crashes of one user (UID after the hash). */
+static void loop_marker_name(const char *exe, int64_t uid, char *name, size_t len)
+{
+	snprintf(name, len, "loop-%016" PRIx64 "-%lld", fnv1a(exe), (long long)uid);
+}
+
+int cw_loop_marker_hit(int storage_fd, const char *exe, int64_t uid, const char *build_id, int64_t now)
+{
+	char name[48], buf[160], id[129];
+	long long until = 0;
+	if (!exe || !build_id)
+		return 0;
+	_cleanup_close_ int state_fd = openat(storage_fd, "collect-state", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (state_fd < 0)
+		return 0;
+	loop_marker_name(exe, uid, name, sizeof(name));
+	_cleanup_close_ int fd = openat(state_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	if (sscanf(buf, "%lld %128s", &until, id) != 2)
+		return 0;
+	return now <= until && !strcmp(id, build_id);
+}
+
+int cw_loop_marker_set(int storage_fd, const char *exe, int64_t uid, const char *build_id, int64_t until)
+{
+	char name[48], tmp[56], buf[160];
+	if (!exe || !build_id || strlen(build_id) > 128)
+		return -EINVAL;
+	_cleanup_close_ int state_fd = cw_spool_open_dir(storage_fd, "collect-state", 0700);
+	if (state_fd < 0)
+		return state_fd;
+	loop_marker_name(exe, uid, name, sizeof(name));
+	snprintf(tmp, sizeof(tmp), ".%s", name);
+	int len = snprintf(buf, sizeof(buf), "%lld %s\n", (long long)until, build_id);
+	_cleanup_close_ int fd = openat(state_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, (size_t)len) != len)
+		return -EIO;
+	return renameat(state_fd, tmp, state_fd, name) < 0 ? -errno : 0;
+}

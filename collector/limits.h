@@ -28,4 +28,11 @@ int cw_store_limits_check(const struct cw_store_limits *l, int storage_fd, uint6
  * RateLimitBurst per RateLimitIntervalSec, -EBUSY past it. */
 int cw_rate_limit_hit(const struct cw_config *cfg, int storage_fd, const char *key, int64_t now);
 
+/* 1 when crashwatchd marked exe (with this build id, crashing as uid) as in a crash loop
+ * whose cores it has, until a time not past `now`: the core is a repeat
+ * and is not stored (its record is). 0 otherwise. */
+int cw_loop_marker_hit(int storage_fd, const char *exe, int64_t uid, const char *build_id, int64_t now);
+/* crashwatchd: marks exe's crash loop until `until` (unix seconds). */
+int cw_loop_marker_set(int storage_fd, const char *exe, int64_t uid, const char *build_id, int64_t until);
+
 #endif

@@ -81,11 +81,7 @@ bool cw_core_socket_request_supported(void)
 
 bool cw_core_socket_supported(void)
 {
-	struct utsname u;
-	int major = 0, minor = 0;
-	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return false;
-	return major > 6 || (major == 6 && minor >= 16);
+	return kernel_at_least(6, 16);
 }
 
 static int on_collector_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
@@ -249,7 +245,7 @@ static bool reject_repeat(struct cw_daemon *d, int pidfd, const struct cw_pidfd_
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-	return cw_loop_should_reject(d->db, build_id, now, d->cfg.loop_interval_sec * 1000000ULL,
+	return cw_loop_should_reject(d->db, build_id, pi->ruid, now, d->cfg.loop_interval_sec * 1000000ULL,
 				     (int64_t)d->cfg.loop_burst, fp, fp_len) > 0;
 }
 

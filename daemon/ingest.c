@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "collector/limits.h"
 #include "common/log.h"
 #include "daemon/analysis_summary.h"
 #include "daemon/spool_record.h"
@@ -140,7 +141,7 @@ static int insert_hook(struct cw_db *db, const struct cw_crash_record *c, int64_
 		int r;
 		if (c->fingerprint) {
 			const struct cw_loop_crash lc = {
-				.fingerprint = c->fingerprint, .build_id = c->build_id, .exe = c->exe,
+				.fingerprint = c->fingerprint, .build_id = c->build_id, .exe = c->exe, .uid = c->uid,
 				.time_usec = c->time_usec, .crash_id = id, .core_kept = x->core_kept,
 			};
 			r = cw_loop_count(db, &lc, interval);
@@ -149,7 +150,7 @@ static int insert_hook(struct cw_db *db, const struct cw_crash_record *c, int64_
 			if (x->repeat)
 				return 0;
 		} else {
-			r = cw_loop_count_unanalysed(db, c->build_id, c->time_usec, interval, id);
+			r = cw_loop_count_unanalysed(db, c->build_id, c->uid, c->time_usec, interval, id);
 			if (r == 0) {
 				x->repeat = true;
 				return 0;
@@ -170,6 +171,19 @@ static void drop_repeat_core(struct cw_ingest *in)
 	in->core_path = NULL;
 }
 
+/* Tells the collector (collector/limits.h) that this executable loops, so
+ * that in pipe mode the next repeats' cores are not even written. */
+static void mark_loop(struct cw_daemon *d, const struct cw_spool_record *rec)
+{
+	if (!rec->exe || !rec->build_id)
+		return;
+	_cleanup_close_ int fd = open(d->cfg.storage_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int64_t until = rec->time_usec / 1000000 + (int64_t)d->cfg.loop_interval_sec;
+	int r = fd < 0 ? -errno : cw_loop_marker_set(fd, rec->exe, rec->uid, rec->build_id, until);
+	if (r < 0)
+		cw_log_errno(LOG_WARNING, r, "marking the crash loop of %s for the collector", rec->exe);
+}
+
 static void finish(struct cw_ingest *in, bool ok, const char *json, const char *error)
 {
 	struct cw_daemon *d = in->d;
@@ -182,7 +196,7 @@ static void finish(struct cw_ingest *in, bool ok, const char *json, const char *
 	}
 	struct insert_ctx ictx = { .d = d };
 	if (in->core_path && sum.fingerprint && d->cfg.loop_burst > 0) {
-		int lr = cw_loop_is_repeat(d->db, sum.fingerprint, rec->time_usec,
+		int lr = cw_loop_is_repeat(d->db, sum.fingerprint, rec->uid, rec->time_usec,
 					   d->cfg.loop_interval_sec * 1000000ULL, (int64_t)d->cfg.loop_burst);
 		if (lr > 0) {
 			ictx.repeat = true;
@@ -217,6 +231,8 @@ static void finish(struct cw_ingest *in, bool ok, const char *json, const char *
 	int64_t id = 0;
 	/* the outbox rows for every upload endpoint go in the same transaction */
 	int r = cw_crash_insert_hooked(d->db, &c, insert_hook, &ictx, &id);
+	if (r == 0 && ictx.repeat)
+		mark_loop(d, rec);
 	if (r == 0 || r == -EEXIST) {
 		if (unlinkat(d->spool_fd, in->name_meta, 0) < 0 && errno != ENOENT)
 			cw_log_errno(LOG_WARNING, errno, "removing spool/%s", in->name_meta);

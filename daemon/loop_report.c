@@ -24,6 +24,7 @@
 
 struct ended {
 	char fingerprint[128];
+	int64_t uid;
 	int64_t crash_id;
 	struct cw_payload_loop loop;
 };
@@ -43,6 +44,7 @@ static int collect_ended(const struct cw_crash_loop *l, void *userdata)
 		return 1; /* the rest next time */
 	struct ended *e = &x->items[x->n++];
 	snprintf(e->fingerprint, sizeof(e->fingerprint), "%s", l->fingerprint);
+	e->uid = l->uid;
 	e->crash_id = l->example_id ? l->example_id : l->last_id;
 	e->loop = (struct cw_payload_loop){
 		.count = l->count, .cores_stored = l->cores, .cores_dropped = l->dropped,
@@ -99,7 +101,7 @@ static int report_one(struct cw_daemon *d, const struct ended *e)
 			return r < 0 ? r : x.r;
 		}
 	}
-	r = cw_loop_mark_reported(d->db, e->fingerprint);
+	r = cw_loop_mark_reported(d->db, e->fingerprint, e->uid);
 	if (r == 0)
 		r = cw_db_commit(d->db);
 	if (r < 0) {

@@ -1,4 +1,4 @@
-/* Crash loops: one row per fingerprint holding its current run, the
+/* Crash loops: one row per fingerprint and user holding its current run, the
  * crashes of that fingerprint no more than an interval apart (migration 7).
  * The daemon counts every crash of a run here, stored or not, keeps the
  * cores of the first `burst` of them and drops the rest (docs/crash-loops.md). */
@@ -18,8 +18,8 @@ static inline void finalizep(sqlite3_stmt **st)
 }
 #define _cleanup_stmt_ CW_CLEANUP(finalizep)
 
-#define LOOP_COLUMNS "fingerprint, build_id, exe, first_usec, last_usec, count, cores, dropped," \
-		     " coalesce(example_id, 0), coalesce(last_id, 0), reported"
+#define LOOP_COLUMNS "l.fingerprint, l.build_id, l.exe, l.first_usec, l.last_usec, l.count, l.cores," \
+		     " l.dropped, coalesce(l.example_id, 0), coalesce(l.last_id, 0), l.reported, l.uid"
 
 static void loop_from_row(sqlite3_stmt *st, struct cw_crash_loop *l)
 {
@@ -35,32 +35,38 @@ static void loop_from_row(sqlite3_stmt *st, struct cw_crash_loop *l)
 		.example_id = sqlite3_column_int64(st, 8),
 		.last_id = sqlite3_column_int64(st, 9),
 		.reported = sqlite3_column_int64(st, 10) != 0,
+		.uid = sqlite3_column_int64(st, 11),
 	};
 }
 
-/* Whether t continues a run that was last seen at last. */
-static bool continues(int64_t last, int64_t t, uint64_t interval_usec)
+/* Whether t belongs to the run [first, last]: no more than the interval
+ * after its last crash, or (a spool entry ingested late) before it but
+ * no more than the interval before its first. */
+static bool continues(int64_t first, int64_t last, int64_t t, uint64_t interval_usec)
 {
-	return t >= last ? (uint64_t)(t - last) <= interval_usec : true;
+	if (t >= last)
+		return (uint64_t)(t - last) <= interval_usec;
+	return t >= first || (uint64_t)(first - t) <= interval_usec;
 }
 
-int cw_loop_is_repeat(struct cw_db *db, const char *fingerprint, int64_t time_usec, uint64_t interval_usec,
-		      int64_t burst)
+int cw_loop_is_repeat(struct cw_db *db, const char *fingerprint, int64_t uid, int64_t time_usec,
+		      uint64_t interval_usec, int64_t burst)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	if (!fingerprint || burst <= 0)
 		return 0;
-	if (sqlite3_prepare_v2(cw_db_handle(db), "SELECT last_usec, cores FROM crash_loops WHERE fingerprint = ?",
+	if (sqlite3_prepare_v2(cw_db_handle(db), "SELECT first_usec, last_usec, cores FROM crash_loops WHERE fingerprint = ? AND uid = ?",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, uid);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc != SQLITE_ROW)
 		return -EIO;
-	return continues(sqlite3_column_int64(st, 0), time_usec, interval_usec) &&
-	       sqlite3_column_int64(st, 1) >= burst;
+	return continues(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), time_usec, interval_usec) &&
+	       sqlite3_column_int64(st, 2) >= burst;
 }
 
 int cw_loop_count(struct cw_db *db, const struct cw_loop_crash *c, uint64_t interval_usec)
@@ -69,22 +75,28 @@ int cw_loop_count(struct cw_db *db, const struct cw_loop_crash *c, uint64_t inte
 	_cleanup_stmt_ sqlite3_stmt *sel = NULL, *up = NULL;
 	if (!c->fingerprint)
 		return -EINVAL;
-	if (sqlite3_prepare_v2(h, "SELECT last_usec FROM crash_loops WHERE fingerprint = ?", -1, &sel, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(h, "SELECT first_usec, last_usec FROM crash_loops WHERE fingerprint = ? AND uid = ?", -1, &sel,
+			       NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(sel, 1, c->fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(sel, 2, c->uid);
 	int rc = sqlite3_step(sel);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -EIO;
-	bool fresh = rc == SQLITE_DONE || !continues(sqlite3_column_int64(sel, 0), c->time_usec, interval_usec);
+	if (rc == SQLITE_ROW && c->time_usec < sqlite3_column_int64(sel, 0) &&
+	    (uint64_t)(sqlite3_column_int64(sel, 0) - c->time_usec) > interval_usec)
+		return 0; /* older than the current run (ingested late): not part of it */
+	bool fresh = rc == SQLITE_DONE ||
+		     !continues(sqlite3_column_int64(sel, 0), sqlite3_column_int64(sel, 1), c->time_usec, interval_usec);
 	/* a new run starts from this crash; a continued one adds it */
 	const char *sql = fresh ?
-		"INSERT OR REPLACE INTO crash_loops (fingerprint, build_id, exe, first_usec, last_usec, count,"
-		" cores, dropped, example_id, last_id, reported) VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5, 1 - ?5,"
+		"INSERT OR REPLACE INTO crash_loops (fingerprint, uid, build_id, exe, first_usec, last_usec, count,"
+		" cores, dropped, example_id, last_id, reported) VALUES (?1, ?7, ?2, ?3, ?4, ?4, 1, ?5, 1 - ?5,"
 		" CASE WHEN ?5 THEN ?6 END, ?6, 0)" :
 		"UPDATE crash_loops SET build_id = coalesce(?2, build_id), exe = coalesce(?3, exe),"
-		" last_usec = max(last_usec, ?4), count = count + 1, cores = cores + ?5, dropped = dropped + 1 - ?5,"
+		" first_usec = min(first_usec, ?4), last_usec = max(last_usec, ?4), count = count + 1, cores = cores + ?5, dropped = dropped + 1 - ?5,"
 		" example_id = coalesce(example_id, CASE WHEN ?5 THEN ?6 END), last_id = ?6"
-		" WHERE fingerprint = ?1";
+		" WHERE fingerprint = ?1 AND uid = ?7";
 	if (sqlite3_prepare_v2(h, sql, -1, &up, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(up, 1, c->fingerprint, -1, SQLITE_STATIC);
@@ -93,23 +105,26 @@ int cw_loop_count(struct cw_db *db, const struct cw_loop_crash *c, uint64_t inte
 	sqlite3_bind_int64(up, 4, c->time_usec);
 	sqlite3_bind_int(up, 5, c->core_kept ? 1 : 0);
 	sqlite3_bind_int64(up, 6, c->crash_id);
+	sqlite3_bind_int64(up, 7, c->uid);
 	return sqlite3_step(up) == SQLITE_DONE ? 0 : -EIO;
 }
 
 /* The one run of build_id still going at time_usec; -ENOENT when there is
  * none, -EEXIST when several fingerprints of it are (the executable fails
  * in more than one way: nothing can be said without the core). */
-static int active_run_of(sqlite3 *h, const char *build_id, int64_t time_usec, uint64_t interval_usec,
+static int active_run_of(sqlite3 *h, const char *build_id, int64_t uid, int64_t time_usec, uint64_t interval_usec,
 			 char *fp, size_t fp_len, int64_t *cores)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	if (!build_id)
 		return -ENOENT;
-	if (sqlite3_prepare_v2(h, "SELECT fingerprint, cores FROM crash_loops WHERE build_id = ?1 AND last_usec >= ?2"
-			       " ORDER BY last_usec DESC LIMIT 2", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(h, "SELECT fingerprint, cores FROM crash_loops WHERE build_id = ?1 AND uid = ?4"
+			       " AND last_usec >= ?2 AND first_usec <= ?3 ORDER BY last_usec DESC LIMIT 2", -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, build_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, time_usec - (int64_t)interval_usec);
+	sqlite3_bind_int64(st, 3, time_usec + (int64_t)interval_usec);
+	sqlite3_bind_int64(st, 4, uid);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
@@ -126,32 +141,33 @@ static int active_run_of(sqlite3 *h, const char *build_id, int64_t time_usec, ui
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-int cw_loop_count_unanalysed(struct cw_db *db, const char *build_id, int64_t time_usec, uint64_t interval_usec,
-			     int64_t crash_id)
+int cw_loop_count_unanalysed(struct cw_db *db, const char *build_id, int64_t uid, int64_t time_usec,
+			     uint64_t interval_usec, int64_t crash_id)
 {
 	sqlite3 *h = cw_db_handle(db);
 	char fp[128];
 	int64_t cores = 0;
-	int r = active_run_of(h, build_id, time_usec, interval_usec, fp, sizeof(fp), &cores);
+	int r = active_run_of(h, build_id, uid, time_usec, interval_usec, fp, sizeof(fp), &cores);
 	if (r < 0)
 		return r;
 	_cleanup_stmt_ sqlite3_stmt *up = NULL;
 	if (sqlite3_prepare_v2(h, "UPDATE crash_loops SET last_usec = max(last_usec, ?2), count = count + 1,"
-			       " dropped = dropped + 1, last_id = ?3 WHERE fingerprint = ?1", -1, &up, NULL) != SQLITE_OK)
+			       " dropped = dropped + 1, last_id = ?3 WHERE fingerprint = ?1 AND uid = ?4", -1, &up, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(up, 1, fp, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(up, 2, time_usec);
 	sqlite3_bind_int64(up, 3, crash_id);
+	sqlite3_bind_int64(up, 4, uid);
 	return sqlite3_step(up) == SQLITE_DONE ? 0 : -EIO;
 }
 
-int cw_loop_should_reject(struct cw_db *db, const char *build_id, int64_t time_usec, uint64_t interval_usec,
-			  int64_t burst, char *fingerprint, size_t len)
+int cw_loop_should_reject(struct cw_db *db, const char *build_id, int64_t uid, int64_t time_usec,
+			  uint64_t interval_usec, int64_t burst, char *fingerprint, size_t len)
 {
 	int64_t cores = 0;
 	if (burst <= 0)
 		return 0;
-	int r = active_run_of(cw_db_handle(db), build_id, time_usec, interval_usec, fingerprint, len, &cores);
+	int r = active_run_of(cw_db_handle(db), build_id, uid, time_usec, interval_usec, fingerprint, len, &cores);
 	if (r == -ENOENT || r == -EEXIST)
 		return 0;
 	if (r < 0)
@@ -167,9 +183,9 @@ int cw_loops_foreach(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t s
 	const char *sql = restrict_uid ?
 		"SELECT " LOOP_COLUMNS " FROM crash_loops l JOIN crashes e ON e.id = l.example_id"
 		" WHERE l.dropped > 0 AND l.last_usec >= ?1 AND (?2 = 0 OR l.reported = 0)"
-		" AND e.uid = ?3 AND e.restricted = 0 ORDER BY l.last_usec" :
-		"SELECT " LOOP_COLUMNS " FROM crash_loops WHERE dropped > 0 AND last_usec >= ?1"
-		" AND (?2 = 0 OR reported = 0) ORDER BY last_usec";
+		" AND l.uid = ?3 AND e.restricted = 0 ORDER BY l.last_usec" :
+		"SELECT " LOOP_COLUMNS " FROM crash_loops l WHERE l.dropped > 0 AND l.last_usec >= ?1"
+		" AND (?2 = 0 OR l.reported = 0) ORDER BY l.last_usec";
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(cw_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
@@ -188,12 +204,13 @@ int cw_loops_foreach(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t s
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-int cw_loop_mark_reported(struct cw_db *db, const char *fingerprint)
+int cw_loop_mark_reported(struct cw_db *db, const char *fingerprint, int64_t uid)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(cw_db_handle(db), "UPDATE crash_loops SET reported = 1 WHERE fingerprint = ?", -1, &st,
+	if (sqlite3_prepare_v2(cw_db_handle(db), "UPDATE crash_loops SET reported = 1 WHERE fingerprint = ? AND uid = ?", -1, &st,
 			       NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, uid);
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 }

@@ -184,11 +184,12 @@ static const struct cw_migration migrations[] = {
 	  "CREATE TRIGGER crashes_list_update AFTER UPDATE OF time_usec, pid, uid, signal, core_state,"
 	  " analysis_status, fingerprint, exe, comm, message, container_id, container_name ON crashes BEGIN"
 	  " UPDATE crashes SET list_summary = " LIST_SUMMARY_V6(NEW) " WHERE id = NEW.id; END;" },
-	/* crash loops (storage/loops.c): one row per fingerprint, its current
-	 * run of crashes no more than LoopIntervalSec= apart */
+	/* crash loops (storage/loops.c): one row per fingerprint and user, the
+	 * current run of crashes no more than LoopIntervalSec= apart */
 	{ 7,
 	  "CREATE TABLE crash_loops ("
-	  " fingerprint TEXT PRIMARY KEY,"
+	  " fingerprint TEXT NOT NULL,"
+	  " uid INTEGER NOT NULL,"
 	  " build_id TEXT, exe TEXT,"
 	  " first_usec INTEGER NOT NULL,"
 	  " last_usec INTEGER NOT NULL,"
@@ -197,9 +198,10 @@ static const struct cw_migration migrations[] = {
 	  " dropped INTEGER NOT NULL DEFAULT 0,"
 	  " example_id INTEGER,"
 	  " last_id INTEGER,"
-	  " reported INTEGER NOT NULL DEFAULT 0"
+	  " reported INTEGER NOT NULL DEFAULT 0,"
+	  " PRIMARY KEY (fingerprint, uid)"
 	  ");"
-	  "CREATE INDEX crash_loops_build ON crash_loops(build_id, last_usec);"
+	  "CREATE INDEX crash_loops_build ON crash_loops(build_id, uid, last_usec);"
 	  "CREATE INDEX crash_loops_last ON crash_loops(last_usec);" },
 	/* append new migrations here (keep versions consecutive) */
 };

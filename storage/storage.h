@@ -145,7 +145,7 @@ typedef int (*cw_group_cb)(const struct cw_group *g, void *userdata);
 int cw_groups_foreach(struct cw_db *db, bool restrict_uid, int64_t uid, cw_group_cb cb, void *userdata);
 
 /* Crash loops (storage/loops.c, migration 7): the current run of each
- * fingerprint, crashes no more than an interval apart. A run is a loop
+ * fingerprint per user, crashes no more than an interval apart. A run is a loop
  * once one of its cores was dropped (or rejected before it was written). */
 struct cw_crash_loop {
 	const char *fingerprint, *build_id, *exe;
@@ -156,36 +156,38 @@ struct cw_crash_loop {
 	int64_t example_id;     /* the first crash of the run with a core, 0: none */
 	int64_t last_id;        /* the newest crash of the run */
 	bool reported;          /* its loop report is queued */
+	int64_t uid;            /* runs are per user: one user's loop never costs another's cores */
 };
 struct cw_loop_crash {
 	const char *fingerprint, *build_id, *exe;
+	int64_t uid;
 	int64_t time_usec;
 	int64_t crash_id;
 	bool core_kept;
 };
 /* 1 when a crash of fingerprint at time_usec continues a run that has
  * `burst` cores already (its core is a repeat to drop), 0 when not. */
-int cw_loop_is_repeat(struct cw_db *db, const char *fingerprint, int64_t time_usec, uint64_t interval_usec,
-		      int64_t burst);
+int cw_loop_is_repeat(struct cw_db *db, const char *fingerprint, int64_t uid, int64_t time_usec,
+		      uint64_t interval_usec, int64_t burst);
 /* Counts an analysed crash in its fingerprint's run (starting a new run
  * when the last crash is more than interval_usec ago). */
 int cw_loop_count(struct cw_db *db, const struct cw_loop_crash *c, uint64_t interval_usec);
 /* Counts a crash without a fingerprint (no core: rate-limited, rejected)
  * in the run of its executable's build id, when exactly one is going;
  * -ENOENT when none is (or the executable loops in several ways). */
-int cw_loop_count_unanalysed(struct cw_db *db, const char *build_id, int64_t time_usec, uint64_t interval_usec,
-			     int64_t crash_id);
+int cw_loop_count_unanalysed(struct cw_db *db, const char *build_id, int64_t uid, int64_t time_usec,
+			     uint64_t interval_usec, int64_t crash_id);
 /* 1 when a crash of build_id at time_usec is a repeat to reject before its
  * core is written: exactly one fingerprint of that executable is in a run,
  * and that run has `burst` cores already (copied to fingerprint). */
-int cw_loop_should_reject(struct cw_db *db, const char *build_id, int64_t time_usec, uint64_t interval_usec,
-			  int64_t burst, char *fingerprint, size_t len);
+int cw_loop_should_reject(struct cw_db *db, const char *build_id, int64_t uid, int64_t time_usec,
+			  uint64_t interval_usec, int64_t burst, char *fingerprint, size_t len);
 typedef int (*cw_loop_cb)(const struct cw_crash_loop *l, void *userdata);
 /* Loops seen since since_usec, most recent last (unreported_only: without
  * their report yet). With restrict_uid, the loops of that uid's crashes. */
 int cw_loops_foreach(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t since_usec, bool unreported_only,
 		     cw_loop_cb cb, void *userdata);
-int cw_loop_mark_reported(struct cw_db *db, const char *fingerprint);
+int cw_loop_mark_reported(struct cw_db *db, const char *fingerprint, int64_t uid);
 
 /* Internal to storage/: counts crash id in its group (inside the insert
  * transaction); *is_new says the fingerprint was seen for the first time. */

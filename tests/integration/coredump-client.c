@@ -1,6 +1,7 @@
 /* The kernel's side of the @@ core socket protocol, for tests that must
  * not change kernel.core_pattern (tests/integration/daemon-core-request.sh):
- *   coredump-client crash            touch 64 MiB, then segfault (to make a core)
+ *   coredump-client crash [MIB]      touch MIB (64) pseudo-random, then segfault
+ *   coredump-client hold             sleep (a live process of this executable)
  *   coredump-client kernel SOCK CORE connect, send a coredump_req, read the
  *                                    ack, answer with a mark and, when the
  *                                    ack says COREDUMP_KERNEL, write CORE
@@ -10,10 +11,12 @@
  * program, so the daemon's pidfd names a process of the core's executable. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -51,12 +54,27 @@ static int write_all(int fd, const void *buf, size_t len)
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "crash")) {
-		size_t len = 64u << 20;
-		volatile char *m = malloc(len);
-		for (size_t i = 0; m && i < len; i += 4096)
-			m[i] = (char)i;
-		volatile int *p = NULL;
-		*p = 1;
+		/* MIB of pseudo-random (incompressible) touched memory, default 64 */
+		size_t len = (argc >= 3 ? strtoul(argv[2], NULL, 10) : 64) << 20;
+		volatile uint64_t *m = malloc(len);
+		uint64_t x = 88172645463325252ULL;
+		for (size_t i = 0; m && i < len / 8; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			m[i] = x;
+		}
+		/* the kernel's SIGSEGV and core even in a sanitizer build (its
+		 * runtime handles SIGSEGV and sets RLIMIT_CORE to 0) */
+		struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+		(void)setrlimit(RLIMIT_CORE, &rl);
+		signal(SIGSEGV, SIG_DFL);
+		raise(SIGSEGV);
+		return (int)m[0];
+	}
+	if (argc >= 2 && !strcmp(argv[1], "hold")) {
+		/* a live process of this executable, standing in for a held crash */
+		sleep(600);
 		return 0;
 	}
 	if (argc >= 3 && !strcmp(argv[1], "badreq")) {
@@ -70,7 +88,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 4 || strcmp(argv[1], "kernel")) {
-		fprintf(stderr, "usage: coredump-client crash | kernel SOCKET CORE | badreq SOCKET\n");
+		fprintf(stderr, "usage: coredump-client crash [MIB] | hold | kernel SOCKET CORE | badreq SOCKET\n");
 		return 2;
 	}
 	int fd = connect_to(argv[2]);

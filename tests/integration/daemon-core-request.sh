@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
 CLIENT="$top_builddir/tests/integration/coredump-client"
-echo "1..21"
+echo "1..25"
 python3 "$top_srcdir/tests/integration/upload-server.py" --port-file "$TMP/hook.port" --log "$TMP/hook.log" \
 	--lifetime 120 --rule /hook=ok &
 HOOK_PID=$!
@@ -29,7 +29,7 @@ dir=$(mktemp -d "$TMP/run.XXXXXX")
 bash -c 'cd "$1" && ulimit -c unlimited && "$2" crash; true' _ "$dir" "$CLIENT" 2>/dev/null
 CORE=$(ls "$dir"/core* 2>/dev/null | head -n 1)
 if [ -z "$CORE" ]; then
-	for i in $(seq 21); do skip "core request step $i" "no core from a crash here (kernel.core_pattern is not a file name)"; done
+	for i in $(seq 25); do skip "core request step $i" "no core from a crash here (kernel.core_pattern is not a file name)"; done
 	kill "$HOOK_PID" 2>/dev/null
 	exit 0
 fi
@@ -87,6 +87,33 @@ check "daemon starts (CoreSocketVerify=yes)" start_daemon
 out=$("$CLIENT" kernel "$TMP/core.sock" "$CORE")
 check "a request from a process that is not dumping core is closed unanswered" test "$out" = closed
 check "and logged" grep -q "which is not dumping core, closed" "$TMP/daemon.log"
+stop_daemon
+
+# The pipe handler in a loop: the first core is stored, the first repeat's
+# core is removed after its analysis, and the collector then stores no
+# core of the later repeats (collect-state/loop-HASH, "crash-loop").
+STORE="$TMP/store-pipe"
+SPOOL="$STORE/spool"
+write_config <<'CEOF'
+[Collect]
+LoopIntervalSec=1h
+LoopBurst=1
+CEOF
+check "daemon starts (pipe handler loop)" start_daemon
+"$CLIENT" hold & HOLD=$!
+for k in 1 2 3 4; do
+	"$top_builddir/crashwatch-collect" -c "$CRASHWATCH_CONFIG" "$HOLD" "$HOLD" 0 0 11 "$(date +%s)" \
+		18446744073709551615 "$(hostname)" 1 "" coredump-client < "$CORE" 2>>"$TMP/collect.log"
+	wait_for_crashes $k 60 || break
+done
+kill "$HOLD" 2>/dev/null
+states=$("$CLI" list --json | jq -r '[.[] | .core_state + "/" + .analysis_status] | join(" ")')
+check "4 crashes: stored, then removed after analysis, then not stored" \
+	test "$states" = "stored/ok metadata-only/ok metadata-only/failed metadata-only/failed"
+check "the collector recorded the last two without their cores (crash-loop)" \
+	test "$(grep -c 'recorded (no core).*crash-loop' "$TMP/collect.log")" = 2
+check "one core on disk, the loop counts 4" \
+	test "$(ls "$STORE/cores" | wc -l) $("$CLI" status --json | jq -r '.crash_loops[0].count')" = "1 4"
 stop_daemon
 kill "$HOOK_PID" 2>/dev/null
 exit $failed

@@ -475,6 +475,104 @@ static void test_container(void **state)
 	json_object_put(o);
 }
 
+struct loops_seen {
+	size_t n;
+	struct cw_crash_loop last;
+	char fp[80];
+};
+
+static int loop_cb(const struct cw_crash_loop *l, void *userdata)
+{
+	struct loops_seen *x = userdata;
+	x->n++;
+	x->last = *l;
+	snprintf(x->fp, sizeof(x->fp), "%s", l->fingerprint);
+	x->last.fingerprint = x->fp;
+	return 0;
+}
+
+/* A run per fingerprint: the first core kept, the repeats counted (with
+ * and without a fingerprint), the @@ decision by build id, a new run after
+ * a quiet interval, restricted readers. */
+static void test_crash_loops(void **state)
+{
+	struct fixture *fx = *state;
+	const uint64_t iv = 600ULL * 1000000;
+	const int64_t t0 = 1700000000LL * 1000000;
+	char fp[128];
+	struct cw_crash_record c = make_crash("loop-1", t0, 10, 1000, "/bin/svc", "svc", "f00d");
+	int64_t id = 0;
+	assert_int_equal(cw_crash_insert(fx->db, &c, &id), 0);
+	assert_int_equal(cw_loop_is_repeat(fx->db, "f00d", 1000, t0, iv, 1), 0);
+	struct cw_loop_crash lc = { .fingerprint = "f00d", .build_id = "b1", .exe = "/bin/svc", .uid = 1000, .time_usec = t0,
+				    .crash_id = id, .core_kept = true };
+	assert_int_equal(cw_loop_count(fx->db, &lc, iv), 0);
+	/* one core kept: the next crash of f00d within the interval is a repeat */
+	assert_int_equal(cw_loop_is_repeat(fx->db, "f00d", 1000, t0 + 5000000, iv, 1), 1);
+	assert_int_equal(cw_loop_is_repeat(fx->db, "f00d", 1000, t0 + 5000000, iv, 2), 0);
+	/* runs are per user: another user's crash of the same bug keeps its core */
+	assert_int_equal(cw_loop_is_repeat(fx->db, "f00d", 65534, t0 + 5000000, iv, 1), 0);
+	assert_int_equal(cw_loop_should_reject(fx->db, "b1", 65534, t0 + 5000000, iv, 1, fp, sizeof(fp)), 0);
+	assert_int_equal(cw_loop_is_repeat(fx->db, "beef", 1000, t0 + 5000000, iv, 1), 0);
+	assert_int_equal(cw_loop_should_reject(fx->db, "b1", 1000, t0 + 5000000, iv, 1, fp, sizeof(fp)), 1);
+	assert_string_equal(fp, "f00d");
+	assert_int_equal(cw_loop_should_reject(fx->db, "b2", 1000, t0 + 5000000, iv, 1, fp, sizeof(fp)), 0);
+	assert_int_equal(cw_loop_should_reject(fx->db, "b1", 1000, t0 + 5000000, iv, 0, fp, sizeof(fp)), 0);
+	/* no loop yet: a run without a dropped core is not listed */
+	struct loops_seen seen = { 0 };
+	assert_int_equal(cw_loops_foreach(fx->db, false, 0, 0, false, loop_cb, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	/* a repeat with its fingerprint, then one without (rejected) */
+	lc.time_usec = t0 + 5000000, lc.crash_id = 2, lc.core_kept = false;
+	assert_int_equal(cw_loop_count(fx->db, &lc, iv), 0);
+	assert_int_equal(cw_loop_count_unanalysed(fx->db, "b1", 1000, t0 + 9000000, iv, 3), 0);
+	assert_int_equal(cw_loop_count_unanalysed(fx->db, "b9", 1000, t0 + 9000000, iv, 4), -ENOENT);
+	assert_int_equal(cw_loops_foreach(fx->db, false, 0, 0, false, loop_cb, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.last.fingerprint, "f00d");
+	assert_int_equal(seen.last.count, 3);
+	assert_int_equal(seen.last.cores, 1);
+	assert_int_equal(seen.last.dropped, 2);
+	assert_int_equal(seen.last.first_usec, t0);
+	assert_int_equal(seen.last.last_usec, t0 + 9000000);
+	assert_int_equal(seen.last.example_id, id);
+	assert_int_equal(seen.last.last_id, 3);
+	assert_false(seen.last.reported);
+	/* the owner sees it, another unprivileged user does not */
+	seen.n = 0;
+	assert_int_equal(cw_loops_foreach(fx->db, true, 1000, 0, false, loop_cb, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	seen.n = 0;
+	assert_int_equal(cw_loops_foreach(fx->db, true, 1001, 0, false, loop_cb, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	/* reported: gone from the unreported walk, still listed */
+	assert_int_equal(cw_loop_mark_reported(fx->db, "f00d", 1000), 0);
+	seen.n = 0;
+	assert_int_equal(cw_loops_foreach(fx->db, false, 0, 0, true, loop_cb, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	/* a second fingerprint of the same executable: no decision before the core */
+	struct cw_loop_crash other = { .fingerprint = "beef", .build_id = "b1", .exe = "/bin/svc", .uid = 1000,
+				       .time_usec = t0 + 10000000, .crash_id = 5, .core_kept = true };
+	assert_int_equal(cw_loop_count(fx->db, &other, iv), 0);
+	assert_int_equal(cw_loop_should_reject(fx->db, "b1", 1000, t0 + 11000000, iv, 1, fp, sizeof(fp)), 0);
+	assert_int_equal(cw_loop_count_unanalysed(fx->db, "b1", 1000, t0 + 11000000, iv, 6), -EEXIST);
+	/* a crash from long before the run (a spool entry ingested late) is
+	 * neither a repeat nor a new run */
+	assert_int_equal(cw_loop_is_repeat(fx->db, "f00d", 1000, t0 - 2 * (int64_t)iv, iv, 1), 0);
+	lc.time_usec = t0 - 2 * (int64_t)iv, lc.crash_id = 8, lc.core_kept = true;
+	assert_int_equal(cw_loop_count(fx->db, &lc, iv), 0);
+	assert_int_equal(cw_loop_is_repeat(fx->db, "f00d", 1000, t0 + 9500000, iv, 1), 1);
+	/* quiet for longer than the interval: a new run, its core kept again */
+	int64_t later = t0 + 9000000 + (int64_t)iv + 1;
+	assert_int_equal(cw_loop_is_repeat(fx->db, "f00d", 1000, later, iv, 1), 0);
+	lc.time_usec = later, lc.crash_id = 7, lc.core_kept = true;
+	assert_int_equal(cw_loop_count(fx->db, &lc, iv), 0);
+	seen.n = 0;
+	assert_int_equal(cw_loops_foreach(fx->db, false, 0, 0, false, loop_cb, &seen), 0);
+	assert_int_equal(seen.n, 0); /* the new run has no repeat yet */
+	assert_int_equal(cw_loop_is_repeat(fx->db, "f00d", 1000, later + 1, iv, 1), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +583,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_core_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callback_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_loops, setup, teardown),
 		cmocka_unit_test(test_summary_parse),
 		cmocka_unit_test_setup_teardown(test_container, setup, teardown),
 	};
