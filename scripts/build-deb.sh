@@ -32,6 +32,11 @@ src=$work/crashwatch-$version
 mkdir -p "$src"
 (cd "$top" && git ls-files -z -co --exclude-standard | xargs -0 tar -cf - --no-recursion) | tar -xf - -C "$src"
 
+# Run from a make (tests/system/nspawn.sh under `make check`), the
+# environment carries that make's command-line variables in MAKEFLAGS, such
+# as automake's TEST_LOGS naming the whole suite: the package's own build
+# and test must not inherit them.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 (cd "$src" && dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) || {
 	tail -60 "$work/build.log" >&2
 	echo "build-deb: dpkg-buildpackage failed (log above)" >&2
