@@ -199,6 +199,23 @@ int cw_source_summaries(struct cw_source *s, const struct cw_crash_filter *f, cw
 	return r;
 }
 
+static int has_container(const struct cw_crash_summary *c, void *ud)
+{
+	(void)ud;
+	return c->container.len ? 1 : 0;
+}
+
+int cw_source_any_container(struct cw_source *s, const struct cw_crash_filter *f, bool *out)
+{
+	if (s->db)
+		return cw_crashes_any_container(s->db, f, out);
+	int r = cw_source_summaries(s, f, has_container, NULL);
+	if (r < 0)
+		return r;
+	*out = r == 1;
+	return 0;
+}
+
 int cw_source_groups(struct cw_source *s, cw_group_cb cb, void *ud)
 {
 	if (s->db)
@@ -215,6 +232,28 @@ int cw_source_groups(struct cw_source *s, cw_group_cb cb, void *ud)
 	}
 	json_object_put(resp);
 	return r;
+}
+
+int cw_source_crash_loops(struct cw_source *s, struct json_object **out)
+{
+	if (!s->db)
+		return cw_source_status(s, out);
+	int64_t newest;
+	int r = cw_crashes_newest_usec(s->db, &newest);
+	if (r < 0)
+		return r;
+	struct json_object *loops = NULL;
+	r = cw_crash_loops_json(s->db, false, 0, newest - CW_CRASH_LOOPS_SHOWN_USEC, &loops);
+	if (r < 0)
+		return r;
+	struct json_object *o = json_object_new_object();
+	if (!o || json_object_object_add(o, "crash_loops", loops) < 0) {
+		json_object_put(loops);
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	*out = o;
+	return 0;
 }
 
 int cw_source_status(struct cw_source *s, struct json_object **out)

@@ -27,6 +27,13 @@ int cw_source_summaries(struct cw_source *s, const struct cw_crash_filter *f, cw
 int cw_source_groups(struct cw_source *s, cw_group_cb cb, void *ud);
 /* {"crashes":N,...} plus "daemon":true/false */
 int cw_source_status(struct cw_source *s, struct json_object **out);
+/* An object whose "crash_loops" is the array `status` shows: read from the
+ * database in direct mode (without the whole status: its counts scan every
+ * crash), else the daemon's status. */
+int cw_source_crash_loops(struct cw_source *s, struct json_object **out);
+/* *out: some crash that f matches has a container: from the database's
+ * indexes in direct mode, else from the daemon's summaries. */
+int cw_source_any_container(struct cw_source *s, const struct cw_crash_filter *f, bool *out);
 /* Opens the stored (compressed) core of crash id. */
 int cw_source_open_core(struct cw_source *s, int64_t id, int *fd_out);
 

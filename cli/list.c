@@ -183,12 +183,6 @@ static int print_row(const struct cw_crash_summary *c, void *ud)
 	return 0;
 }
 
-static int has_container(const struct cw_crash_summary *c, void *ud)
-{
-	(void)ud;
-	return c->container.len ? 1 : 0;
-}
-
 int cw_verb_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -240,9 +234,9 @@ int cw_verb_list(int argc, char **argv)
 		return rc;
 	if (!l.json) {
 		l.color = cw_use_color(); /* before the pager takes stdout */
-		/* a CONTAINER column only when a crash listed has one: a first
-		 * walk that stops at the first */
-		l.container_column = cw_source_summaries(src, &f, has_container, NULL) == 1;
+		/* a CONTAINER column only when a crash listed has one */
+		if (cw_source_any_container(src, &f, &l.container_column) < 0)
+			l.container_column = false;
 		cw_pager_open(no_pager);
 		if (l.legend && l.container_column)
 			printf("%-6s %-19s %7s %5s %-7s %-12s %-13s %-14s %s\n", "ID", "TIME", "PID", "UID", "SIG",

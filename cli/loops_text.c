@@ -52,7 +52,7 @@ size_t cw_print_crash_loops(FILE *f, struct json_object *status, const char *ind
 void cw_print_source_loops(struct cw_source *src, FILE *f)
 {
 	struct json_object *st = NULL;
-	if (cw_source_status(src, &st) < 0)
+	if (cw_source_crash_loops(src, &st) < 0)
 		return;
 	struct json_object *arr;
 	if (json_object_object_get_ex(st, "crash_loops", &arr) && json_object_is_type(arr, json_type_array) &&

@@ -215,8 +215,20 @@ static void row_to_crash(sqlite3_stmt *st, struct cw_crash_record *c, bool with_
  * (migrations 3 and 5; parsed in crash_summary.c). */
 #define SUMMARY_COLUMNS "c.list_summary"
 
+/* What a filtered query returns. */
+enum query_shape {
+	QUERY_RECORDS,           /* CRASH_COLUMNS (and the analysis JSON) */
+	QUERY_SUMMARIES,         /* list_summary */
+	QUERY_ANY_CONTAINER,     /* one row when a crash has a container */
+};
+
+/* A crash whose listing shows a container (its summary's container field,
+ * coalesce(name, first 12 of id, ''), is not empty), written so that the
+ * partial indexes of migration 6 answer it without a scan. */
+#define HAS_CONTAINER(R) "(" R "container_name > '' OR (" R "container_name IS NULL AND " R "container_id > ''))"
+
 /* Builds the WHERE clause; prepare_filtered() binds in the same order. */
-static int build_query(const struct cw_crash_filter *f, bool summary, char **out)
+static int build_query(const struct cw_crash_filter *f, enum query_shape shape, char **out)
 {
 	char where[1024] = "1";
 	size_t n = strlen(where);
@@ -248,7 +260,13 @@ static int build_query(const struct cw_crash_filter *f, bool summary, char **out
 #undef ADD
 	const char *inner_order = f->newest ? " ORDER BY c.time_usec DESC, c.id DESC LIMIT ?" : "";
 	int r;
-	if (summary && !f->newest)
+	bool summary = shape == QUERY_SUMMARIES;
+	if (shape == QUERY_ANY_CONTAINER && !f->newest)
+		r = asprintf(out, "SELECT 1 FROM crashes c WHERE %s AND " HAS_CONTAINER("c.") " LIMIT 1", where);
+	else if (shape == QUERY_ANY_CONTAINER)
+		r = asprintf(out, "SELECT 1 FROM (SELECT c.container_name, c.container_id FROM crashes c WHERE %s%s)"
+			     " WHERE " HAS_CONTAINER("") " LIMIT 1", where, inner_order);
+	else if (summary && !f->newest)
 		r = asprintf(out, "SELECT " SUMMARY_COLUMNS " FROM crashes c WHERE %s ORDER BY c.time_usec, c.id",
 			     where);
 	else if (summary)
@@ -281,10 +299,11 @@ static char *like_escape(const char *s)
 }
 
 /* The filtered query, its parameters bound (summary: list_summary only). */
-static int prepare_filtered(struct cw_db *db, const struct cw_crash_filter *f, bool summary, sqlite3_stmt **out)
+static int prepare_filtered(struct cw_db *db, const struct cw_crash_filter *f, enum query_shape shape,
+			    sqlite3_stmt **out)
 {
 	_cleanup_free_ char *sql = NULL;
-	int r = build_query(f, summary, &sql);
+	int r = build_query(f, shape, &sql);
 	if (r < 0)
 		return r;
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
@@ -341,7 +360,7 @@ static int prepare_filtered(struct cw_db *db, const struct cw_crash_filter *f, b
 int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_crash_cb cb, void *userdata)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = prepare_filtered(db, f, false, &st);
+	int r = prepare_filtered(db, f, QUERY_RECORDS, &st);
 	if (r < 0)
 		return r;
 	int rc;
@@ -359,7 +378,7 @@ int cw_crashes_foreach_summary(struct cw_db *db, const struct cw_crash_filter *f
 			       void *userdata)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = prepare_filtered(db, f, true, &st);
+	int r = prepare_filtered(db, f, QUERY_SUMMARIES, &st);
 	if (r < 0)
 		return r;
 	int rc;
@@ -375,6 +394,19 @@ int cw_crashes_foreach_summary(struct cw_db *db, const struct cw_crash_filter *f
 			return r;
 	}
 	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int cw_crashes_any_container(struct cw_db *db, const struct cw_crash_filter *f, bool *out)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = prepare_filtered(db, f, QUERY_ANY_CONTAINER, &st);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -EIO;
+	*out = rc == SQLITE_ROW;
+	return 0;
 }
 
 int cw_crashes_foreach_stored_core(struct cw_db *db, cw_crash_cb cb, void *userdata)
@@ -428,5 +460,16 @@ int cw_store_stats(struct cw_db *db, bool restrict_uid, int64_t uid, struct cw_s
 	out->cores_disk_bytes = sqlite3_column_int64(st, 3);
 	out->analyses_failed = sqlite3_column_int64(st, 4);
 	out->newest_usec = sqlite3_column_int64(st, 5);
+	return 0;
+}
+
+int cw_crashes_newest_usec(struct cw_db *db, int64_t *out)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(cw_db_handle(db), "SELECT max(time_usec) FROM crashes", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return -EIO;
+	*out = sqlite3_column_int64(st, 0);
 	return 0;
 }

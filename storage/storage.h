@@ -117,6 +117,10 @@ struct cw_crash_filter {
  * cb stops the walk and is returned. */
 typedef int (*cw_crash_cb)(const struct cw_crash_record *c, void *userdata);
 int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_crash_cb cb, void *userdata);
+/* *out: some matching crash shows a container in its listing (the
+ * CONTAINER column of `crashwatch list`), answered from the container
+ * indexes without walking the crashes. 0 or a negative errno. */
+int cw_crashes_any_container(struct cw_db *db, const struct cw_crash_filter *f, bool *out);
 
 /* Retention support: crashes with a core on disk, oldest first. */
 int cw_crashes_foreach_stored_core(struct cw_db *db, cw_crash_cb cb, void *userdata);
@@ -132,6 +136,9 @@ struct cw_store_stats {
 	int64_t newest_usec;
 };
 int cw_store_stats(struct cw_db *db, bool restrict_uid, int64_t uid, struct cw_store_stats *out);
+/* The time of the newest crash (0 when there is none), from the time index
+ * alone: the crash-loop window of listings needs only this of the stats. */
+int cw_crashes_newest_usec(struct cw_db *db, int64_t *out);
 
 struct cw_group {
 	const char *fingerprint;
