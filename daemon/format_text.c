@@ -56,14 +56,23 @@ int cw_format_title(struct json_object *data, char *out, size_t outlen)
 	return 0;
 }
 
-int cw_format_container(struct json_object *data, char *out, size_t outlen)
+/* The payload's "container" object, or NULL outside a container. */
+static struct json_object *container_of(struct json_object *data)
 {
 	struct json_object *k = NULL;
+	if (!json_object_object_get_ex(data, "container", &k) || !json_object_is_type(k, json_type_object))
+		return NULL;
+	return k;
+}
+
+int cw_format_container(struct json_object *data, char *out, size_t outlen)
+{
 	size_t used = 0;
 	if (!outlen)
 		return -EINVAL;
 	out[0] = '\0';
-	if (!json_object_object_get_ex(data, "container", &k) || !json_object_is_type(k, json_type_object))
+	struct json_object *k = container_of(data);
+	if (!k)
 		return 0;
 	const char *name = cw_data_string(k, "name"), *id = cw_data_string(k, "id");
 	const char *runtime = cw_data_string(k, "runtime");
@@ -81,12 +90,12 @@ int cw_format_container(struct json_object *data, char *out, size_t outlen)
 
 int cw_format_pod(struct json_object *data, char *out, size_t outlen)
 {
-	struct json_object *k = NULL;
 	size_t used = 0;
 	if (!outlen)
 		return -EINVAL;
 	out[0] = '\0';
-	if (!json_object_object_get_ex(data, "container", &k) || !json_object_is_type(k, json_type_object))
+	struct json_object *k = container_of(data);
+	if (!k)
 		return 0;
 	const char *name = cw_data_string(k, "pod_name"), *ns = cw_data_string(k, "pod_namespace");
 	const char *uid = cw_data_string(k, "pod_uid"), *qos = cw_data_string(k, "qos_class");
