@@ -335,8 +335,16 @@ class Parser:
                 continue
             if line.startswith('fatal error: ') or line.startswith('\tfatal error: '):
                 # A tab when printed after the panics (printPreFatalDeferPanic).
+                text = line.lstrip('\t')[len('fatal error: '):]
+                # Two m's that throw at once (concurrent map writes) can
+                # interleave their prints: "fatal error: fatal error: X",
+                # then X alone on the next line. Only that exact shape.
+                if (text.startswith('fatal error: ') and self.i + 1 < len(self.lines)
+                        and self.lines[self.i + 1] == text[len('fatal error: '):]):
+                    text = text[len('fatal error: '):]
+                    self.i += 1
                 if r['fatal_error'] is None:
-                    r['fatal_error'] = line.lstrip('\t')[len('fatal error: '):]
+                    r['fatal_error'] = text
                 self.i += 1
                 continue
             m = RE_SIGLINE.match(line)
