@@ -24,7 +24,6 @@ int cw_exit_for_errno(int r);
 int cw_report_error(struct cw_source *s, const char *verb, int r);
 /* --config on any verb: same effect as $CRASHWATCH_CONFIG. */
 void cw_set_config_path(const char *path);
-const char *cw_config_arg(void);
 /* Runs crashwatch-full with argv (crashwatch's own command line); returns
  * an exit code only when that fails (cli/exec_full.c). */
 int cw_cli_exec_full(char **argv);

@@ -92,8 +92,3 @@ void cw_set_config_path(const char *path)
 	if (path)
 		setenv(CW_CONFIG_ENV, path, 1);
 }
-
-const char *cw_config_arg(void)
-{
-	return NULL; /* the path travels in $CRASHWATCH_CONFIG, see cw_set_config_path() */
-}

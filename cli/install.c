@@ -170,7 +170,6 @@ static int parse_opts(int argc, char **argv, struct install_opts *o)
 		.collector = DEFAULT_COLLECTOR,
 		.pattern_file = CORE_PATTERN_PROC,
 		.sysctl_dir = SYSCTL_DROPIN_DIR,
-		.config = cw_config_arg(),
 	};
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
