@@ -430,9 +430,9 @@ int cw_store_stats(struct cw_db *db, bool restrict_uid, int64_t uid, struct cw_s
 		return r;
 	if (restrict_uid)
 		sqlite3_bind_int64(st, 1, uid);
-	r = cw_sql_step(st);
-	if (r <= 0)
-		return r < 0 ? r : -EIO;
+	r = cw_sql_row(st);
+	if (r < 0)
+		return r;
 	out->crashes = sqlite3_column_int64(st, 0);
 	out->groups = sqlite3_column_int64(st, 1);
 	out->cores_stored = sqlite3_column_int64(st, 2);
@@ -444,13 +444,5 @@ int cw_store_stats(struct cw_db *db, bool restrict_uid, int64_t uid, struct cw_s
 
 int cw_crashes_newest_usec(struct cw_db *db, int64_t *out)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = cw_sql_prepare(db, "SELECT max(time_usec) FROM crashes", &st);
-	if (r < 0)
-		return r;
-	r = cw_sql_step(st);
-	if (r <= 0)
-		return r < 0 ? r : -EIO;
-	*out = sqlite3_column_int64(st, 0);
-	return 0;
+	return cw_sql_int64(db, "SELECT max(time_usec) FROM crashes", out);
 }

@@ -81,15 +81,11 @@ void cw_db_close(struct cw_db *db)
 
 int cw_db_schema_version(struct cw_db *db, int *out)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r = cw_sql_prepare(db, "PRAGMA user_version", &st);
-	if (r < 0)
-		return r;
-	r = cw_sql_step(st);
-	if (r <= 0)
-		return r < 0 ? r : -EIO;
-	*out = sqlite3_column_int(st, 0);
-	return 0;
+	int64_t v = 0;
+	int r = cw_sql_int64(db, "PRAGMA user_version", &v);
+	if (r == 0)
+		*out = (int)v;
+	return r;
 }
 
 int cw_db_begin(struct cw_db *db)

@@ -181,9 +181,9 @@ int cw_outbox_next_due(struct cw_db *db, const char *endpoint, int64_t *out)
 		return r;
 	if (endpoint)
 		sqlite3_bind_text(s, 1, endpoint, -1, SQLITE_STATIC);
-	r = cw_sql_step(s);
-	if (r <= 0)
-		return r < 0 ? r : -EIO;
+	r = cw_sql_row(s);
+	if (r < 0)
+		return r;
 	if (sqlite3_column_type(s, 0) == SQLITE_NULL)
 		return -ENOENT;
 	*out = sqlite3_column_int64(s, 0);

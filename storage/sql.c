@@ -56,6 +56,23 @@ int cw_sql_step(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : failure(rc);
 }
 
+int cw_sql_row(sqlite3_stmt *st)
+{
+	int r = cw_sql_step(st);
+	return r > 0 ? 0 : r < 0 ? r : -EIO;
+}
+
+int cw_sql_int64(struct cw_db *db, const char *sql, int64_t *out)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = cw_sql_prepare(db, sql, &st);
+	if (r == 0)
+		r = cw_sql_row(st);
+	if (r == 0)
+		*out = sqlite3_column_int64(st, 0);
+	return r;
+}
+
 int cw_sql_run(sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);

@@ -38,6 +38,11 @@ int cw_sql_prepare(struct cw_db *db, const char *sql, sqlite3_stmt **out);
 /* One step: 1 when a row is ready, 0 when the statement is done, else a
  * negative errno. Walks are `while ((r = cw_sql_step(st)) > 0) ...`. */
 int cw_sql_step(sqlite3_stmt *st);
+/* One step of a statement that always returns a row (an aggregate, a
+ * PRAGMA): 0 when it did, else a negative errno (-EIO for no row). */
+int cw_sql_row(sqlite3_stmt *st);
+/* Runs sql, a query of one integer (nothing bound), into *out. */
+int cw_sql_int64(struct cw_db *db, const char *sql, int64_t *out);
 /* Runs a statement that returns no rows: 0, or a negative errno (-EIO
  * when it returns a row). */
 int cw_sql_run(sqlite3_stmt *st);
