@@ -288,7 +288,7 @@ int cw_source_status(struct cw_source *s, struct json_object **out)
 		json_object_object_add(o, "crash_loops", loops);
 	/* uploads: the outbox's deliveries and dead letters */
 	struct cw_outbox_counts oc;
-	if (cw_outbox_counts(cw_db_handle(s->db), &oc) == 0) {
+	if (cw_outbox_counts(s->db, &oc) == 0) {
 		json_object_object_add(o, "uploads_pending", json_object_new_int64(oc.pending));
 		json_object_object_add(o, "uploads_delivered", json_object_new_int64(oc.delivered));
 		json_object_object_add(o, "uploads_dead", json_object_new_int64(oc.dead));

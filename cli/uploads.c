@@ -137,9 +137,9 @@ static int list(const struct uploads_opts *o)
 	struct cw_outbox_entry *e = NULL;
 	size_t n = 0;
 	struct cw_outbox_counts counts;
-	int r = cw_outbox_list(cw_db_handle(db), &o->filter, &e, &n);
+	int r = cw_outbox_list(db, &o->filter, &e, &n);
 	if (r == 0)
-		r = cw_outbox_counts(cw_db_handle(db), &counts);
+		r = cw_outbox_counts(db, &counts);
 	if (r < 0) {
 		cw_outbox_entries_free(e, n);
 		fprintf(stderr, "crashwatch uploads: reading the outbox: %s\n", strerror(-r));
@@ -184,13 +184,13 @@ static int retry(const struct uploads_opts *o, const char *id)
 		return rc;
 	int64_t row = -1;
 	int r = 0;
-	if (id && (r = cw_outbox_find_id(cw_db_handle(db), id, &row)) < 0) {
+	if (id && (r = cw_outbox_find_id(db, id, &row)) < 0) {
 		fprintf(stderr, "crashwatch uploads retry: %s: %s\n", id,
 			r == -ENOENT ? "no such delivery" : strerror(-r));
 		return r == -ENOENT ? CW_EXIT_NOTFOUND : CW_EXIT_FAILURE;
 	}
 	int changed = 0;
-	r = cw_outbox_retry(cw_db_handle(db), row, (int64_t)time(NULL), &changed);
+	r = cw_outbox_retry(db, row, (int64_t)time(NULL), &changed);
 	if (r == -ENOENT) {
 		fprintf(stderr, "crashwatch uploads retry: %s: already delivered or being sent\n", id);
 		return CW_EXIT_NOTFOUND;

@@ -44,12 +44,18 @@ struct cw_daemon {
 	sd_event_source *loop_timer; /* loop_report.c */
 };
 
-/* spool_watch.c */
+/* spool_watch.c: inotify on the spool, and a scan at start-up and when
+ * inotify overflows; every ID.meta found is pushed to the work queue. */
 int cw_spool_watch_start(struct cw_daemon *d);
 int cw_spool_scan(struct cw_daemon *d);
-/* Adds spool ID to the queue (once) and starts work if idle. */
+
+/* work_queue.c: the spool IDs waiting for analysis (d->queue). */
+/* Adds spool ID to the queue (once); cw_queue_kick() starts it. */
 int cw_queue_push(struct cw_daemon *d, const char *id);
+/* Starts the oldest entries while none is being analysed (and updates STATUS=). */
 void cw_queue_kick(struct cw_daemon *d);
+/* Forgets every waiting ID (at exit). */
+void cw_queue_clear(struct cw_daemon *d);
 
 /* ingest.c: takes one spool entry through analysis into the database. */
 int cw_ingest_start(struct cw_daemon *d, const char *id);

@@ -81,7 +81,7 @@ static int enqueue_one(const struct cw_crash_record *c, void *userdata)
 		.analysis = analysis,
 		.loop = &x->e->loop,
 	};
-	x->r = cw_upload_enqueue(cw_db_handle(x->d->db), cfg, &report, (int64_t)time(NULL));
+	x->r = cw_upload_enqueue(x->d->db, cfg, &report, (int64_t)time(NULL));
 	x->done = true;
 	json_object_put(analysis);
 	return 1;

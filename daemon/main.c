@@ -214,9 +214,7 @@ static void teardown(struct cw_daemon *d)
 	cw_ingest_abort(d);
 	if (d->uploads)
 		cw_upload_service_stop(d->uploads);
-	for (size_t i = 0; i < d->queue_len; i++)
-		free(d->queue[i]);
-	free(d->queue);
+	cw_queue_clear(d);
 	sd_event_source_disable_unref(d->inotify_src);
 	sd_event_source_disable_unref(d->retention_timer);
 	sd_event_source_disable_unref(d->loop_timer);

@@ -147,7 +147,7 @@ static struct json_object *answer(struct cw_daemon *d, struct cw_query_request *
 		json_object_object_add(st, "newest_usec", json_object_new_int64(s.newest_usec));
 		/* uploads: the outbox spans every user's crashes, so root only */
 		struct cw_outbox_counts oc;
-		if (!f->restrict_uid && cw_outbox_counts(cw_db_handle(d->db), &oc) == 0) {
+		if (!f->restrict_uid && cw_outbox_counts(d->db, &oc) == 0) {
 			json_object_object_add(st, "uploads_pending", json_object_new_int64(oc.pending));
 			json_object_object_add(st, "uploads_delivered", json_object_new_int64(oc.delivered));
 			json_object_object_add(st, "uploads_dead", json_object_new_int64(oc.dead));

@@ -51,7 +51,7 @@ struct transfer {
 };
 
 struct cw_uploader {
-	struct sqlite3 *db;
+	struct cw_db *db;
 	CURLM *multi;
 	int epfd;
 	int64_t curl_deadline_ms;          /* monotonic, -1 = none */
@@ -668,7 +668,7 @@ int cw_upload_check(const struct cw_config *cfg, char *err, size_t errlen)
 
 CW_DEFINE_CLEANUP(struct cw_uploader *, cw_uploader_free)
 
-int cw_uploader_new(const struct cw_config *cfg, struct sqlite3 *db, cw_upload_result_fn on_result,
+int cw_uploader_new(const struct cw_config *cfg, struct cw_db *db, cw_upload_result_fn on_result,
 		    void *userdata, struct cw_uploader **out, char *err, size_t errlen)
 {
 	CW_CLEANUP(cw_uploader_freep) struct cw_uploader *u = calloc(1, sizeof(*u));

@@ -26,7 +26,7 @@
 
 #include "storage/outbox.h"
 
-struct sqlite3;
+struct cw_db;
 struct cw_config;
 struct cw_crash_report;
 struct cw_uploader;
@@ -55,7 +55,7 @@ typedef void (*cw_upload_result_fn)(void *userdata, const struct cw_upload_resul
 /* Reads every endpoint's SecretFile=, TokenFile= and DSN= (an error names
  * the section in err), recovers rows a previous run left 'sending', and
  * borrows cfg and db until cw_uploader_free. on_result may be NULL. */
-int cw_uploader_new(const struct cw_config *cfg, struct sqlite3 *db, cw_upload_result_fn on_result,
+int cw_uploader_new(const struct cw_config *cfg, struct cw_db *db, cw_upload_result_fn on_result,
 		    void *userdata, struct cw_uploader **out, char *err, size_t errlen);
 
 /* Reads every endpoint's URLFile=, SecretFile=, TokenFile= and DSN= as
@@ -81,13 +81,12 @@ size_t cw_uploader_in_flight(const struct cw_uploader *u);
 
 /* Queues crash c for every endpoint of cfg that wants it (Events=); call
  * inside the transaction that stores the crash. */
-int cw_upload_enqueue(struct sqlite3 *db, const struct cw_config *cfg,
+int cw_upload_enqueue(struct cw_db *db, const struct cw_config *cfg,
 		      const struct cw_crash_report *c, int64_t now);
 
 /* A cw_crash_insert_hook (storage/storage.h) that queues the crash for
  * every endpoint; userdata is the daemon's const struct cw_config *. Use:
  *     cw_crash_insert_hooked(db, &c, cw_upload_crash_hook, &d->cfg, &id) */
-struct cw_db;
 struct cw_crash_record;
 int cw_upload_crash_hook(struct cw_db *db, const struct cw_crash_record *c, int64_t id, void *userdata);
 

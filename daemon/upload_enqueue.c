@@ -15,7 +15,7 @@
 #include "storage/outbox.h"
 #include "storage/storage.h"
 
-int cw_upload_enqueue(struct sqlite3 *db, const struct cw_config *cfg,
+int cw_upload_enqueue(struct cw_db *db, const struct cw_config *cfg,
 		      const struct cw_crash_report *c, int64_t now)
 {
 	for (unsigned i = 0; i < cfg->n_uploads; i++) {
@@ -72,7 +72,6 @@ int cw_upload_crash_hook(struct cw_db *db, const struct cw_crash_record *c, int6
 	const struct cw_config *cfg = userdata;
 	if (!cfg || cfg->n_uploads == 0)
 		return 0;
-	struct sqlite3 *h = cw_db_handle(db);
 	CW_CLEANUP(json_object_putp) struct json_object *analysis =
 		c->analysis_json ? json_tokener_parse(c->analysis_json) : NULL;
 	if (!analysis && !(analysis = analysis_from_record(c)))
@@ -81,7 +80,7 @@ int cw_upload_crash_hook(struct cw_db *db, const struct cw_crash_record *c, int6
 	snprintf(crash_id, sizeof(crash_id), "%" PRId64, id);
 	int64_t count = 1, first_usec = c->time_usec;
 	if (c->fingerprint) {
-		int r = cw_outbox_fingerprint_seen(h, c->fingerprint, &count, &first_usec);
+		int r = cw_group_seen(db, c->fingerprint, &count, &first_usec);
 		if (r < 0 && r != -ENOENT)
 			return r;
 	}
@@ -98,5 +97,5 @@ int cw_upload_crash_hook(struct cw_db *db, const struct cw_crash_record *c, int6
 		.analysis = analysis,
 		.container = &c->ctr,
 	};
-	return cw_upload_enqueue(h, cfg, &report, (int64_t)time(NULL));
+	return cw_upload_enqueue(db, cfg, &report, (int64_t)time(NULL));
 }

@@ -102,7 +102,7 @@ static int attach(struct cw_upload_service *s, const struct cw_config *cfg)
 {
 	char err[512];
 	struct cw_uploader *u = NULL;
-	int r = cw_uploader_new(cfg, cw_db_handle(s->db), log_result, s, &u, err, sizeof(err));
+	int r = cw_uploader_new(cfg, s->db, log_result, s, &u, err, sizeof(err));
 	if (r < 0) {
 		cw_log_errno(LOG_ERR, r, "uploads: %s", err[0] ? err : "starting");
 		return r;
@@ -115,7 +115,7 @@ static int attach(struct cw_upload_service *s, const struct cw_config *cfg)
 	for (unsigned i = 0; i < cfg->n_uploads && n < CW_MAX_UPLOADS; i++)
 		names[n++] = cfg->uploads[i].name;
 	int buried = 0;
-	if ((r = cw_outbox_bury_unconfigured(cw_db_handle(s->db), names, n, &buried)) < 0)
+	if ((r = cw_outbox_bury_unconfigured(s->db, names, n, &buried)) < 0)
 		cw_log_errno(LOG_WARNING, r, "uploads: outbox rows of removed endpoints");
 	else if (buried > 0)
 		cw_log_warning("uploads: %d deliver%s to endpoints no longer configured became dead letters "

@@ -4,22 +4,15 @@
 
 #include <errno.h>
 #include <json-c/json.h>
-#include <sqlite3.h>
 #include <stdio.h>
 
-#include "common/cleanup.h"
-
-static inline void finalizep(sqlite3_stmt **st)
-{
-	if (*st)
-		sqlite3_finalize(*st);
-}
+#include "storage/sql.h"
 
 int cw_crash_container_store(struct cw_db *db, int64_t id, const struct cw_crash_container *k)
 {
 	char sql[1024];
 	size_t n = (size_t)snprintf(sql, sizeof(sql), "UPDATE crashes SET ");
-	CW_CLEANUP(finalizep) sqlite3_stmt *st = NULL;
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 
 	if (!cw_crash_container_any(k))
 		return 0;
@@ -27,17 +20,13 @@ int cw_crash_container_store(struct cw_db *db, int64_t id, const struct cw_crash
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%s = ?", i ? ", " : "",
 				      cw_crash_container_fields[i].column);
 	snprintf(sql + n, sizeof(sql) - n, " WHERE id = ?");
-	if (sqlite3_prepare_v2(cw_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	for (size_t i = 0; i < CW_CRASH_CONTAINER_NFIELDS; i++) {
-		const char *v = cw_crash_container_get(k, i);
-		if (v)
-			sqlite3_bind_text(st, (int)i + 1, v, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, (int)i + 1);
-	}
+	int r = cw_sql_prepare(db, sql, &st);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < CW_CRASH_CONTAINER_NFIELDS; i++)
+		cw_sql_bind_text(st, (int)i + 1, cw_crash_container_get(k, i));
 	sqlite3_bind_int64(st, CW_CRASH_CONTAINER_NFIELDS + 1, id);
-	return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	return cw_sql_run(st);
 }
 
 int cw_crash_container_to_json(struct json_object *o, const struct cw_crash_container *k)

@@ -6,42 +6,24 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/cleanup.h"
 #include "storage/crash_container.h"
 #include "storage/crash_summary.h"
-
-static inline void finalizep(sqlite3_stmt **st)
-{
-	if (*st)
-		sqlite3_finalize(*st);
-}
-#define _cleanup_stmt_ CW_CLEANUP(finalizep)
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
+#include "storage/sql.h"
 
 int cw_crash_exists(struct cw_db *db, const char *spool_id, int64_t *id_out)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(cw_db_handle(db), "SELECT id FROM crashes WHERE spool_id = ?",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	bind_text(st, 1, spool_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return -EIO;
+	int r = cw_sql_prepare(db, "SELECT id FROM crashes WHERE spool_id = ?", &st);
+	if (r < 0)
+		return r;
+	cw_sql_bind_text(st, 1, spool_id);
+	r = cw_sql_step(st);
+	if (r <= 0)
+		return r;
 	if (id_out)
 		*id_out = sqlite3_column_int64(st, 0);
 	return 1;
@@ -56,55 +38,56 @@ static int insert_row(struct cw_db *db, const struct cw_crash_record *c, int64_t
 		" core_size, core_disk_size, core_path, exe_copy, analysis_status, analysis_error)"
 		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	sqlite3 *h = cw_db_handle(db);
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
+	int r = cw_sql_prepare(db, sql, &st);
+	if (r < 0)
+		return r;
 	int i = 1;
-	bind_text(st, i++, c->spool_id);
+	cw_sql_bind_text(st, i++, c->spool_id);
 	sqlite3_bind_int64(st, i++, c->time_usec);
-	bind_text(st, i++, c->host);
-	bind_text(st, i++, c->boot_id);
+	cw_sql_bind_text(st, i++, c->host);
+	cw_sql_bind_text(st, i++, c->boot_id);
 	sqlite3_bind_int64(st, i++, c->pid);
 	sqlite3_bind_int64(st, i++, c->tid);
 	sqlite3_bind_int64(st, i++, c->uid);
 	sqlite3_bind_int64(st, i++, c->gid);
 	sqlite3_bind_int(st, i++, c->signal);
 	sqlite3_bind_int(st, i++, c->restricted);
-	bind_text(st, i++, c->exe);
-	bind_text(st, i++, c->build_id);
-	bind_text(st, i++, c->comm);
-	bind_text(st, i++, c->cmdline);
-	bind_text(st, i++, c->unit);
-	bind_text(st, i++, c->container);
-	bind_text(st, i++, c->go_version);
-	bind_text(st, i++, c->go_module);
-	bind_text(st, i++, c->message);
+	cw_sql_bind_text(st, i++, c->exe);
+	cw_sql_bind_text(st, i++, c->build_id);
+	cw_sql_bind_text(st, i++, c->comm);
+	cw_sql_bind_text(st, i++, c->cmdline);
+	cw_sql_bind_text(st, i++, c->unit);
+	cw_sql_bind_text(st, i++, c->container);
+	cw_sql_bind_text(st, i++, c->go_version);
+	cw_sql_bind_text(st, i++, c->go_module);
+	cw_sql_bind_text(st, i++, c->message);
 	sqlite3_bind_int64(st, i++, c->crashed_goroutine);
 	sqlite3_bind_int64(st, i++, c->goroutine_count);
-	bind_text(st, i++, c->fault_location);
-	bind_text(st, i++, c->fingerprint);
-	bind_text(st, i++, cw_core_state_name(c->core_state));
+	cw_sql_bind_text(st, i++, c->fault_location);
+	cw_sql_bind_text(st, i++, c->fingerprint);
+	cw_sql_bind_text(st, i++, cw_core_state_name(c->core_state));
 	sqlite3_bind_int64(st, i++, c->core_size);
 	sqlite3_bind_int64(st, i++, c->core_disk_size);
-	bind_text(st, i++, c->core_path);
-	bind_text(st, i++, c->exe_copy);
-	bind_text(st, i++, cw_analysis_status_name(c->analysis_status));
-	bind_text(st, i++, c->analysis_error);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return -EIO;
-	*id_out = sqlite3_last_insert_rowid(h);
+	cw_sql_bind_text(st, i++, c->core_path);
+	cw_sql_bind_text(st, i++, c->exe_copy);
+	cw_sql_bind_text(st, i++, cw_analysis_status_name(c->analysis_status));
+	cw_sql_bind_text(st, i++, c->analysis_error);
+	r = cw_sql_run(st);
+	if (r < 0)
+		return r;
+	*id_out = cw_sql_last_id(db);
 	return 0;
 }
 
 static int insert_analysis(struct cw_db *db, int64_t id, const char *json)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(cw_db_handle(db), "INSERT INTO analyses (crash_id, json) VALUES (?, ?)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
+	int r = cw_sql_prepare(db, "INSERT INTO analyses (crash_id, json) VALUES (?, ?)", &st);
+	if (r < 0)
+		return r;
 	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, json);
-	return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	cw_sql_bind_text(st, 2, json);
+	return cw_sql_run(st);
 }
 
 int cw_crash_insert(struct cw_db *db, const struct cw_crash_record *c, int64_t *id_out)
@@ -163,52 +146,47 @@ int cw_crash_insert_hooked(struct cw_db *db, const struct cw_crash_record *c, cw
 	" c.pod_name, c.pod_namespace, c.pod_qos_class, c.exe_in_container, c.exe_on_host"
 #define CRASH_NCOLUMNS (31 + CW_CRASH_CONTAINER_NFIELDS)
 
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
 static void row_to_crash(sqlite3_stmt *st, struct cw_crash_record *c, bool with_analysis)
 {
 	int i = 0;
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(st, i++);
-	c->spool_id = col_text(st, i++);
+	c->spool_id = cw_sql_text(st, i++);
 	c->time_usec = sqlite3_column_int64(st, i++);
-	c->host = col_text(st, i++);
-	c->boot_id = col_text(st, i++);
+	c->host = cw_sql_text(st, i++);
+	c->boot_id = cw_sql_text(st, i++);
 	c->pid = sqlite3_column_int64(st, i++);
 	c->tid = sqlite3_column_int64(st, i++);
 	c->uid = sqlite3_column_int64(st, i++);
 	c->gid = sqlite3_column_int64(st, i++);
 	c->signal = sqlite3_column_int(st, i++);
 	c->restricted = sqlite3_column_int(st, i++) != 0;
-	c->exe = col_text(st, i++);
-	c->build_id = col_text(st, i++);
-	c->comm = col_text(st, i++);
-	c->cmdline = col_text(st, i++);
-	c->unit = col_text(st, i++);
-	c->container = col_text(st, i++);
-	c->go_version = col_text(st, i++);
-	c->go_module = col_text(st, i++);
-	c->message = col_text(st, i++);
+	c->exe = cw_sql_text(st, i++);
+	c->build_id = cw_sql_text(st, i++);
+	c->comm = cw_sql_text(st, i++);
+	c->cmdline = cw_sql_text(st, i++);
+	c->unit = cw_sql_text(st, i++);
+	c->container = cw_sql_text(st, i++);
+	c->go_version = cw_sql_text(st, i++);
+	c->go_module = cw_sql_text(st, i++);
+	c->message = cw_sql_text(st, i++);
 	c->crashed_goroutine = sqlite3_column_int64(st, i++);
 	c->goroutine_count = sqlite3_column_int64(st, i++);
-	c->fault_location = col_text(st, i++);
-	c->fingerprint = col_text(st, i++);
+	c->fault_location = cw_sql_text(st, i++);
+	c->fingerprint = cw_sql_text(st, i++);
 	enum cw_core_state cs = CW_CORE_METADATA_ONLY;
-	(void)cw_core_state_from_name(col_text(st, i++), &cs);
+	(void)cw_core_state_from_name(cw_sql_text(st, i++), &cs);
 	c->core_state = cs;
 	c->core_size = sqlite3_column_int64(st, i++);
 	c->core_disk_size = sqlite3_column_int64(st, i++);
-	c->core_path = col_text(st, i++);
-	c->exe_copy = col_text(st, i++);
-	c->analysis_status = cw_analysis_status_from_name(col_text(st, i++));
-	c->analysis_error = col_text(st, i++);
+	c->core_path = cw_sql_text(st, i++);
+	c->exe_copy = cw_sql_text(st, i++);
+	c->analysis_status = cw_analysis_status_from_name(cw_sql_text(st, i++));
+	c->analysis_error = cw_sql_text(st, i++);
 	for (size_t k = 0; k < CW_CRASH_CONTAINER_NFIELDS; k++)
-		*cw_crash_container_at(&c->ctr, k) = col_text(st, i++);
+		*cw_crash_container_at(&c->ctr, k) = cw_sql_text(st, i++);
 	if (with_analysis)
-		c->analysis_json = col_text(st, i++);
+		c->analysis_json = cw_sql_text(st, i++);
 }
 
 /* A listing reads only list_summary from the crashes_list covering index
@@ -307,20 +285,21 @@ static int prepare_filtered(struct cw_db *db, const struct cw_crash_filter *f, e
 	if (r < 0)
 		return r;
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(cw_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
+	r = cw_sql_prepare(db, sql, &st);
+	if (r < 0)
+		return r;
 	int i = 1;
 	if (f->id > 0)
 		sqlite3_bind_int64(st, i++, f->id);
 	if (f->pid > 0)
 		sqlite3_bind_int64(st, i++, f->pid);
 	if (f->match && strchr(f->match, '/'))
-		bind_text(st, i++, f->match);
+		cw_sql_bind_text(st, i++, f->match);
 	else if (f->match) {
 		_cleanup_free_ char *match_esc = like_escape(f->match);
 		if (!match_esc)
 			return -ENOMEM;
-		bind_text(st, i++, f->match);
+		cw_sql_bind_text(st, i++, f->match);
 		sqlite3_bind_text(st, i++, match_esc, -1, SQLITE_TRANSIENT);
 	}
 	if (f->fingerprint) {
@@ -339,17 +318,17 @@ static int prepare_filtered(struct cw_db *db, const struct cw_crash_filter *f, e
 		_cleanup_free_ char *esc = like_escape(f->container);
 		if (!esc)
 			return -ENOMEM;
-		bind_text(st, i++, f->container);
+		cw_sql_bind_text(st, i++, f->container);
 		sqlite3_bind_text(st, i++, esc, -1, SQLITE_TRANSIENT);
 	}
 	if (f->pod) {
-		bind_text(st, i++, f->pod);
-		bind_text(st, i++, f->pod);
+		cw_sql_bind_text(st, i++, f->pod);
+		cw_sql_bind_text(st, i++, f->pod);
 	}
 	if (f->pod_namespace)
-		bind_text(st, i++, f->pod_namespace);
+		cw_sql_bind_text(st, i++, f->pod_namespace);
 	if (f->unit)
-		bind_text(st, i++, f->unit);
+		cw_sql_bind_text(st, i++, f->unit);
 	if (f->newest)
 		sqlite3_bind_int64(st, i++, (sqlite3_int64)f->newest);
 	*out = st;
@@ -363,15 +342,14 @@ int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_cra
 	int r = prepare_filtered(db, f, QUERY_RECORDS, &st);
 	if (r < 0)
 		return r;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((r = cw_sql_step(st)) > 0) {
 		struct cw_crash_record c;
 		row_to_crash(st, &c, f->with_analysis);
-		r = cb(&c, userdata);
-		if (r != 0)
-			return r;
+		int k = cb(&c, userdata);
+		if (k != 0)
+			return k;
 	}
-	return rc == SQLITE_DONE ? 0 : -EIO;
+	return r;
 }
 
 int cw_crashes_foreach_summary(struct cw_db *db, const struct cw_crash_filter *f, cw_crash_summary_cb cb,
@@ -381,19 +359,18 @@ int cw_crashes_foreach_summary(struct cw_db *db, const struct cw_crash_filter *f
 	int r = prepare_filtered(db, f, QUERY_SUMMARIES, &st);
 	if (r < 0)
 		return r;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((r = cw_sql_step(st)) > 0) {
 		/* the stored bytes: column_text would copy each one to add a NUL */
 		const char *text = sqlite3_column_blob(st, 0);
 		int len = sqlite3_column_bytes(st, 0);
 		struct cw_crash_summary s;
 		if (!text || len <= 0 || cw_crash_summary_parse(text, (size_t)len, &s) < 0)
 			continue;
-		r = cb(&s, userdata);
-		if (r != 0)
-			return r;
+		int k = cb(&s, userdata);
+		if (k != 0)
+			return k;
 	}
-	return rc == SQLITE_DONE ? 0 : -EIO;
+	return r;
 }
 
 int cw_crashes_any_container(struct cw_db *db, const struct cw_crash_filter *f, bool *out)
@@ -402,42 +379,42 @@ int cw_crashes_any_container(struct cw_db *db, const struct cw_crash_filter *f, 
 	int r = prepare_filtered(db, f, QUERY_ANY_CONTAINER, &st);
 	if (r < 0)
 		return r;
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -EIO;
-	*out = rc == SQLITE_ROW;
+	r = cw_sql_step(st);
+	if (r < 0)
+		return r;
+	*out = r > 0;
 	return 0;
 }
 
 int cw_crashes_foreach_stored_core(struct cw_db *db, cw_crash_cb cb, void *userdata)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(cw_db_handle(db),
-			       "SELECT " CRASH_COLUMNS " FROM crashes c WHERE c.core_path IS NOT NULL"
-			       " ORDER BY c.time_usec, c.id", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	int r = cw_sql_prepare(db, "SELECT " CRASH_COLUMNS " FROM crashes c WHERE c.core_path IS NOT NULL"
+			       " ORDER BY c.time_usec, c.id", &st);
+	if (r < 0)
+		return r;
+	while ((r = cw_sql_step(st)) > 0) {
 		struct cw_crash_record c;
 		row_to_crash(st, &c, false);
-		int r = cb(&c, userdata);
-		if (r != 0)
-			return r;
+		int k = cb(&c, userdata);
+		if (k != 0)
+			return k;
 	}
-	return rc == SQLITE_DONE ? 0 : -EIO;
+	return r;
 }
 
 int cw_crash_mark_core_removed(struct cw_db *db, int64_t id)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(cw_db_handle(db),
-			       "UPDATE crashes SET core_state = 'removed', core_path = NULL,"
-			       " core_disk_size = 0 WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
+	int r = cw_sql_prepare(db, "UPDATE crashes SET core_state = 'removed', core_path = NULL,"
+			       " core_disk_size = 0 WHERE id = ?", &st);
+	if (r < 0)
+		return r;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return -EIO;
-	return sqlite3_changes(cw_db_handle(db)) == 1 ? 0 : -ENOENT;
+	r = cw_sql_run(st);
+	if (r < 0)
+		return r;
+	return cw_sql_changes(db) == 1 ? 0 : -ENOENT;
 }
 
 int cw_store_stats(struct cw_db *db, bool restrict_uid, int64_t uid, struct cw_store_stats *out)
@@ -448,12 +425,14 @@ int cw_store_stats(struct cw_db *db, bool restrict_uid, int64_t uid, struct cw_s
 		" total(analysis_status = 'failed'), max(time_usec) FROM crashes WHERE uid = ? AND restricted = 0" :
 		"SELECT count(*), count(DISTINCT fingerprint), count(core_path), total(core_disk_size),"
 		" total(analysis_status = 'failed'), max(time_usec) FROM crashes";
-	if (sqlite3_prepare_v2(cw_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
+	int r = cw_sql_prepare(db, sql, &st);
+	if (r < 0)
+		return r;
 	if (restrict_uid)
 		sqlite3_bind_int64(st, 1, uid);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return -EIO;
+	r = cw_sql_row(st);
+	if (r < 0)
+		return r;
 	out->crashes = sqlite3_column_int64(st, 0);
 	out->groups = sqlite3_column_int64(st, 1);
 	out->cores_stored = sqlite3_column_int64(st, 2);
@@ -465,11 +444,5 @@ int cw_store_stats(struct cw_db *db, bool restrict_uid, int64_t uid, struct cw_s
 
 int cw_crashes_newest_usec(struct cw_db *db, int64_t *out)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(cw_db_handle(db), "SELECT max(time_usec) FROM crashes", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return -EIO;
-	*out = sqlite3_column_int64(st, 0);
-	return 0;
+	return cw_sql_int64(db, "SELECT max(time_usec) FROM crashes", out);
 }

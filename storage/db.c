@@ -3,20 +3,12 @@
 #include "storage/storage.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "storage/sql.h"
+
 #define CW_DB_BUSY_TIMEOUT_MS 5000
-
-struct cw_db {
-	sqlite3 *h;
-};
-
-struct sqlite3 *cw_db_handle(struct cw_db *db)
-{
-	return db->h;
-}
 
 const char *cw_db_errmsg(struct cw_db *db)
 {
@@ -24,11 +16,6 @@ const char *cw_db_errmsg(struct cw_db *db)
 }
 
 #define CW_DB_PAGE_SIZE "16384"
-
-static int exec_sql(sqlite3 *h, const char *sql)
-{
-	return sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
-}
 
 int cw_db_open(const char *path, enum cw_db_mode mode, struct cw_db **out)
 {
@@ -40,18 +27,21 @@ int cw_db_open(const char *path, enum cw_db_mode mode, struct cw_db **out)
 	int rc = sqlite3_open_v2(path, &db->h, flags, NULL);
 	int r = 0;
 	if (rc != SQLITE_OK) {
-		r = rc == SQLITE_CANTOPEN ? -ENOENT : rc == SQLITE_PERM ? -EACCES : -EIO;
+		/* here, and only here, "cannot open" means there is no such database */
+		r = (rc & 0xff) == SQLITE_CANTOPEN ? -ENOENT : cw_sql_errno(rc);
 		goto fail;
 	}
+	/* SQLITE_CONSTRAINT_UNIQUE and the like, for cw_sql_errno() */
+	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, CW_DB_BUSY_TIMEOUT_MS);
-	r = exec_sql(db->h, "PRAGMA foreign_keys=ON");
+	r = cw_sql_exec(db, "PRAGMA foreign_keys=ON");
 	if (r < 0)
 		goto fail;
 	if (mode == CW_DB_READWRITE) {
 		/* a new database: 16 KiB pages (a listing of 100,000 crashes reads
 		 * a quarter of the pages it would at 4 KiB; no effect on an
 		 * existing file) */
-		r = exec_sql(db->h, "PRAGMA page_size=" CW_DB_PAGE_SIZE "; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL");
+		r = cw_sql_exec(db, "PRAGMA page_size=" CW_DB_PAGE_SIZE "; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL");
 		if (r < 0)
 			goto fail;
 		r = cw_db_migrate(db);
@@ -74,7 +64,8 @@ int cw_db_open(const char *path, enum cw_db_mode mode, struct cw_db **out)
 	*out = db;
 	return 0;
 fail:
-	/* keep the handle for cw_db_errmsg() only when the caller cannot use it */
+	/* nothing of a failed open outlives it (SQLite's message included):
+	 * callers report the errno */
 	sqlite3_close(db->h);
 	free(db);
 	return r;
@@ -90,30 +81,25 @@ void cw_db_close(struct cw_db *db)
 
 int cw_db_schema_version(struct cw_db *db, int *out)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	int r = -EIO;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*out = sqlite3_column_int(st, 0);
-		r = 0;
-	}
-	sqlite3_finalize(st);
+	int64_t v = 0;
+	int r = cw_sql_int64(db, "PRAGMA user_version", &v);
+	if (r == 0)
+		*out = (int)v;
 	return r;
 }
 
 int cw_db_begin(struct cw_db *db)
 {
-	return exec_sql(db->h, "BEGIN IMMEDIATE");
+	return cw_sql_exec(db, "BEGIN IMMEDIATE");
 }
 
 int cw_db_commit(struct cw_db *db)
 {
-	return exec_sql(db->h, "COMMIT");
+	return cw_sql_exec(db, "COMMIT");
 }
 
 void cw_db_rollback(struct cw_db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
-		(void)exec_sql(db->h, "ROLLBACK");
+		(void)cw_sql_exec(db, "ROLLBACK");
 }

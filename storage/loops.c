@@ -6,17 +6,9 @@
 #include "storage/storage.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <string.h>
 
-#include "common/cleanup.h"
-
-static inline void finalizep(sqlite3_stmt **st)
-{
-	if (*st)
-		sqlite3_finalize(*st);
-}
-#define _cleanup_stmt_ CW_CLEANUP(finalizep)
+#include "storage/sql.h"
 
 #define LOOP_COLUMNS "l.fingerprint, l.build_id, l.exe, l.first_usec, l.last_usec, l.count, l.cores," \
 		     " l.dropped, coalesce(l.example_id, 0), coalesce(l.last_id, 0), l.reported, l.uid"
@@ -24,9 +16,9 @@ static inline void finalizep(sqlite3_stmt **st)
 static void loop_from_row(sqlite3_stmt *st, struct cw_crash_loop *l)
 {
 	*l = (struct cw_crash_loop){
-		.fingerprint = (const char *)sqlite3_column_text(st, 0),
-		.build_id = (const char *)sqlite3_column_text(st, 1),
-		.exe = (const char *)sqlite3_column_text(st, 2),
+		.fingerprint = cw_sql_text(st, 0),
+		.build_id = cw_sql_text(st, 1),
+		.exe = cw_sql_text(st, 2),
 		.first_usec = sqlite3_column_int64(st, 3),
 		.last_usec = sqlite3_column_int64(st, 4),
 		.count = sqlite3_column_int64(st, 5),
@@ -55,38 +47,37 @@ int cw_loop_is_repeat(struct cw_db *db, const char *fingerprint, int64_t uid, in
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	if (!fingerprint || burst <= 0)
 		return 0;
-	if (sqlite3_prepare_v2(cw_db_handle(db), "SELECT first_usec, last_usec, cores FROM crash_loops WHERE fingerprint = ? AND uid = ?",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
+	int r = cw_sql_prepare(db, "SELECT first_usec, last_usec, cores FROM crash_loops WHERE fingerprint = ? AND uid = ?",
+			       &st);
+	if (r < 0)
+		return r;
 	sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, uid);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return -EIO;
+	r = cw_sql_step(st);
+	if (r <= 0)
+		return r;
 	return continues(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), time_usec, interval_usec) &&
 	       sqlite3_column_int64(st, 2) >= burst;
 }
 
 int cw_loop_count(struct cw_db *db, const struct cw_loop_crash *c, uint64_t interval_usec)
 {
-	sqlite3 *h = cw_db_handle(db);
 	_cleanup_stmt_ sqlite3_stmt *sel = NULL, *up = NULL;
 	if (!c->fingerprint)
 		return -EINVAL;
-	if (sqlite3_prepare_v2(h, "SELECT first_usec, last_usec FROM crash_loops WHERE fingerprint = ? AND uid = ?", -1, &sel,
-			       NULL) != SQLITE_OK)
-		return -EIO;
+	int r = cw_sql_prepare(db, "SELECT first_usec, last_usec FROM crash_loops WHERE fingerprint = ? AND uid = ?", &sel);
+	if (r < 0)
+		return r;
 	sqlite3_bind_text(sel, 1, c->fingerprint, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(sel, 2, c->uid);
-	int rc = sqlite3_step(sel);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -EIO;
-	if (rc == SQLITE_ROW && c->time_usec < sqlite3_column_int64(sel, 0) &&
+	r = cw_sql_step(sel);
+	if (r < 0)
+		return r;
+	bool found = r > 0;
+	if (found && c->time_usec < sqlite3_column_int64(sel, 0) &&
 	    (uint64_t)(sqlite3_column_int64(sel, 0) - c->time_usec) > interval_usec)
 		return 0; /* older than the current run (ingested late): not part of it */
-	bool fresh = rc == SQLITE_DONE ||
+	bool fresh = !found ||
 		     !continues(sqlite3_column_int64(sel, 0), sqlite3_column_int64(sel, 1), c->time_usec, interval_usec);
 	/* a new run starts from this crash; a continued one adds it */
 	const char *sql = fresh ?
@@ -97,8 +88,9 @@ int cw_loop_count(struct cw_db *db, const struct cw_loop_crash *c, uint64_t inte
 		" first_usec = min(first_usec, ?4), last_usec = max(last_usec, ?4), count = count + 1, cores = cores + ?5, dropped = dropped + 1 - ?5,"
 		" example_id = coalesce(example_id, CASE WHEN ?5 THEN ?6 END), last_id = ?6"
 		" WHERE fingerprint = ?1 AND uid = ?7";
-	if (sqlite3_prepare_v2(h, sql, -1, &up, NULL) != SQLITE_OK)
-		return -EIO;
+	r = cw_sql_prepare(db, sql, &up);
+	if (r < 0)
+		return r;
 	sqlite3_bind_text(up, 1, c->fingerprint, -1, SQLITE_STATIC);
 	sqlite3_bind_text(up, 2, c->build_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(up, 3, c->exe, -1, SQLITE_STATIC);
@@ -106,59 +98,56 @@ int cw_loop_count(struct cw_db *db, const struct cw_loop_crash *c, uint64_t inte
 	sqlite3_bind_int(up, 5, c->core_kept ? 1 : 0);
 	sqlite3_bind_int64(up, 6, c->crash_id);
 	sqlite3_bind_int64(up, 7, c->uid);
-	return sqlite3_step(up) == SQLITE_DONE ? 0 : -EIO;
+	return cw_sql_run(up);
 }
 
 /* The one run of build_id still going at time_usec; -ENOENT when there is
  * none, -EEXIST when several fingerprints of it are (the executable fails
  * in more than one way: nothing can be said without the core). */
-static int active_run_of(sqlite3 *h, const char *build_id, int64_t uid, int64_t time_usec, uint64_t interval_usec,
+static int active_run_of(struct cw_db *db, const char *build_id, int64_t uid, int64_t time_usec, uint64_t interval_usec,
 			 char *fp, size_t fp_len, int64_t *cores)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	if (!build_id)
 		return -ENOENT;
-	if (sqlite3_prepare_v2(h, "SELECT fingerprint, cores FROM crash_loops WHERE build_id = ?1 AND uid = ?4"
-			       " AND last_usec >= ?2 AND first_usec <= ?3 ORDER BY last_usec DESC LIMIT 2", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
+	int r = cw_sql_prepare(db, "SELECT fingerprint, cores FROM crash_loops WHERE build_id = ?1 AND uid = ?4"
+			       " AND last_usec >= ?2 AND first_usec <= ?3 ORDER BY last_usec DESC LIMIT 2", &st);
+	if (r < 0)
+		return r;
 	sqlite3_bind_text(st, 1, build_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, time_usec - (int64_t)interval_usec);
 	sqlite3_bind_int64(st, 3, time_usec + (int64_t)interval_usec);
 	sqlite3_bind_int64(st, 4, uid);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return -ENOENT;
-	if (rc != SQLITE_ROW)
-		return -EIO;
-	const char *f = (const char *)sqlite3_column_text(st, 0);
+	r = cw_sql_step(st);
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
+	const char *f = cw_sql_text(st, 0);
 	if (!f || strlen(f) >= fp_len)
 		return -ENAMETOOLONG;
 	strcpy(fp, f);
 	*cores = sqlite3_column_int64(st, 1);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		return -EEXIST;
-	return rc == SQLITE_DONE ? 0 : -EIO;
+	r = cw_sql_step(st);
+	return r > 0 ? -EEXIST : r;
 }
 
 int cw_loop_count_unanalysed(struct cw_db *db, const char *build_id, int64_t uid, int64_t time_usec,
 			     uint64_t interval_usec, int64_t crash_id)
 {
-	sqlite3 *h = cw_db_handle(db);
 	char fp[128];
 	int64_t cores = 0;
-	int r = active_run_of(h, build_id, uid, time_usec, interval_usec, fp, sizeof(fp), &cores);
+	int r = active_run_of(db, build_id, uid, time_usec, interval_usec, fp, sizeof(fp), &cores);
 	if (r < 0)
 		return r;
 	_cleanup_stmt_ sqlite3_stmt *up = NULL;
-	if (sqlite3_prepare_v2(h, "UPDATE crash_loops SET last_usec = max(last_usec, ?2), count = count + 1,"
-			       " dropped = dropped + 1, last_id = ?3 WHERE fingerprint = ?1 AND uid = ?4", -1, &up, NULL) != SQLITE_OK)
-		return -EIO;
+	r = cw_sql_prepare(db, "UPDATE crash_loops SET last_usec = max(last_usec, ?2), count = count + 1,"
+			   " dropped = dropped + 1, last_id = ?3 WHERE fingerprint = ?1 AND uid = ?4", &up);
+	if (r < 0)
+		return r;
 	sqlite3_bind_text(up, 1, fp, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(up, 2, time_usec);
 	sqlite3_bind_int64(up, 3, crash_id);
 	sqlite3_bind_int64(up, 4, uid);
-	return sqlite3_step(up) == SQLITE_DONE ? 0 : -EIO;
+	return cw_sql_run(up);
 }
 
 int cw_loop_should_reject(struct cw_db *db, const char *build_id, int64_t uid, int64_t time_usec,
@@ -167,7 +156,7 @@ int cw_loop_should_reject(struct cw_db *db, const char *build_id, int64_t uid, i
 	int64_t cores = 0;
 	if (burst <= 0)
 		return 0;
-	int r = active_run_of(cw_db_handle(db), build_id, uid, time_usec, interval_usec, fingerprint, len, &cores);
+	int r = active_run_of(db, build_id, uid, time_usec, interval_usec, fingerprint, len, &cores);
 	if (r == -ENOENT || r == -EEXIST)
 		return 0;
 	if (r < 0)
@@ -187,30 +176,30 @@ int cw_loops_foreach(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t s
 		"SELECT " LOOP_COLUMNS " FROM crash_loops l WHERE l.dropped > 0 AND l.last_usec >= ?1"
 		" AND (?2 = 0 OR l.reported = 0) ORDER BY l.last_usec";
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(cw_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
+	int r = cw_sql_prepare(db, sql, &st);
+	if (r < 0)
+		return r;
 	sqlite3_bind_int64(st, 1, since_usec);
 	sqlite3_bind_int(st, 2, unreported_only ? 1 : 0);
 	if (restrict_uid)
 		sqlite3_bind_int64(st, 3, uid);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((r = cw_sql_step(st)) > 0) {
 		struct cw_crash_loop l;
 		loop_from_row(st, &l);
-		int r = cb(&l, userdata);
-		if (r != 0)
-			return r;
+		int k = cb(&l, userdata);
+		if (k != 0)
+			return k;
 	}
-	return rc == SQLITE_DONE ? 0 : -EIO;
+	return r;
 }
 
 int cw_loop_mark_reported(struct cw_db *db, const char *fingerprint, int64_t uid)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(cw_db_handle(db), "UPDATE crash_loops SET reported = 1 WHERE fingerprint = ? AND uid = ?", -1, &st,
-			       NULL) != SQLITE_OK)
-		return -EIO;
+	int r = cw_sql_prepare(db, "UPDATE crash_loops SET reported = 1 WHERE fingerprint = ? AND uid = ?", &st);
+	if (r < 0)
+		return r;
 	sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, uid);
-	return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	return cw_sql_run(st);
 }

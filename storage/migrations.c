@@ -5,11 +5,10 @@
 #include "storage/storage.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdio.h>
 
-#include "common/cleanup.h"
+#include "storage/sql.h"
 
 struct cw_migration {
 	int version;
@@ -213,7 +212,6 @@ int cw_db_latest_version(void)
 
 int cw_db_migrate(struct cw_db *db)
 {
-	sqlite3 *h = cw_db_handle(db);
 	int current = 0;
 	int r = cw_db_schema_version(db, &current);
 	if (r < 0)
@@ -229,10 +227,12 @@ int cw_db_migrate(struct cw_db *db)
 			return r;
 		char set_version[64];
 		snprintf(set_version, sizeof(set_version), "PRAGMA user_version=%d", m->version);
-		if (sqlite3_exec(h, m->sql, NULL, NULL, NULL) != SQLITE_OK ||
-		    sqlite3_exec(h, set_version, NULL, NULL, NULL) != SQLITE_OK) {
+		r = cw_sql_exec(db, m->sql);
+		if (r == 0)
+			r = cw_sql_exec(db, set_version);
+		if (r < 0) {
 			cw_db_rollback(db);
-			return -EIO;
+			return r;
 		}
 		r = cw_db_commit(db);
 		if (r < 0) {

@@ -3,54 +3,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "common/cleanup.h"
-
-static void stmt_finalizep(sqlite3_stmt **s)
-{
-	if (*s)
-		sqlite3_finalize(*s);
-}
-#define _cleanup_stmt_ CW_CLEANUP(stmt_finalizep)
-
-static int sql_errno(int rc)
-{
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return 0;
-	case SQLITE_NOMEM: return -ENOMEM;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED: return -EBUSY;
-	case SQLITE_READONLY:
-	case SQLITE_PERM:
-	case SQLITE_AUTH: return -EACCES;
-	case SQLITE_CONSTRAINT: return -EEXIST;
-	case SQLITE_FULL: return -ENOSPC;
-	case SQLITE_CANTOPEN: return -ENOENT;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB: return -EBADMSG;
-	default: return -EIO;
-	}
-}
-
-static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out)
-{
-	return sql_errno(sqlite3_prepare_v2(db, sql, -1, out, NULL));
-}
-
-/* Runs a statement that returns no rows. */
-static int step_done(sqlite3_stmt *s)
-{
-	int rc = sqlite3_step(s);
-	return rc == SQLITE_DONE ? 0 : sql_errno(rc) ? sql_errno(rc) : -EIO;
-}
+#include "storage/sql.h"
 
 static const char *const state_names[] = {
 	[CW_OUTBOX_PENDING] = "pending",
@@ -84,7 +42,7 @@ static int new_delivery_id(char out[33])
 	return 0;
 }
 
-int cw_outbox_insert(sqlite3 *db, const char *crash_id, const char *endpoint,
+int cw_outbox_insert(struct cw_db *db, const char *crash_id, const char *endpoint,
 		     const char *format, const char *payload, int64_t now, int64_t *out_id)
 {
 	char delivery_id[33];
@@ -92,7 +50,7 @@ int cw_outbox_insert(sqlite3 *db, const char *crash_id, const char *endpoint,
 	if (r < 0)
 		return r;
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	r = prepare(db,
+	r = cw_sql_prepare(db,
 		    "INSERT INTO outbox (delivery_id, crash_id, endpoint, format, payload,"
 		    " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)", &s);
 	if (r < 0)
@@ -104,21 +62,21 @@ int cw_outbox_insert(sqlite3 *db, const char *crash_id, const char *endpoint,
 	sqlite3_bind_text(s, 5, payload, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, now);
 	sqlite3_bind_int64(s, 7, now);
-	r = step_done(s);
+	r = cw_sql_run(s);
 	if (r == 0 && out_id)
-		*out_id = sqlite3_last_insert_rowid(db);
+		*out_id = cw_sql_last_id(db);
 	return r;
 }
 
-int cw_outbox_recover(sqlite3 *db, int64_t now)
+int cw_outbox_recover(struct cw_db *db, int64_t now)
 {
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	int r = prepare(db, "UPDATE outbox SET state = 'pending', next_attempt_at = MIN(next_attempt_at, ?)"
+	int r = cw_sql_prepare(db, "UPDATE outbox SET state = 'pending', next_attempt_at = MIN(next_attempt_at, ?)"
 			" WHERE state = 'sending'", &s);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(s, 1, now);
-	return step_done(s);
+	return cw_sql_run(s);
 }
 
 #define ENTRY_COLUMNS \
@@ -165,7 +123,7 @@ static int collect_rows(sqlite3_stmt *s, struct cw_outbox_entry **out, size_t *n
 	size_t len = 0, cap = 0;
 	int rc, r = 0;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = cw_sql_step(s)) > 0) {
 		if (len == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
 			struct cw_outbox_entry *nv = realloc(v, ncap * sizeof(*v));
@@ -181,8 +139,8 @@ static int collect_rows(sqlite3_stmt *s, struct cw_outbox_entry **out, size_t *n
 			break;
 		len++;
 	}
-	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = sql_errno(rc) ? sql_errno(rc) : -EIO;
+	if (r == 0 && rc < 0)
+		r = rc;
 	if (r < 0) {
 		cw_outbox_entries_free(v, len);
 		return r;
@@ -192,7 +150,7 @@ static int collect_rows(sqlite3_stmt *s, struct cw_outbox_entry **out, size_t *n
 	return 0;
 }
 
-int cw_outbox_claim_due(sqlite3 *db, const char *endpoint, int64_t now, size_t max,
+int cw_outbox_claim_due(struct cw_db *db, const char *endpoint, int64_t now, size_t max,
 			struct cw_outbox_entry **out, size_t *n)
 {
 	*out = NULL;
@@ -200,7 +158,7 @@ int cw_outbox_claim_due(sqlite3 *db, const char *endpoint, int64_t now, size_t m
 	if (max == 0)
 		return 0;
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	int r = prepare(db,
+	int r = cw_sql_prepare(db,
 			"UPDATE outbox SET state = 'sending', attempts = attempts + 1, last_attempt_at = ?1"
 			" WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1"
 			" AND (?3 IS NULL OR endpoint = ?3) ORDER BY next_attempt_at, id LIMIT ?2)"
@@ -214,49 +172,49 @@ int cw_outbox_claim_due(sqlite3 *db, const char *endpoint, int64_t now, size_t m
 	return collect_rows(s, out, n);
 }
 
-int cw_outbox_next_due(sqlite3 *db, const char *endpoint, int64_t *out)
+int cw_outbox_next_due(struct cw_db *db, const char *endpoint, int64_t *out)
 {
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	int r = prepare(db, "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
+	int r = cw_sql_prepare(db, "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
 			" AND (?1 IS NULL OR endpoint = ?1)", &s);
 	if (r < 0)
 		return r;
 	if (endpoint)
 		sqlite3_bind_text(s, 1, endpoint, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW)
-		return sql_errno(rc) ? sql_errno(rc) : -EIO;
+	r = cw_sql_row(s);
+	if (r < 0)
+		return r;
 	if (sqlite3_column_type(s, 0) == SQLITE_NULL)
 		return -ENOENT;
 	*out = sqlite3_column_int64(s, 0);
 	return 0;
 }
 
-static int changes_or_enoent(sqlite3 *db, int r)
+static int changes_or_enoent(struct cw_db *db, int r)
 {
 	if (r < 0)
 		return r;
-	return sqlite3_changes(db) > 0 ? 0 : -ENOENT;
+	return cw_sql_changes(db) > 0 ? 0 : -ENOENT;
 }
 
-int cw_outbox_mark_delivered(sqlite3 *db, int64_t id, int status, int64_t now)
+int cw_outbox_mark_delivered(struct cw_db *db, int64_t id, int status, int64_t now)
 {
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	int r = prepare(db, "UPDATE outbox SET state = 'delivered', delivered_at = ?, last_status = ?,"
+	int r = cw_sql_prepare(db, "UPDATE outbox SET state = 'delivered', delivered_at = ?, last_status = ?,"
 			" last_error = NULL WHERE id = ?", &s);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int(s, 2, status);
 	sqlite3_bind_int64(s, 3, id);
-	return changes_or_enoent(db, step_done(s));
+	return changes_or_enoent(db, cw_sql_run(s));
 }
 
-static int mark_undelivered(sqlite3 *db, int64_t id, const char *state, int status,
+static int mark_undelivered(struct cw_db *db, int64_t id, const char *state, int status,
 			    const char *error, int64_t next_attempt_at)
 {
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	int r = prepare(db, "UPDATE outbox SET state = ?, last_status = ?, last_error = ?,"
+	int r = cw_sql_prepare(db, "UPDATE outbox SET state = ?, last_status = ?, last_error = ?,"
 			" next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ?", &s);
 	if (r < 0)
 		return r;
@@ -271,21 +229,21 @@ static int mark_undelivered(sqlite3 *db, int64_t id, const char *state, int stat
 	else
 		sqlite3_bind_null(s, 4);
 	sqlite3_bind_int64(s, 5, id);
-	return changes_or_enoent(db, step_done(s));
+	return changes_or_enoent(db, cw_sql_run(s));
 }
 
-int cw_outbox_mark_failed(sqlite3 *db, int64_t id, int status, const char *error,
+int cw_outbox_mark_failed(struct cw_db *db, int64_t id, int status, const char *error,
 			  int64_t next_attempt_at)
 {
 	return mark_undelivered(db, id, "pending", status, error, next_attempt_at < 0 ? 0 : next_attempt_at);
 }
 
-int cw_outbox_mark_dead(sqlite3 *db, int64_t id, int status, const char *error)
+int cw_outbox_mark_dead(struct cw_db *db, int64_t id, int status, const char *error)
 {
 	return mark_undelivered(db, id, "dead", status, error, -1);
 }
 
-int cw_outbox_bury_unconfigured(sqlite3 *db, const char *const *endpoints, size_t n, int *buried)
+int cw_outbox_bury_unconfigured(struct cw_db *db, const char *const *endpoints, size_t n, int *buried)
 {
 	*buried = 0;
 	if (n > CW_OUTBOX_ENDPOINTS_MAX)
@@ -298,34 +256,34 @@ int cw_outbox_bury_unconfigured(sqlite3 *db, const char *const *endpoints, size_
 	if (n > 0)
 		snprintf(sql + len, sizeof(sql) - len, ")");
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	int r = prepare(db, sql, &s);
+	int r = cw_sql_prepare(db, sql, &s);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		sqlite3_bind_text(s, (int)i + 1, endpoints[i], -1, SQLITE_STATIC);
-	r = step_done(s);
+	r = cw_sql_run(s);
 	if (r == 0)
-		*buried = sqlite3_changes(db);
+		*buried = cw_sql_changes(db);
 	return r;
 }
 
-int cw_outbox_defer_endpoint(sqlite3 *db, const char *endpoint, int64_t not_before)
+int cw_outbox_defer_endpoint(struct cw_db *db, const char *endpoint, int64_t not_before)
 {
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	int r = prepare(db, "UPDATE outbox SET next_attempt_at = ? WHERE endpoint = ?"
+	int r = cw_sql_prepare(db, "UPDATE outbox SET next_attempt_at = ? WHERE endpoint = ?"
 			" AND state = 'pending' AND next_attempt_at < ?", &s);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(s, 1, not_before);
 	sqlite3_bind_text(s, 2, endpoint, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, not_before);
-	return step_done(s);
+	return cw_sql_run(s);
 }
 
-int cw_outbox_retry(sqlite3 *db, int64_t id, int64_t now, int *changed)
+int cw_outbox_retry(struct cw_db *db, int64_t id, int64_t now, int *changed)
 {
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	int r = prepare(db, id < 0
+	int r = cw_sql_prepare(db, id < 0
 			? "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?1"
 			  " WHERE state = 'dead'"
 			: "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?1"
@@ -335,50 +293,48 @@ int cw_outbox_retry(sqlite3 *db, int64_t id, int64_t now, int *changed)
 	sqlite3_bind_int64(s, 1, now);
 	if (id >= 0)
 		sqlite3_bind_int64(s, 2, id);
-	r = step_done(s);
+	r = cw_sql_run(s);
 	if (r < 0)
 		return r;
-	int n = sqlite3_changes(db);
+	int n = cw_sql_changes(db);
 	if (changed)
 		*changed = n;
 	return id >= 0 && n == 0 ? -ENOENT : 0;
 }
 
-int cw_outbox_prune_delivered(sqlite3 *db, int64_t before, int *removed)
+int cw_outbox_prune_delivered(struct cw_db *db, int64_t before, int *removed)
 {
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	int r = prepare(db, "DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?", &s);
+	int r = cw_sql_prepare(db, "DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?", &s);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(s, 1, before);
-	r = step_done(s);
+	r = cw_sql_run(s);
 	if (r == 0 && removed)
-		*removed = sqlite3_changes(db);
+		*removed = cw_sql_changes(db);
 	return r;
 }
 
-int cw_outbox_find_id(sqlite3 *db, const char *id_or_delivery, int64_t *out)
+int cw_outbox_find_id(struct cw_db *db, const char *id_or_delivery, int64_t *out)
 {
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	int r = prepare(db, "SELECT id FROM outbox WHERE delivery_id = ?1"
+	int r = cw_sql_prepare(db, "SELECT id FROM outbox WHERE delivery_id = ?1"
 			" OR (?1 GLOB '[0-9]*' AND id = CAST(?1 AS INTEGER)) ORDER BY id LIMIT 1", &s);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(s, 1, id_or_delivery, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
-		return -ENOENT;
-	if (rc != SQLITE_ROW)
-		return sql_errno(rc) ? sql_errno(rc) : -EIO;
+	r = cw_sql_step(s);
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
 	*out = sqlite3_column_int64(s, 0);
 	return 0;
 }
 
-int cw_outbox_list(sqlite3 *db, const struct cw_outbox_filter *f,
+int cw_outbox_list(struct cw_db *db, const struct cw_outbox_filter *f,
 		   struct cw_outbox_entry **out, size_t *n)
 {
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	int r = prepare(db, "SELECT " ENTRY_COLUMNS " FROM outbox"
+	int r = cw_sql_prepare(db, "SELECT " ENTRY_COLUMNS " FROM outbox"
 			" WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR crash_id = ?2)"
 			" ORDER BY id DESC LIMIT ?3", &s);
 	if (r < 0)
@@ -391,15 +347,14 @@ int cw_outbox_list(sqlite3 *db, const struct cw_outbox_filter *f,
 	return collect_rows(s, out, n);
 }
 
-int cw_outbox_counts(sqlite3 *db, struct cw_outbox_counts *c)
+int cw_outbox_counts(struct cw_db *db, struct cw_outbox_counts *c)
 {
 	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	int r = prepare(db, "SELECT state, COUNT(*) FROM outbox GROUP BY state", &s);
+	int r = cw_sql_prepare(db, "SELECT state, COUNT(*) FROM outbox GROUP BY state", &s);
 	if (r < 0)
 		return r;
 	memset(c, 0, sizeof(*c));
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((r = cw_sql_step(s)) > 0) {
 		enum cw_outbox_state st;
 		if (cw_outbox_state_from_name((const char *)sqlite3_column_text(s, 0), &st) < 0)
 			continue;
@@ -411,7 +366,7 @@ int cw_outbox_counts(sqlite3 *db, struct cw_outbox_counts *c)
 		else
 			c->pending += k;
 	}
-	return rc == SQLITE_DONE ? 0 : sql_errno(rc) ? sql_errno(rc) : -EIO;
+	return r;
 }
 
 void cw_outbox_entry_clear(struct cw_outbox_entry *e)
@@ -429,21 +384,4 @@ void cw_outbox_entries_free(struct cw_outbox_entry *e, size_t n)
 	for (size_t i = 0; i < n; i++)
 		cw_outbox_entry_clear(&e[i]);
 	free(e);
-}
-
-int cw_outbox_fingerprint_seen(sqlite3 *db, const char *fingerprint, int64_t *count, int64_t *first_usec)
-{
-	_cleanup_stmt_ sqlite3_stmt *s = NULL;
-	int r = prepare(db, "SELECT count, first_usec FROM groups WHERE fingerprint = ?", &s);
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(s, 1, fingerprint, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
-		return -ENOENT;
-	if (rc != SQLITE_ROW)
-		return sql_errno(rc) ? sql_errno(rc) : -EIO;
-	*count = sqlite3_column_int64(s, 0);
-	*first_usec = sqlite3_column_int64(s, 1);
-	return 0;
 }

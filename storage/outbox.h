@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct sqlite3;
+struct cw_db;
 
 #define CW_OUTBOX_ERROR_MAX 256 /* bytes of last_error kept */
 
@@ -58,49 +58,49 @@ int cw_outbox_state_from_name(const char *name, enum cw_outbox_state *out);
 /* Queues one delivery (inside the caller's transaction) with a new
  * delivery id. Callers queue a crash once (cw_crash_insert refuses a
  * spool id it has stored). */
-int cw_outbox_insert(struct sqlite3 *db, const char *crash_id, const char *endpoint,
+int cw_outbox_insert(struct cw_db *db, const char *crash_id, const char *endpoint,
 		     const char *format, const char *payload, int64_t now, int64_t *out_id);
 
 /* At start-up: rows left 'sending' by a previous run go back to pending
  * (their attempt stays counted; the same delivery_id is sent again). */
-int cw_outbox_recover(struct sqlite3 *db, int64_t now);
+int cw_outbox_recover(struct cw_db *db, int64_t now);
 
 /* Claims up to max due pending rows (next_attempt_at <= now) of endpoint
  * (NULL: any), oldest first: they become 'sending' with attempts+1. *out is
  * a malloc'd array of *n entries; free with cw_outbox_entries_free. */
-int cw_outbox_claim_due(struct sqlite3 *db, const char *endpoint, int64_t now, size_t max,
+int cw_outbox_claim_due(struct cw_db *db, const char *endpoint, int64_t now, size_t max,
 			struct cw_outbox_entry **out, size_t *n);
 
 /* Earliest next_attempt_at of a pending row of endpoint (NULL: any);
  * -ENOENT when there is none. */
-int cw_outbox_next_due(struct sqlite3 *db, const char *endpoint, int64_t *out);
+int cw_outbox_next_due(struct cw_db *db, const char *endpoint, int64_t *out);
 
-int cw_outbox_mark_delivered(struct sqlite3 *db, int64_t id, int status, int64_t now);
+int cw_outbox_mark_delivered(struct cw_db *db, int64_t id, int status, int64_t now);
 /* Back to pending, to be tried at next_attempt_at. */
-int cw_outbox_mark_failed(struct sqlite3 *db, int64_t id, int status, const char *error,
+int cw_outbox_mark_failed(struct cw_db *db, int64_t id, int status, const char *error,
 			  int64_t next_attempt_at);
-int cw_outbox_mark_dead(struct sqlite3 *db, int64_t id, int status, const char *error);
+int cw_outbox_mark_dead(struct cw_db *db, int64_t id, int status, const char *error);
 
-/* Holds every pending row of an endpoint until at least not_before
- * (a 429's Retry-After applies to the whole endpoint). */
 /* Rows still to deliver to an endpoint that is no longer configured
  * (none of endpoints[n]) become dead letters ("endpoint no longer
  * configured"; `crashwatch uploads retry` revives them). */
 #define CW_OUTBOX_ENDPOINTS_MAX 64
-int cw_outbox_bury_unconfigured(struct sqlite3 *db, const char *const *endpoints, size_t n, int *buried);
-int cw_outbox_defer_endpoint(struct sqlite3 *db, const char *endpoint, int64_t not_before);
+int cw_outbox_bury_unconfigured(struct cw_db *db, const char *const *endpoints, size_t n, int *buried);
+/* Holds every pending row of an endpoint until at least not_before
+ * (a 429's Retry-After applies to the whole endpoint). */
+int cw_outbox_defer_endpoint(struct cw_db *db, const char *endpoint, int64_t not_before);
 
 /* Makes a dead (or pending) row due now with its attempt count reset.
  * id < 0: every dead row. *changed receives the number of rows affected;
  * -ENOENT when id names no dead or pending row. */
-int cw_outbox_retry(struct sqlite3 *db, int64_t id, int64_t now, int *changed);
+int cw_outbox_retry(struct cw_db *db, int64_t id, int64_t now, int *changed);
 
 /* Forgets delivered rows delivered before `before` (dead ones stay until
  * retried). *removed receives the number of rows deleted. */
-int cw_outbox_prune_delivered(struct sqlite3 *db, int64_t before, int *removed);
+int cw_outbox_prune_delivered(struct cw_db *db, int64_t before, int *removed);
 
 /* Looks up by row id or delivery id. */
-int cw_outbox_find_id(struct sqlite3 *db, const char *id_or_delivery, int64_t *out);
+int cw_outbox_find_id(struct cw_db *db, const char *id_or_delivery, int64_t *out);
 
 struct cw_outbox_filter {
 	bool any_state;          /* false: only rows in state */
@@ -110,15 +110,10 @@ struct cw_outbox_filter {
 };
 
 /* Newest first. */
-int cw_outbox_list(struct sqlite3 *db, const struct cw_outbox_filter *f,
+int cw_outbox_list(struct cw_db *db, const struct cw_outbox_filter *f,
 		   struct cw_outbox_entry **out, size_t *n);
 
-int cw_outbox_counts(struct sqlite3 *db, struct cw_outbox_counts *c);
-
-/* How often a fingerprint was seen (its group, this crash included) and
- * since when; -ENOENT when it never was. */
-int cw_outbox_fingerprint_seen(struct sqlite3 *db, const char *fingerprint, int64_t *count,
-			       int64_t *first_usec);
+int cw_outbox_counts(struct cw_db *db, struct cw_outbox_counts *c);
 
 void cw_outbox_entry_clear(struct cw_outbox_entry *e);
 void cw_outbox_entries_free(struct cw_outbox_entry *e, size_t n);

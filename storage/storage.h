@@ -1,6 +1,10 @@
 /* The crash history in SQLite: one writer (crashwatchd), readers (the CLI,
- * the daemon's query socket). Everything returns 0 or a negative errno;
- * SQLite's message for the last failure is available from cw_db_errmsg(). */
+ * the daemon's query socket). Everything returns 0 or a negative errno,
+ * SQLite's failures mapped one way (storage/sql.h): a full disk -ENOSPC,
+ * a locked database -EBUSY, a read-only one -EROFS, a damaged one -EBADMSG,
+ * out of memory -ENOMEM, other failures -EIO; -ENOENT and -EEXIST keep the
+ * meanings each function gives them. SQLite's message for the last
+ * failure is available from cw_db_errmsg(). */
 #ifndef CW_STORAGE_STORAGE_H
 #define CW_STORAGE_STORAGE_H
 
@@ -8,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Opaque: the SQLite connection behind it is storage/'s alone
+ * (storage/sql.h); every caller passes a struct cw_db *. */
 struct cw_db;
 
 enum cw_db_mode { CW_DB_READONLY, CW_DB_READWRITE };
@@ -25,8 +31,6 @@ int cw_db_latest_version(void);
 int cw_db_begin(struct cw_db *db);
 int cw_db_commit(struct cw_db *db);
 void cw_db_rollback(struct cw_db *db);
-/* Raw handle for the storage files (outbox) that add their own queries. */
-struct sqlite3 *cw_db_handle(struct cw_db *db);
 
 enum cw_core_state { CW_CORE_STORED, CW_CORE_TRUNCATED, CW_CORE_METADATA_ONLY, CW_CORE_REMOVED };
 enum cw_analysis_status { CW_ANALYSIS_PENDING, CW_ANALYSIS_OK, CW_ANALYSIS_FAILED };
@@ -150,6 +154,10 @@ struct cw_group {
 typedef int (*cw_group_cb)(const struct cw_group *g, void *userdata);
 /* Groups, most recently seen last. With restrict_uid, counts only that uid's crashes. */
 int cw_groups_foreach(struct cw_db *db, bool restrict_uid, int64_t uid, cw_group_cb cb, void *userdata);
+/* How often a fingerprint was seen (its group count: inside the insert
+ * transaction, the crash being stored included) and since when; -ENOENT
+ * when it never was. */
+int cw_group_seen(struct cw_db *db, const char *fingerprint, int64_t *count, int64_t *first_usec);
 
 /* Crash loops (storage/loops.c, migration 7): the current run of each
  * fingerprint per user, crashes no more than an interval apart. A run is a loop

@@ -163,7 +163,7 @@ static int run(int seconds, bool until_idle)
 					       calloc) != CURLE_OK)
 		return 1;
 	int r = load(&cfg, &db);
-	if (r == 0 && (r = cw_uploader_new(&cfg, cw_db_handle(db), print_result, NULL, &u, err, sizeof(err))) < 0)
+	if (r == 0 && (r = cw_uploader_new(&cfg, db, print_result, NULL, &u, err, sizeof(err))) < 0)
 		fprintf(stderr, "uploader: %s (%s)\n", err, strerror(-r));
 	/* the uploader copies what it needs: the configuration may go (SIGHUP) */
 	cw_config_free(&cfg);
@@ -176,7 +176,7 @@ static int run(int seconds, bool until_idle)
 		}
 		struct cw_outbox_counts k;
 		if (until_idle && cw_uploader_in_flight(u) == 0 &&
-		    cw_outbox_counts(cw_db_handle(db), &k) == 0 && k.pending == 0)
+		    cw_outbox_counts(db, &k) == 0 && k.pending == 0)
 			break;
 		int64_t left = end - now_ms();
 		int t = cw_uploader_timeout_ms(u);

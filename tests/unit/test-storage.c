@@ -1,5 +1,5 @@
 /* Unit tests for storage/: migrations, insert (idempotent), filters,
- * per-uid restriction, groups, retention helpers. */
+ * per-uid restriction, groups, retention helpers, a full disk. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
+#include "storage/outbox.h"
 #include "storage/storage.h"
 #include "storage/crash_json.h"
 #include "storage/crash_summary.h"
@@ -573,6 +575,54 @@ static void test_crash_loops(void **state)
 	assert_int_equal(cw_loop_is_repeat(fx->db, "f00d", 1000, later + 1, iv, 1), 1);
 }
 
+/* Every connection opened while this is registered (sqlite3_auto_extension)
+ * may not grow its file: SQLite clamps max_page_count to the pages the
+ * file has, so the next write that needs a page fails with SQLITE_FULL,
+ * as on a full disk. */
+static int no_more_pages(sqlite3 *h, const char **err, const struct sqlite3_api_routines *api)
+{
+	(void)err;
+	(void)api;
+	return sqlite3_exec(h, "PRAGMA max_page_count=1", NULL, NULL, NULL);
+}
+
+static void test_full_disk(void **state)
+{
+	struct fixture *fx = *state;
+	/* bigger than the free room of every page the new database has */
+	size_t big = 256 * 1024;
+	char *json = malloc(big + 16);
+	assert_non_null(json);
+	int k = snprintf(json, 16, "{\"x\":\"");
+	memset(json + k, 'x', big);
+	strcpy(json + k + big, "\"}");
+	struct cw_crash_record c = make_crash("0000000000000009-1-aaaaaaaa", 9000, 9, 0, "/bin/full", "full", "ffull");
+	c.analysis_json = json;
+
+	cw_db_close(fx->db);
+	fx->db = NULL;
+	assert_int_equal(sqlite3_auto_extension((void (*)(void))no_more_pages), SQLITE_OK);
+	int r = cw_db_open(fx->path, CW_DB_READWRITE, &fx->db);
+	sqlite3_reset_auto_extension();
+	assert_int_equal(r, 0);
+	int64_t id = 0;
+	/* the crash tables (crashes.c) and the outbox alike: -ENOSPC, not -EIO */
+	assert_int_equal(cw_crash_insert(fx->db, &c, &id), -ENOSPC);
+	assert_int_equal(cw_crash_exists(fx->db, c.spool_id, NULL), 0); /* rolled back */
+	assert_int_equal(cw_outbox_insert(fx->db, "1", "Upload", "json", json, 1, NULL), -ENOSPC);
+	struct cw_outbox_counts oc;
+	assert_int_equal(cw_outbox_counts(fx->db, &oc), 0);
+	assert_int_equal(oc.pending, 0);
+
+	/* with room again the same insert goes in: it was the limit */
+	cw_db_close(fx->db);
+	fx->db = NULL;
+	assert_int_equal(cw_db_open(fx->path, CW_DB_READWRITE, &fx->db), 0);
+	assert_int_equal(cw_crash_insert(fx->db, &c, &id), 0);
+	assert_int_equal(cw_crash_exists(fx->db, c.spool_id, NULL), 1);
+	free(json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +636,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crash_loops, setup, teardown),
 		cmocka_unit_test(test_summary_parse),
 		cmocka_unit_test_setup_teardown(test_container, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
