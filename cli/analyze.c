@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "analyzer/analysis.h"
-#include "cli/exit_codes.h"
 #include "cli/verbs.h"
 #include "common/cleanup.h"
+#include "common/exit_codes.h"
 #include "common/parse.h"
 
 static void analyze_help(FILE *f)

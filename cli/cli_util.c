@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/exit_codes.h"
 #include "common/cwconfig.h"
+#include "common/exit_codes.h"
 
 void cw_format_time(int64_t usec, char *buf, size_t len)
 {

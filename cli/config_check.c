@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/exit_codes.h"
 #include "cli/verbs.h"
 #include "common/cwconfig.h"
+#include "common/exit_codes.h"
 #include "daemon/upload.h"
 
 int cw_verb_config(int argc, char **argv)

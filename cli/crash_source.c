@@ -12,8 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cli/exit_codes.h"
 #include "common/cleanup.h"
+#include "common/exit_codes.h"
 #include "daemon/query.h"
 #include "storage/outbox.h"
 #include "storage/crash_json.h"

@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/exit_codes.h"
 #include "cli/select_one.h"
 #include "cli/verbs.h"
 #include "common/cleanup.h"
+#include "common/exit_codes.h"
 #include "common/zstd_seekable.h"
 
 static void debug_usage(FILE *f)

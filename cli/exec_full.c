@@ -4,6 +4,7 @@
  * itself. crashwatch runs crashwatch-full with its own command line. */
 #include "config.h"
 #include "cli/cli.h"
+#include "common/exit_codes.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/exit_codes.h"
 
 #define FULL_NAME "crashwatch-full"
 

@@ -6,10 +6,10 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "cli/exit_codes.h"
 #include "cli/loops_text.h"
 #include "cli/terminal.h"
 #include "cli/verbs.h"
+#include "common/exit_codes.h"
 #include "storage/crash_json.h"
 
 struct groups_ctx {

@@ -9,10 +9,10 @@
 
 #include "analyzer/analysis.h"
 #include "cli/cli.h"
-#include "cli/exit_codes.h"
 #include "cli/match.h"
 #include "cli/terminal.h"
 #include "cli/verbs.h"
+#include "common/exit_codes.h"
 #include "storage/crash_container.h"
 #include "storage/crash_json.h"
 

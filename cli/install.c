@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/exit_codes.h"
 #include "cli/verbs.h"
 #include "collector/collect.h"
 #include "common/cleanup.h"
 #include "common/cwconfig.h"
+#include "common/exit_codes.h"
 
 #define CORE_PATTERN_PROC "/proc/sys/kernel/core_pattern"
 #define SYSCTL_DROPIN_DIR "/etc/sysctl.d"

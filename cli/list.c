@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/exit_codes.h"
 #include "cli/match.h"
 #include "cli/terminal.h"
 #include "cli/verbs.h"
 #include "cli/loops_text.h"
+#include "common/exit_codes.h"
 #include "storage/crash_json.h"
 
 static void list_usage(FILE *f)

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/exit_codes.h"
 #include "cli/verbs.h"
 #include "common/cleanup.h"
+#include "common/exit_codes.h"
 #include "common/log.h"
 
 struct verb {

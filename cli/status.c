@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/exit_codes.h"
 #include "cli/loops_text.h"
 #include "cli/verbs.h"
 #include "common/cleanup.h"
+#include "common/exit_codes.h"
 
 /* ID.meta files waiting in the spool; -1 when the spool cannot be read. */
 static int64_t spool_waiting(const struct cw_config *cfg)

@@ -15,10 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/exit_codes.h"
 #include "cli/verbs.h"
 #include "common/cleanup.h"
 #include "common/cwconfig.h"
+#include "common/exit_codes.h"
 #include "common/parse.h"
 #include "storage/outbox.h"
 #include "storage/storage.h"

@@ -1,6 +1,6 @@
 /* crashwatch's verbs: each is `int cw_verb_NAME(int argc, char **argv)`
  * with argv[0] the verb's name, parses its own options (getopt_long, with
- * --help), and returns the process exit code (see cli/exit_codes.h). */
+ * --help), and returns the process exit code (see common/exit_codes.h). */
 #ifndef CW_CLI_VERBS_H
 #define CW_CLI_VERBS_H
 

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/exit_codes.h"
 #include "collector/collect.h"
 #include "common/cwconfig.h"
+#include "common/exit_codes.h"
 #include "common/log.h"
 
 static void usage(FILE *f)

@@ -17,8 +17,8 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
-#include "cli/exit_codes.h"
 #include "common/cleanup.h"
+#include "common/exit_codes.h"
 #include "common/log.h"
 #include "daemon/upload_service.h"
 

@@ -1,6 +1,6 @@
 /* Exit codes shared by crashwatch, crashwatchd and crashwatch-collect. */
-#ifndef CW_CLI_EXIT_CODES_H
-#define CW_CLI_EXIT_CODES_H
+#ifndef CW_COMMON_EXIT_CODES_H
+#define CW_COMMON_EXIT_CODES_H
 
 #define CW_EXIT_OK 0
 #define CW_EXIT_FAILURE 1     /* the operation failed (bad core, I/O error ...) */
