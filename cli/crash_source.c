@@ -14,7 +14,7 @@
 
 #include "common/cleanup.h"
 #include "common/exit_codes.h"
-#include "daemon/query.h"
+#include "common/query_proto.h"
 #include "storage/outbox.h"
 #include "storage/crash_json.h"
 

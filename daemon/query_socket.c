@@ -17,7 +17,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
-#include "daemon/query.h"
+#include "common/query_proto.h"
 #include "storage/crash_summary.h"
 #include "storage/crash_json.h"
 #include "storage/outbox.h"

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/query.h"
+#include "common/query_proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

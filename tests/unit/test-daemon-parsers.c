@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <cmocka.h>
 
-#include "daemon/query.h"
+#include "common/query_proto.h"
 #include "daemon/spool_record.h"
 
 #define GOOD_ID "1732500000123456-4242-0a1b2c3d"

@@ -1,6 +1,6 @@
 /* Query requests: parsing (hostile) and formatting. */
 #include "config.h"
-#include "daemon/query.h"
+#include "common/query_proto.h"
 
 #include <errno.h>
 #include <json-c/json.h>

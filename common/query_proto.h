@@ -1,8 +1,10 @@
 /* The query protocol between crashwatch (unprivileged users) and
- * crashwatchd: one JSON request line, one JSON response, then EOF.
+ * crashwatchd (daemon/query_socket.c): one JSON request line, one JSON
+ * response, then EOF. Both programs link this one parser and formatter.
  *   {"verb":"list"|"summaries"|"info"|"groups"|"status"|"dump",
  *    "filter":{"id":N,"pid":N,"match":"...","fingerprint":"...",
- *              "since_usec":N,"until_usec":N,"newest":N}}
+ *              "since_usec":N,"until_usec":N,"newest":N,
+ *              "container":"...","pod":"...","namespace":"...","unit":"..."}}
  * Responses: {"ok":true,"crashes":[...]} / {"ok":true,"groups":[...]} /
  * summaries: {"ok":true,"summaries":["list_summary text", ...]} (what
  * `crashwatch list` prints, see storage/crash_summary.h) /
@@ -10,14 +12,14 @@
  * stored core's fd attached (SCM_RIGHTS); errors: {"ok":false,"errno":N,"error":"..."}.
  * The daemon answers with the peer's SO_PEERCRED uid applied: a user
  * sees only their own, non-restricted crashes; root sees all. */
-#ifndef CW_DAEMON_QUERY_H
-#define CW_DAEMON_QUERY_H
+#ifndef CW_COMMON_QUERY_PROTO_H
+#define CW_COMMON_QUERY_PROTO_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "storage/storage.h"
+#include "storage/storage.h" /* struct cw_crash_filter: what a request selects */
 
 #define CW_QUERY_REQUEST_MAX 65536
 #define CW_QUERY_STRING_MAX 4096
@@ -26,7 +28,7 @@ enum cw_query_verb { CW_QUERY_LIST, CW_QUERY_INFO, CW_QUERY_GROUPS, CW_QUERY_STA
 
 struct cw_query_request {
 	enum cw_query_verb verb;
-	struct cw_crash_filter filter;   /* strings point into strbuf */
+	struct cw_crash_filter filter;   /* its strings point into the arrays below */
 	char match[CW_QUERY_STRING_MAX];
 	char fingerprint[80];
 	char container[CW_QUERY_STRING_MAX], pod[CW_QUERY_STRING_MAX]; /* migration 6 filters */
