@@ -25,6 +25,7 @@
 #include "collector/spool.h"
 #include "common/cleanup.h"
 #include "common/io.h"
+#include "common/spool_id.h"
 #include "common/zstd_seekable.h"
 
 #define CHUNK CW_ZSTD_SEEKABLE_FRAME_SIZE

@@ -33,16 +33,6 @@ int cw_spool_open_dir(int dirfd, const char *name, mode_t mode)
 	return CW_TAKE_FD(fd);
 }
 
-int cw_spool_new_id(uint64_t time_usec, pid_t pid, char *id, size_t len)
-{
-	uint32_t rnd;
-
-	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-		rnd = (uint32_t)(time_usec ^ ((uint64_t)getpid() << 16));
-	int n = snprintf(id, len, "%016" PRIu64 "-%d-%08" PRIx32, time_usec, (int)pid, rnd);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
 int cw_spool_file_begin(int dirfd, struct cw_spool_file *f)
 {
 	f->tmp_name[0] = 0;

@@ -16,9 +16,6 @@
  * ownership or mode. */
 int cw_spool_open_dir(int dirfd, const char *name, mode_t mode);
 
-/* An ID: 16-digit microseconds, pid, 8 random hex digits. */
-int cw_spool_new_id(uint64_t time_usec, pid_t pid, char *id, size_t len);
-
 struct cw_spool_file {
 	int fd;                /* open for writing, -1 when none */
 	char tmp_name[96];     /* "" with O_TMPFILE, else the .# name to rename */

@@ -8,32 +8,10 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/spool_id.h"
 #include "storage/crash_container.h"
 
 #define CMDLINE_MAX 4096
-
-bool cw_spool_id_valid(const char *s, size_t len)
-{
-	size_t i = 0, start;
-	if (len < 16 + 1 + 1 + 1 + 8 || len > 64)
-		return false;
-	for (; i < 16; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	if (s[i++] != '-')
-		return false;
-	start = i;
-	while (i < len && s[i] >= '0' && s[i] <= '9')
-		i++;
-	if (i == start || i - start > 10 || i >= len || s[i++] != '-')
-		return false;
-	if (len - i != 8)
-		return false;
-	for (; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
 
 static struct json_object *get(struct json_object *o, const char *k, enum json_type t)
 {

@@ -28,8 +28,6 @@ struct cw_spool_record {
 	char *dropped_reason;
 };
 
-/* True if name is a spool ID ([0-9]{16}-[0-9]+-[0-9a-f]{8}). */
-bool cw_spool_id_valid(const char *name, size_t len);
 /* Parses len bytes of ID.meta; -EBADMSG when it is not a valid record. */
 int cw_spool_record_parse(const char *buf, size_t len, struct cw_spool_record *out);
 void cw_spool_record_clear(struct cw_spool_record *r);

@@ -14,6 +14,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/spool_id.h"
 #include "daemon/spool_record.h"
 
 /* "ID.meta" -> true and the ID length */

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/spool_id.h"
 #include "daemon/spool_record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

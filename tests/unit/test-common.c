@@ -15,6 +15,37 @@
 
 #include "common/cwconfig.h"
 #include "common/parse.h"
+#include "common/spool_id.h"
+
+static void test_spool_id(void **state)
+{
+	static const char good[] = "1732500000123456-4242-0a1b2c3d";
+	assert_true(cw_spool_id_valid(good, strlen(good)));
+	assert_true(cw_spool_id_valid("1732500000123456-0-00000000", 27));
+	assert_true(cw_spool_id_valid("1732500000123456-4294967295-ffffffff", 36));
+	assert_false(cw_spool_id_valid(good, strlen(good) - 1));                 /* 7 random digits */
+	assert_false(cw_spool_id_valid("1732500000123456-4242-0a1b2c3d0", 31));  /* 9 */
+	assert_false(cw_spool_id_valid("1732500000123456-4242-0A1B2C3D", 30));   /* upper case */
+	assert_false(cw_spool_id_valid("173250000012345x-4242-0a1b2c3d", 30));
+	assert_false(cw_spool_id_valid("173250000012345-4242-0a1b2c3d", 29));    /* 15 time digits */
+	assert_false(cw_spool_id_valid("1732500000123456--0a1b2c3d", 26));       /* no pid */
+	assert_false(cw_spool_id_valid("1732500000123456-12345678901-0a1b2c3d", 37)); /* 11 pid digits */
+	assert_false(cw_spool_id_valid("1732500000123456-4242-0a1b2c3d.meta", 35));
+	assert_false(cw_spool_id_valid("../../../etc/passwd", 19));
+	assert_false(cw_spool_id_valid("1732500000123456-42\x00-0a1b2c3d", 29));
+	assert_false(cw_spool_id_valid("", 0));
+
+	/* what the collector makes, the daemon takes; IDs sort by time */
+	char a[CW_SPOOL_ID_MAX + 1], b[CW_SPOOL_ID_MAX + 1];
+	assert_int_equal(cw_spool_new_id(1732500000123456ULL, 4242, a, sizeof(a)), 0);
+	assert_true(cw_spool_id_valid(a, strlen(a)));
+	assert_memory_equal(a, "1732500000123456-4242-", 22);
+	assert_int_equal(cw_spool_new_id(12, 0, b, sizeof(b)), 0);
+	assert_true(cw_spool_id_valid(b, strlen(b)));
+	assert_memory_equal(b, "0000000000000012-0-", 19);
+	assert_true(strcmp(b, a) < 0);
+	assert_int_equal(cw_spool_new_id(1732500000123456ULL, 4242, a, 30), -ENAMETOOLONG);
+}
 
 static void test_parse_size(void **state)
 {
@@ -145,6 +176,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_spool_id),
 		cmocka_unit_test(test_parse_timespan),
 		cmocka_unit_test(test_parse_bool_int),
 		cmocka_unit_test(test_parse_time),

@@ -17,17 +17,6 @@
 
 #define GOOD_ID "1732500000123456-4242-0a1b2c3d"
 
-static void test_spool_id(void **state)
-{
-	assert_true(cw_spool_id_valid(GOOD_ID, strlen(GOOD_ID)));
-	assert_false(cw_spool_id_valid("1732500000123456-4242-0a1b2c3", 29));
-	assert_false(cw_spool_id_valid("1732500000123456-4242-0A1B2C3D", 30));
-	assert_false(cw_spool_id_valid("173250000012345x-4242-0a1b2c3d", 30));
-	assert_false(cw_spool_id_valid("1732500000123456--0a1b2c3d", 26));
-	assert_false(cw_spool_id_valid("../../../etc/passwd", 19));
-	assert_false(cw_spool_id_valid("", 0));
-}
-
 static void test_record_good(void **state)
 {
 	const char *j = "{\"schema\":\"crashwatch.record.v1\",\"id\":\"" GOOD_ID "\","
@@ -136,7 +125,6 @@ static void test_query_bad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_spool_id),
 		cmocka_unit_test(test_record_good),
 		cmocka_unit_test(test_record_socket_mode),
 		cmocka_unit_test(test_record_bad),
