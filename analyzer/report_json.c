@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "analyzer/analysis.h"
+#include "common/utf8.h"
 
 #define JW_MAX_DEPTH 16
 
@@ -120,39 +121,6 @@ static void jw_sep(struct jw *w)
 	jw_newline(w);
 }
 
-/* The length of the valid UTF-8 sequence at s[0..n) (n > 0, s[0] >= 0x80),
- * or 0 when it is not one: overlong forms, surrogates and code points
- * above U+10FFFF are invalid, as for Go's utf8.DecodeRune. */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xbf;   /* bounds of the second byte */
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;                /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;                /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;                /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;                /* above U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* Writes s escaped and in quotes into dst (room for 6 * n + 2 bytes);
  * returns the length. The result is always valid UTF-8 (RFC 8259): the
  * runtime prints a Go string's bytes as they are, and each byte that is
@@ -167,7 +135,7 @@ static size_t escape_into(char *dst, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		char e = 0;
 		if (c >= 0x80) {
-			size_t len = utf8_valid_len((const unsigned char *)s + i, n - i);
+			size_t len = cw_utf8_seq_len((const unsigned char *)s + i, n - i);
 			if (len == 0) {
 				memcpy(dst + o, "\\ufffd", 6);
 				o += 6;

@@ -12,37 +12,9 @@
 
 #include "collector/record.h"
 #include "common/cleanup.h"
+#include "common/utf8.h"
 
 CW_DEFINE_CLEANUP(json_object *, json_object_put)
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 static json_object *jstr(const char *s)
 {
@@ -53,7 +25,7 @@ static json_object *jstr(const char *s)
 	if (!clean)
 		return NULL;
 	while (i < n) {
-		size_t l = utf8_seq((const unsigned char *)s + i, n - i);
+		size_t l = cw_utf8_seq_len((const unsigned char *)s + i, n - i);
 		if (l == 0) {
 			memcpy(clean + o, "\xef\xbf\xbd", 3);
 			o += 3;

@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 
 #include "common/cleanup.h"
+#include "common/utf8.h"
 #include "daemon/payload.h"
 
 CW_DEFINE_CLEANUP(struct json_object *, json_object_put)

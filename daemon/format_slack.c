@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/utf8.h"
 #include "daemon/payload.h"
 
 #define SLACK_TEXT_MAX 2900   /* a section's text is limited to 3000 characters */

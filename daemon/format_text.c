@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "daemon/payload.h"
 
 /* Appends to out (size outlen, *used bytes so far); silently truncates on a

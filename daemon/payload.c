@@ -12,57 +12,11 @@
 
 #include "common/cleanup.h"
 #include "common/cwconfig.h"
+#include "common/utf8.h"
 #include "storage/crash_container.h"
 
 CW_DEFINE_CLEANUP(struct json_object *, json_object_put)
 #define _cleanup_json_ CW_CLEANUP(json_object_putp)
-
-/* Bytes of the well-formed UTF-8 sequence at p (at most avail bytes), 0
- * when it is not one (bad lead or continuation byte, overlong form,
- * surrogate, beyond U+10FFFF, or cut short). */
-static size_t utf8_sequence(const unsigned char *p, size_t avail)
-{
-	unsigned char c = p[0];
-	size_t n;
-	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xE0) == 0xC0) {
-		n = 2;
-		cp = c & 0x1F;
-	} else if ((c & 0xF0) == 0xE0) {
-		n = 3;
-		cp = c & 0x0F;
-	} else if ((c & 0xF8) == 0xF0) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > avail)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
-}
-
-size_t cw_utf8_prefix(const char *s, size_t max)
-{
-	size_t len = strnlen(s, max), i = 0;
-	while (i < len) {
-		size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
-		if (n == 0)
-			break;
-		i += n;
-	}
-	return i;
-}
 
 struct json_object *cw_json_string_bounded(const char *s, size_t max)
 {
@@ -76,7 +30,7 @@ struct json_object *cw_json_string_bounded(const char *s, size_t max)
 	size_t len = strlen(s), i = 0, o = 0;
 	bool cut = false;
 	while (i < len) {
-		size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
+		size_t n = cw_utf8_seq_len((const unsigned char *)s + i, len - i);
 		const char *src = n ? s + i : replacement;
 		size_t k = n ? n : sizeof(replacement) - 1;
 		if (o + k > max) {

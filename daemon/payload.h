@@ -52,10 +52,6 @@ int cw_payload_data_new(const struct cw_crash_report *c, const struct cw_upload_
 /* Whether endpoint u wants this crash (Events=new-fingerprint). */
 bool cw_payload_wanted(const struct cw_crash_report *c, const struct cw_upload_config *u);
 
-/* Length of the longest prefix of s of at most max bytes made of whole,
- * well-formed UTF-8 characters (stops at the first malformed byte). */
-size_t cw_utf8_prefix(const char *s, size_t max);
-
 /* A JSON string of at most max bytes of s: malformed UTF-8 (Go strings are
  * bytes) replaced by U+FFFD, cut on a character boundary with "…" appended
  * when too long. NULL s gives JSON null. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/cwconfig.h"
+#include "common/utf8.h"
 #include "daemon/format.h"
 #include "daemon/payload.h"
 

@@ -1,4 +1,5 @@
-/* Unit tests for common/: value parsers and the configuration loader. */
+/* Unit tests for common/: value parsers, the configuration loader, the
+ * spool ID and the UTF-8 validator. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -16,6 +17,63 @@
 #include "common/cwconfig.h"
 #include "common/parse.h"
 #include "common/spool_id.h"
+#include "common/utf8.h"
+
+/* cw_utf8_seq_len on the bytes of a string literal */
+#define SEQ(lit) cw_utf8_seq_len((const unsigned char *)(lit), sizeof(lit) - 1)
+
+static void test_utf8(void **state)
+{
+	/* well formed, at the edges of each length */
+	assert_int_equal(SEQ("A"), 1);
+	assert_int_equal(SEQ("\x7f"), 1);
+	assert_int_equal(SEQ("\xc2\x80"), 2);             /* U+0080 */
+	assert_int_equal(SEQ("\xdf\xbf"), 2);             /* U+07FF */
+	assert_int_equal(SEQ("\xe0\xa0\x80"), 3);         /* U+0800 */
+	assert_int_equal(SEQ("\xed\x9f\xbf"), 3);         /* U+D7FF, below the surrogates */
+	assert_int_equal(SEQ("\xee\x80\x80"), 3);         /* U+E000, above them */
+	assert_int_equal(SEQ("\xef\xbf\xbd"), 3);         /* U+FFFD */
+	assert_int_equal(SEQ("\xf0\x90\x80\x80"), 4);     /* U+10000 */
+	assert_int_equal(SEQ("\xf4\x8f\xbf\xbf"), 4);     /* U+10FFFF */
+	assert_int_equal(SEQ("\xe2\x82\xac" "rest"), 3);  /* only the first character */
+	/* overlong forms */
+	assert_int_equal(SEQ("\xc0\x80"), 0);
+	assert_int_equal(SEQ("\xc1\xbf"), 0);
+	assert_int_equal(SEQ("\xe0\x80\x80"), 0);
+	assert_int_equal(SEQ("\xe0\x9f\xbf"), 0);
+	assert_int_equal(SEQ("\xf0\x80\x80\x80"), 0);
+	assert_int_equal(SEQ("\xf0\x8f\xbf\xbf"), 0);
+	/* surrogates */
+	assert_int_equal(SEQ("\xed\xa0\x80"), 0);         /* U+D800 */
+	assert_int_equal(SEQ("\xed\xbf\xbf"), 0);         /* U+DFFF */
+	/* above U+10FFFF */
+	assert_int_equal(SEQ("\xf4\x90\x80\x80"), 0);
+	assert_int_equal(SEQ("\xf5\x80\x80\x80"), 0);
+	assert_int_equal(SEQ("\xf7\xbf\xbf\xbf"), 0);
+	assert_int_equal(SEQ("\xf8\x88\x80\x80\x80"), 0);
+	assert_int_equal(SEQ("\xff"), 0);
+	/* truncated: too few bytes left, or a continuation byte missing */
+	assert_int_equal(SEQ("\xc2"), 0);
+	assert_int_equal(SEQ("\xe2\x82"), 0);
+	assert_int_equal(SEQ("\xf0\x9f\x98"), 0);
+	assert_int_equal(cw_utf8_seq_len((const unsigned char *)"\xe2\x82\xac", 2), 0);
+	assert_int_equal(cw_utf8_seq_len((const unsigned char *)"A", 0), 0);
+	assert_int_equal(SEQ("\xe2\x28\xa1"), 0);
+	assert_int_equal(SEQ("\xf0\x9f\x98\x41"), 0);
+	assert_int_equal(SEQ("\xe2\x82\xc0"), 0);
+	/* a lone continuation byte */
+	assert_int_equal(SEQ("\x80"), 0);
+	assert_int_equal(SEQ("\xbf"), 0);
+
+	/* the longest prefix of whole characters */
+	assert_int_equal(cw_utf8_prefix("h\xc3\xa9llo", 64), 6);
+	assert_int_equal(cw_utf8_prefix("h\xc3\xa9llo", 2), 1);            /* never inside the é */
+	assert_int_equal(cw_utf8_prefix("h\xc3\xa9llo", 3), 3);
+	assert_int_equal(cw_utf8_prefix("ab\xed\xa0\x80" "cd", 64), 2);   /* stops at a surrogate */
+	assert_int_equal(cw_utf8_prefix("ab\xff" "cd", 64), 2);
+	assert_int_equal(cw_utf8_prefix("ab\0cd", 64), 2);                 /* and at a NUL */
+	assert_int_equal(cw_utf8_prefix("", 64), 0);
+}
 
 static void test_spool_id(void **state)
 {
@@ -177,6 +235,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_spool_id),
+		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_parse_timespan),
 		cmocka_unit_test(test_parse_bool_int),
 		cmocka_unit_test(test_parse_time),

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "common/cwconfig.h"
+#include "common/utf8.h"
 #include "daemon/format.h"
 #include "daemon/payload.h"
 #include "daemon/upload.h"
