@@ -25,6 +25,7 @@
 #include "common/cleanup.h"
 #include "common/filekind.h"
 #include "common/io.h"
+#include "common/signal_name.h"
 
 
 CW_DEFINE_CLEANUP(struct cw_core *, cw_core_free)
@@ -83,19 +84,6 @@ static char *xstrdup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-char *cw_signal_name(int signo)
-{
-	const char *abbrev = signo > 0 ? sigabbrev_np(signo) : NULL;
-	char *s = NULL;
-	if (abbrev) {
-		if (asprintf(&s, "SIG%s", abbrev) < 0)
-			return NULL;
-	} else if (asprintf(&s, "signal %d", signo) < 0) {
-		return NULL;
-	}
-	return s;
-}
-
 static bool signal_has_address(int signo)
 {
 	return signo == SIGSEGV || signo == SIGBUS || signo == SIGILL || signo == SIGFPE || signo == SIGTRAP;
@@ -126,7 +114,7 @@ static int fill_signal(struct cw_core *core, struct cw_analysis *a)
 		return 0;
 	a->signal.present = true;
 	a->signal.number = signo;
-	a->signal.name = cw_signal_name(signo);
+	a->signal.name = cw_signal_name_alloc(signo);
 	return a->signal.name ? 0 : -ENOMEM;
 }
 

@@ -55,8 +55,4 @@ int cw_report_text(struct json_object *analysis, FILE *out, const struct cw_text
 /* SHA-256 fingerprint of a finished analysis (see docs/fingerprint.md). */
 int cw_fingerprint(const struct cw_analysis *a, char out_hex[65]);
 
-/* Helpers shared by the analyzer's parts. */
-/* "SIGSEGV" for 11 (malloc'd). */
-char *cw_signal_name(int signo);
-
 #endif

@@ -20,6 +20,7 @@
 #include "analyzer/go_layout.h"
 #include "analyzer/go_unwind.h"
 #include "common/cleanup.h"
+#include "common/signal_name.h"
 
 #define CONTEXT_BEFORE 4
 #define CONTEXT_AFTER 3
@@ -231,17 +232,6 @@ static int disassemble(struct cw_go_ctx *ctx, struct cw_fault *f)
 	return 0;
 }
 
-/* "SIGSEGV": the name dopanic_m prints (signame) before the ':'. */
-static char *signal_name(int signo)
-{
-	const char *abbrev = sigabbrev_np(signo);
-	char *s = NULL;
-	int r = abbrev ? asprintf(&s, "SIG%s", abbrev) : asprintf(&s, "signal %d", signo);
-	if (r < 0)
-		return NULL;
-	return s;
-}
-
 int cw_go_collect_fault(struct cw_go_ctx *ctx, struct cw_analysis *a)
 {
 	const struct cw_go_layout *l = ctx->layout ? ctx->layout : cw_go_layout_for(ctx->go_minor, NULL);
@@ -261,7 +251,7 @@ int cw_go_collect_fault(struct cw_go_ctx *ctx, struct cw_analysis *a)
 	struct cw_fault *f = &a->fault;
 	f->present = true;
 	f->signo = src.signo;
-	f->signal = signal_name(src.signo);
+	f->signal = cw_signal_name_alloc(src.signo); /* what dopanic_m prints (signame) before the ':' */
 	if (!f->signal)
 		return -ENOMEM;
 	f->code = (int64_t)src.code;

@@ -13,6 +13,7 @@
 
 #include "analyzer/analysis.h"
 #include "common/cleanup.h"
+#include "common/signal_name.h"
 
 #define GROUP_FRAMES_SHOWN 12
 #define GROUP_IDS_SHOWN 20
@@ -157,20 +158,6 @@ static void print_header(FILE *out, const struct style *st, struct json_object *
 	fputc('\n', out);
 }
 
-/* The runtime's own words for the synchronous signals (runtime/sigtab_linux_generic.go). */
-static const char *signal_description(const char *name)
-{
-	static const struct { const char *name, *text; } tab[] = {
-		{ "SIGSEGV", "segmentation violation" }, { "SIGBUS", "bus error" },
-		{ "SIGFPE", "floating-point exception" }, { "SIGILL", "illegal instruction" },
-		{ "SIGTRAP", "trace trap" },
-	};
-	for (size_t i = 0; name && i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (strcmp(tab[i].name, name) == 0)
-			return tab[i].text;
-	return NULL;
-}
-
 static void print_what_happened(FILE *out, const struct style *st, struct json_object *a)
 {
 	struct json_object *panics = jget(a, "panics");
@@ -193,7 +180,7 @@ static void print_what_happened(FILE *out, const struct style *st, struct json_o
 			st->reset, st->dim, st->reset);
 	struct json_object *fault = jget(a, "fault");
 	if (fault) {
-		const char *desc = signal_description(jstr(fault, "signal"));
+		const char *desc = cw_signal_description(jstr(fault, "signal"));
 		fprintf(out, "[signal %s%s%s code=0x%llx addr=%s pc=%s]\n", jstr(fault, "signal") ? jstr(fault, "signal") : "?",
 			desc ? ": " : "", desc ? desc : "", (unsigned long long)jint(fault, "code"),
 			jstr(fault, "address") ? jstr(fault, "address") : "?", jstr(fault, "pc") ? jstr(fault, "pc") : "?");

@@ -11,6 +11,7 @@
 
 #include "common/cwconfig.h"
 #include "common/exit_codes.h"
+#include "common/signal_name.h"
 
 void cw_format_time(int64_t usec, char *buf, size_t len)
 {
@@ -48,12 +49,7 @@ void cw_format_time_cached(struct cw_time_cache *tc, int64_t usec, char buf[32])
 
 const char *cw_cli_signal_name(int sig, char *buf, size_t len)
 {
-	const char *n = sig > 0 ? sigabbrev_np(sig) : NULL;
-	size_t k = n ? strlen(n) : 0;
-	if (n && len > k + 3) { /* called per row by list: no printf */
-		memcpy(buf, "SIG", 3);
-		memcpy(buf + 3, n, k + 1);
-	} else
+	if (!cw_signal_name(sig, buf, len)) /* called per row by list: printf only for a number */
 		snprintf(buf, len, "%d", sig);
 	return buf;
 }

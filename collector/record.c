@@ -12,6 +12,7 @@
 
 #include "collector/record.h"
 #include "common/cleanup.h"
+#include "common/signal_name.h"
 #include "common/utf8.h"
 
 CW_DEFINE_CLEANUP(json_object *, json_object_put)
@@ -47,15 +48,6 @@ static json_object *jhex(uint64_t v)
 	char b[24];
 	snprintf(b, sizeof(b), "0x%" PRIx64, v);
 	return json_object_new_string(b);
-}
-
-static const char *signal_name(int sig, char *buf, size_t len)
-{
-	const char *abbrev = sig > 0 ? sigabbrev_np(sig) : NULL;
-	if (!abbrev)
-		return NULL;
-	snprintf(buf, len, "SIG%s", abbrev);
-	return buf;
 }
 
 static int add(json_object *o, const char *key, json_object *v)
@@ -189,7 +181,7 @@ int cw_record_to_json(const struct cw_record *rec, char **out)
 	add(o, "uid", jint_or_null(c->uid >= 0 ? c->uid : p->uid));
 	add(o, "gid", jint_or_null(c->gid >= 0 ? c->gid : p->gid));
 	add(o, "signal", jint_or_null(sig));
-	add(o, "signal_name", jstr(signal_name(sig, sigbuf, sizeof(sigbuf))));
+	add(o, "signal_name", jstr(cw_signal_name(sig, sigbuf, sizeof(sigbuf))));
 	add(o, "comm", jstr(c->comm[0] ? c->comm : p->comm));
 	add(o, "hostname", c->hostname[0] ? jstr(c->hostname) : NULL);
 	add(o, "boot_id", jstr(rec->boot_id));

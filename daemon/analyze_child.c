@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/signal_name.h"
 #include "daemon/analyzer_sandbox.h"
 
 struct cw_analysis_job {
@@ -199,7 +200,7 @@ static void job_finish_if_done(struct cw_analysis_job *job)
 		return;
 	cw_analysis_done_fn done = job->done;
 	job->done = NULL;
-	char why[256];
+	char why[256], sig[CW_SIGNAL_NAME_MAX];
 	if (job->timed_out) {
 		snprintf(why, sizeof(why), "analysis timed out after %llus",
 			 (unsigned long long)job->timeout_sec);
@@ -207,7 +208,8 @@ static void job_finish_if_done(struct cw_analysis_job *job)
 		return;
 	}
 	if (job->si.si_code == CLD_KILLED || job->si.si_code == CLD_DUMPED) {
-		snprintf(why, sizeof(why), "analysis killed by signal SIG%s%s", sigabbrev_np(job->si.si_status) ?: "?",
+		snprintf(why, sizeof(why), "analysis killed by signal %s%s",
+			 cw_signal_name(job->si.si_status, sig, sizeof(sig)) ?: "SIG?",
 			 job->si.si_status == SIGXCPU ? " (CPU time limit)" :
 			 job->si.si_status == SIGSYS ? " (a system call outside the analyzer's seccomp allow-list)" :
 			 job->si.si_status == SIGSEGV || job->si.si_status == SIGABRT ?

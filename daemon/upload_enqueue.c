@@ -11,6 +11,7 @@
 
 #include "common/cleanup.h"
 #include "common/cwconfig.h"
+#include "common/signal_name.h"
 #include "daemon/payload.h"
 #include "storage/outbox.h"
 #include "storage/storage.h"
@@ -54,12 +55,10 @@ static struct json_object *analysis_from_record(const struct cw_crash_record *c)
 	json_object_object_add(exe, "path", c->exe ? json_object_new_string(c->exe) : NULL);
 	json_object_object_add(exe, "build_id", c->build_id ? json_object_new_string(c->build_id) : NULL);
 	json_object_object_add(a, "executable", exe);
-	const char *name = c->signal > 0 ? sigabbrev_np(c->signal) : NULL;
-	char buf[32];
-	if (name)
-		snprintf(buf, sizeof(buf), "SIG%s", name);
+	char buf[CW_SIGNAL_NAME_MAX];
+	const char *name = cw_signal_name(c->signal, buf, sizeof(buf));
 	json_object_object_add(sig, "number", json_object_new_int(c->signal));
-	json_object_object_add(sig, "name", name ? json_object_new_string(buf) : NULL);
+	json_object_object_add(sig, "name", name ? json_object_new_string(name) : NULL);
 	json_object_object_add(a, "signal", sig);
 	json_object_object_add(a, "go", NULL);
 	if (c->fingerprint)

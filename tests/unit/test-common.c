@@ -1,5 +1,5 @@
 /* Unit tests for common/: value parsers, the configuration loader, the
- * spool ID and the UTF-8 validator. */
+ * spool ID, the UTF-8 validator and signal names. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -10,14 +10,46 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "common/cwconfig.h"
 #include "common/parse.h"
+#include "common/signal_name.h"
 #include "common/spool_id.h"
 #include "common/utf8.h"
+
+static void test_signal_name(void **state)
+{
+	char buf[CW_SIGNAL_NAME_MAX];
+	assert_string_equal(cw_signal_name(SIGSEGV, buf, sizeof(buf)), "SIGSEGV");
+	assert_string_equal(cw_signal_name(SIGABRT, buf, sizeof(buf)), "SIGABRT");
+	assert_string_equal(cw_signal_name(SIGSTKFLT, buf, sizeof(buf)), "SIGSTKFLT");
+	assert_null(cw_signal_name(0, buf, sizeof(buf)));
+	assert_null(cw_signal_name(-6, buf, sizeof(buf)));
+	assert_null(cw_signal_name(SIGRTMIN + 1, buf, sizeof(buf)));  /* real-time: no name */
+	assert_null(cw_signal_name(SIGSEGV, buf, 7));                 /* "SIGSEGV" needs 8 bytes */
+	assert_string_equal(cw_signal_name(SIGSEGV, buf, 8), "SIGSEGV");
+
+	char *s = cw_signal_name_alloc(SIGBUS);
+	assert_string_equal(s, "SIGBUS");
+	free(s);
+	s = cw_signal_name_alloc(0);
+	assert_string_equal(s, "signal 0");
+	free(s);
+	s = cw_signal_name_alloc(SIGRTMIN + 2);
+	char want[32];
+	snprintf(want, sizeof(want), "signal %d", SIGRTMIN + 2);
+	assert_string_equal(s, want);
+	free(s);
+
+	assert_string_equal(cw_signal_description("SIGSEGV"), "segmentation violation");
+	assert_string_equal(cw_signal_description("SIGTRAP"), "trace trap");
+	assert_null(cw_signal_description("SIGABRT"));
+	assert_null(cw_signal_description(NULL));
+}
 
 /* cw_utf8_seq_len on the bytes of a string literal */
 #define SEQ(lit) cw_utf8_seq_len((const unsigned char *)(lit), sizeof(lit) - 1)
@@ -236,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_spool_id),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_signal_name),
 		cmocka_unit_test(test_parse_timespan),
 		cmocka_unit_test(test_parse_bool_int),
 		cmocka_unit_test(test_parse_time),
