@@ -13,6 +13,7 @@
 
 #include "analyzer/analysis.h"
 #include "common/cleanup.h"
+#include "common/json_util.h"
 #include "common/signal_name.h"
 
 #define GROUP_FRAMES_SHOWN 12
@@ -514,18 +515,12 @@ static int make_terminal_safe(struct json_object *o)
 	}
 }
 
-static void json_putp(struct json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
-
 int cw_report_text(struct json_object *analysis, FILE *out, const struct cw_text_opts *o)
 {
 	struct cw_text_opts defaults = { 0 };
 	if (!o)
 		o = &defaults;
-	_cleanup_(json_putp) struct json_object *a = NULL;
+	_cleanup_json_ struct json_object *a = NULL;
 	if (json_object_deep_copy(analysis, &a, NULL) < 0 || !a)
 		return -ENOMEM;
 	int mr = make_terminal_safe(a);

@@ -20,12 +20,12 @@
 #include "collector/procinfo.h"
 #include "collector/readfile.h"
 #include "common/cleanup.h"
+#include "common/json_util.h"
 
 #define STATE_MAX (4U << 20)
 #define MOUNTINFO_MAX (4U << 20)
 #define MAX_CONTAINERD_NAMESPACES 64
 
-CW_DEFINE_CLEANUP(json_object *, json_object_put)
 CW_DEFINE_CLEANUP(json_tokener *, json_tokener_free)
 
 void cw_container_info_free(struct cw_container_info *ci)
@@ -146,7 +146,7 @@ static int from_annotations(struct cw_container_info *ci, json_object *a)
 
 static int try_oci_bundle(int root_fd, const char *dir, const char *runtime, struct cw_container_info *ci)
 {
-	_cleanup_(json_object_putp) json_object *o = NULL;
+	_cleanup_json_ json_object *o = NULL;
 	json_object *a = NULL;
 	int r = read_trusted_json(root_fd, dir, "config.json", &o);
 	if (r < 0)
@@ -186,7 +186,7 @@ static int try_containerd(int root_fd, struct cw_container_info *ci)
 
 static int try_docker(int root_fd, struct cw_container_info *ci)
 {
-	_cleanup_(json_object_putp) json_object *o = NULL;
+	_cleanup_json_ json_object *o = NULL;
 	json_object *cfg = NULL, *labels = NULL;
 	char dir[256];
 	int r;

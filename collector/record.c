@@ -12,10 +12,10 @@
 
 #include "collector/record.h"
 #include "common/cleanup.h"
+#include "common/json_util.h"
 #include "common/signal_name.h"
 #include "common/utf8.h"
 
-CW_DEFINE_CLEANUP(json_object *, json_object_put)
 
 static json_object *jstr(const char *s)
 {
@@ -157,7 +157,7 @@ static json_object *core_json(const struct cw_record *rec)
 
 int cw_record_to_json(const struct cw_record *rec, char **out)
 {
-	_cleanup_(json_object_putp) json_object *o = json_object_new_object();
+	_cleanup_json_ json_object *o = json_object_new_object();
 	const struct cw_crash_info *c = rec->crash;
 	const struct cw_procinfo *p = rec->proc;
 	json_object *col;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/json_util.h"
 #include "common/utf8.h"
 #include "daemon/payload.h"
 
@@ -23,8 +24,6 @@
 #define DISCORD_FOOTER_MAX 2048
 #define DISCORD_COLOR_RED 0xED4245
 
-CW_DEFINE_CLEANUP(struct json_object *, json_object_put)
-#define _cleanup_json_ CW_CLEANUP(json_object_putp)
 
 /* Backticks become quotes so hostile text cannot leave a code block. */
 static void code_safe(const char *s, char *out, size_t outlen)

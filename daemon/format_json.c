@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/json_util.h"
 #include "common/io.h"
 #include "daemon/payload.h"
 
@@ -143,12 +144,11 @@ int cw_webhook_msg_id(const char *delivery_id, char *out, size_t outlen)
 	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
 }
 
-CW_DEFINE_CLEANUP(struct json_object *, json_object_put)
 
 int cw_format_json(const char *delivery_id, struct json_object *data, int64_t now,
 		   const struct cw_webhook_secret *secret, struct cw_http_request *req)
 {
-	CW_CLEANUP(json_object_putp) struct json_object *msg = json_object_new_object();
+	_cleanup_json_ struct json_object *msg = json_object_new_object();
 	char msg_id[64];
 	int r;
 

@@ -14,11 +14,10 @@
 #include <sys/utsname.h>
 
 #include "common/cleanup.h"
+#include "common/json_util.h"
 #include "common/utf8.h"
 #include "daemon/payload.h"
 
-CW_DEFINE_CLEANUP(struct json_object *, json_object_put)
-#define _cleanup_json_ CW_CLEANUP(json_object_putp)
 
 static void curl_url_cleanupp(CURLU **u)
 {

@@ -10,14 +10,13 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/json_util.h"
 #include "common/utf8.h"
 #include "daemon/payload.h"
 
 #define SLACK_TEXT_MAX 2900   /* a section's text is limited to 3000 characters */
 #define SLACK_HEADER_MAX 150
 
-CW_DEFINE_CLEANUP(struct json_object *, json_object_put)
-#define _cleanup_json_ CW_CLEANUP(json_object_putp)
 
 /* Slack's escaping of &, < and > (control sequences), plus backticks turned
  * into quotes so hostile text cannot close a code block. Bounded. */

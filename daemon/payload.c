@@ -11,12 +11,11 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/json_util.h"
 #include "common/cwconfig.h"
 #include "common/utf8.h"
 #include "storage/crash_container.h"
 
-CW_DEFINE_CLEANUP(struct json_object *, json_object_put)
-#define _cleanup_json_ CW_CLEANUP(json_object_putp)
 
 struct json_object *cw_json_string_bounded(const char *s, size_t max)
 {

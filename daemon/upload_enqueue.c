@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common/cleanup.h"
+#include "common/json_util.h"
 #include "common/cwconfig.h"
 #include "common/signal_name.h"
 #include "daemon/payload.h"
@@ -38,7 +39,6 @@ int cw_upload_enqueue(struct cw_db *db, const struct cw_config *cfg,
 	return 0;
 }
 
-CW_DEFINE_CLEANUP(struct json_object *, json_object_put)
 
 /* What the record alone says, for a crash whose analysis failed. */
 static struct json_object *analysis_from_record(const struct cw_crash_record *c)
@@ -71,7 +71,7 @@ int cw_upload_crash_hook(struct cw_db *db, const struct cw_crash_record *c, int6
 	const struct cw_config *cfg = userdata;
 	if (!cfg || cfg->n_uploads == 0)
 		return 0;
-	CW_CLEANUP(json_object_putp) struct json_object *analysis =
+	_cleanup_json_ struct json_object *analysis =
 		c->analysis_json ? json_tokener_parse(c->analysis_json) : NULL;
 	if (!analysis && !(analysis = analysis_from_record(c)))
 		return -ENOMEM;
