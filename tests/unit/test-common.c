@@ -51,52 +51,43 @@ static void test_signal_name(void **state)
 	assert_null(cw_signal_description(NULL));
 }
 
-/* cw_utf8_seq_len on the bytes of a string literal */
-#define SEQ(lit) cw_utf8_seq_len((const unsigned char *)(lit), sizeof(lit) - 1)
+/* Byte sequences for cw_utf8_seq_len: the bytes (n of them) and the length it must find. */
+#define SEQ(lit, want) { lit, sizeof(lit) - 1, want }
+static const struct utf8_case {
+	const char *bytes;
+	size_t n, want;
+} utf8_cases[] = {
+	/* well formed, at the edges of each length */
+	SEQ("A", 1), SEQ("\x7f", 1),
+	SEQ("\xc2\x80", 2), SEQ("\xdf\xbf", 2),                   /* U+0080, U+07FF */
+	SEQ("\xe0\xa0\x80", 3), SEQ("\xef\xbf\xbd", 3),           /* U+0800, U+FFFD */
+	SEQ("\xed\x9f\xbf", 3), SEQ("\xee\x80\x80", 3),           /* U+D7FF, U+E000: around the surrogates */
+	SEQ("\xf0\x90\x80\x80", 4), SEQ("\xf4\x8f\xbf\xbf", 4),   /* U+10000, U+10FFFF */
+	SEQ("\xe2\x82\xac" "rest", 3),                            /* only the first character */
+	/* overlong forms */
+	SEQ("\xc0\x80", 0), SEQ("\xc1\xbf", 0), SEQ("\xe0\x80\x80", 0), SEQ("\xe0\x9f\xbf", 0),
+	SEQ("\xf0\x80\x80\x80", 0), SEQ("\xf0\x8f\xbf\xbf", 0),
+	/* surrogates U+D800, U+DFFF */
+	SEQ("\xed\xa0\x80", 0), SEQ("\xed\xbf\xbf", 0),
+	/* above U+10FFFF */
+	SEQ("\xf4\x90\x80\x80", 0), SEQ("\xf5\x80\x80\x80", 0), SEQ("\xf7\xbf\xbf\xbf", 0),
+	SEQ("\xf8\x88\x80\x80\x80", 0), SEQ("\xff", 0),
+	/* truncated: too few bytes left, or a continuation byte missing */
+	SEQ("\xc2", 0), SEQ("\xe2\x82", 0), SEQ("\xf0\x9f\x98", 0), { "\xe2\x82\xac", 2, 0 }, { "A", 0, 0 },
+	SEQ("\xe2\x28\xa1", 0), SEQ("\xf0\x9f\x98\x41", 0), SEQ("\xe2\x82\xc0", 0),
+	/* a lone continuation byte */
+	SEQ("\x80", 0), SEQ("\xbf", 0),
+};
 
 static void test_utf8(void **state)
 {
-	/* well formed, at the edges of each length */
-	assert_int_equal(SEQ("A"), 1);
-	assert_int_equal(SEQ("\x7f"), 1);
-	assert_int_equal(SEQ("\xc2\x80"), 2);             /* U+0080 */
-	assert_int_equal(SEQ("\xdf\xbf"), 2);             /* U+07FF */
-	assert_int_equal(SEQ("\xe0\xa0\x80"), 3);         /* U+0800 */
-	assert_int_equal(SEQ("\xed\x9f\xbf"), 3);         /* U+D7FF, below the surrogates */
-	assert_int_equal(SEQ("\xee\x80\x80"), 3);         /* U+E000, above them */
-	assert_int_equal(SEQ("\xef\xbf\xbd"), 3);         /* U+FFFD */
-	assert_int_equal(SEQ("\xf0\x90\x80\x80"), 4);     /* U+10000 */
-	assert_int_equal(SEQ("\xf4\x8f\xbf\xbf"), 4);     /* U+10FFFF */
-	assert_int_equal(SEQ("\xe2\x82\xac" "rest"), 3);  /* only the first character */
-	/* overlong forms */
-	assert_int_equal(SEQ("\xc0\x80"), 0);
-	assert_int_equal(SEQ("\xc1\xbf"), 0);
-	assert_int_equal(SEQ("\xe0\x80\x80"), 0);
-	assert_int_equal(SEQ("\xe0\x9f\xbf"), 0);
-	assert_int_equal(SEQ("\xf0\x80\x80\x80"), 0);
-	assert_int_equal(SEQ("\xf0\x8f\xbf\xbf"), 0);
-	/* surrogates */
-	assert_int_equal(SEQ("\xed\xa0\x80"), 0);         /* U+D800 */
-	assert_int_equal(SEQ("\xed\xbf\xbf"), 0);         /* U+DFFF */
-	/* above U+10FFFF */
-	assert_int_equal(SEQ("\xf4\x90\x80\x80"), 0);
-	assert_int_equal(SEQ("\xf5\x80\x80\x80"), 0);
-	assert_int_equal(SEQ("\xf7\xbf\xbf\xbf"), 0);
-	assert_int_equal(SEQ("\xf8\x88\x80\x80\x80"), 0);
-	assert_int_equal(SEQ("\xff"), 0);
-	/* truncated: too few bytes left, or a continuation byte missing */
-	assert_int_equal(SEQ("\xc2"), 0);
-	assert_int_equal(SEQ("\xe2\x82"), 0);
-	assert_int_equal(SEQ("\xf0\x9f\x98"), 0);
-	assert_int_equal(cw_utf8_seq_len((const unsigned char *)"\xe2\x82\xac", 2), 0);
-	assert_int_equal(cw_utf8_seq_len((const unsigned char *)"A", 0), 0);
-	assert_int_equal(SEQ("\xe2\x28\xa1"), 0);
-	assert_int_equal(SEQ("\xf0\x9f\x98\x41"), 0);
-	assert_int_equal(SEQ("\xe2\x82\xc0"), 0);
-	/* a lone continuation byte */
-	assert_int_equal(SEQ("\x80"), 0);
-	assert_int_equal(SEQ("\xbf"), 0);
-
+	for (size_t i = 0; i < sizeof(utf8_cases) / sizeof(utf8_cases[0]); i++) {
+		const struct utf8_case *c = &utf8_cases[i];
+		size_t got = cw_utf8_seq_len((const unsigned char *)c->bytes, c->n);
+		if (got != c->want)
+			fail_msg("case %zu (first byte 0x%02x, %zu bytes): length %zu, want %zu", i,
+				 (unsigned char)c->bytes[0], c->n, got, c->want);
+	}
 	/* the longest prefix of whole characters */
 	assert_int_equal(cw_utf8_prefix("h\xc3\xa9llo", 64), 6);
 	assert_int_equal(cw_utf8_prefix("h\xc3\xa9llo", 2), 1);            /* never inside the é */
