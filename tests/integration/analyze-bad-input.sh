@@ -6,7 +6,7 @@
 # at once, never waited on, with the kind named); an executable that is not
 # ELF (the error says what it is); a core of a C program still gives threads
 # and the signal; a mismatched executable gives a warning (and exit code 7
-# with --strict, cli/exit_codes.h). A crash is an exit status >= 128 or a
+# with --strict, common/exit_codes.h). A crash is an exit status >= 128 or a
 # sanitizer report. TAP. Uses the fixtures (tests/fixtures/go*) and gcc.
 set -uo pipefail
 
