@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "storage/storage.h" /* struct cw_crash_filter: what a request selects */
+#include "common/crash_filter.h"
 
 #define CW_QUERY_REQUEST_MAX 65536
 #define CW_QUERY_STRING_MAX 4096

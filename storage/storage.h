@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/crash_filter.h"
+
 /* Opaque: the SQLite connection behind it is storage/'s alone
  * (storage/sql.h); every caller passes a struct cw_db *. */
 struct cw_db;
@@ -99,22 +101,6 @@ int cw_crash_insert_hooked(struct cw_db *db, const struct cw_crash_record *c, cw
 			   void *userdata, int64_t *id_out);
 /* 1 when a crash with that spool id is stored, 0 if not, <0 on error. */
 int cw_crash_exists(struct cw_db *db, const char *spool_id, int64_t *id_out);
-
-struct cw_crash_filter {
-	int64_t id;                  /* > 0: only this crash */
-	int64_t pid;                 /* > 0 */
-	const char *match;           /* exe path (contains '/') or comm / exe basename */
-	const char *fingerprint;     /* full or a prefix of at least 4 hex digits */
-	int64_t since_usec, until_usec; /* 0: unbounded */
-	bool restrict_uid;           /* unprivileged reader: only uid, never restricted crashes */
-	int64_t uid;
-	size_t newest;               /* > 0: only the N newest (still printed oldest first) */
-	bool with_analysis;          /* fill analysis_json */
-	const char *container;       /* container id (full or a prefix of >= 4) or name */
-	const char *pod;             /* pod name or UID */
-	const char *pod_namespace;
-	const char *unit;            /* systemd unit */
-};
 
 /* Calls cb for every matching crash, oldest first (listings that need
  * only what `crashwatch list` prints: cw_crashes_foreach_summary()). A non-zero return from
