@@ -239,11 +239,21 @@ static void test_own_crash(void **state)
 		_exit(127);
 	}
 	sh.pid = child;
+	/* The exec is done when both the exe link and the arguments are the new
+	 * program's: execve switches the link before it lays out argv, so a
+	 * reader between the two sees an empty cmdline. */
 	for (int i = 0; i < 200; i++) {
-		char path[64], link[256];
+		char path[64], link[256], args[64] = "";
 		snprintf(path, sizeof(path), "/proc/%d/exe", (int)child);
 		ssize_t n = readlink(path, link, sizeof(link) - 1);
-		if (n > 0 && (link[n] = 0, strstr(link, "sleep")))
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)child);
+		FILE *f = fopen(path, "re");
+		if (f) {
+			if (!fgets(args, sizeof(args), f))
+				args[0] = 0;
+			fclose(f);
+		}
+		if (n > 0 && (link[n] = 0, strstr(link, "sleep")) && strcmp(args, "crashwatch-collect") == 0)
 			break;
 		usleep(10000);
 	}
