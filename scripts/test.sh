@@ -1,7 +1,9 @@
 #!/bin/sh
 # The test command (README, .ci/run): installs what the tests need, builds
-# with warnings as errors and runs the whole suite, then builds again under
-# AddressSanitizer + UndefinedBehaviorSanitizer and runs the suite there.
+# with warnings as errors and runs the whole suite (with every libFuzzer
+# harness built and run for a few seconds on its seeds: --enable-fuzz-tests),
+# then builds again under AddressSanitizer + UndefinedBehaviorSanitizer and
+# runs the suite there.
 # The last line is "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +30,6 @@ run_pass() { # dir, configure args...
 	grep -E '^(FAIL|ERROR|XPASS)' check.log >&2 || true
 	cd "$top"
 }
-run_pass build-ci --enable-werror || status=1
+run_pass build-ci --enable-werror --enable-fuzz-tests || status=1
 CW_SANITIZER_PASS=1 run_pass build-ci-asan --enable-werror --enable-sanitizers || status=1
 exec sh scripts/test-summary.sh build-ci build-ci-asan "$status"
