@@ -1,7 +1,7 @@
 /* Panic values printed the way runtime.printpanicval (printany before
  * 1.23) and printanycustomtype print them, per release. */
 #include "config.h"
-#include "analyzer/go_panic.h"
+#include "analyzer/go_panic_value.h"
 
 #include <errno.h>
 #include <inttypes.h>
