@@ -93,6 +93,7 @@ struct cw_analysis {
 	char *build_id;                /* GNU build id of the executable */
 	char *go_build_id;
 	char *core_build_id;           /* build id seen in the core's mapping of the exe, if any */
+	bool exe_mismatch;             /* the executable does not match the core (analysis.c warns why) */
 	bool is_go;
 	struct cw_go_info go;
 	struct cw_signal_info signal;
