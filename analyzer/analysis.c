@@ -162,11 +162,14 @@ static void check_mapping(struct cw_core *core, const struct cw_exe *exe, uint64
 			continue;
 		const char *base = strrchr(m->path, '/');
 		base = base ? base + 1 : m->path;
-		if (strcmp(base, exe_base) != 0)
+		if (strcmp(base, exe_base) != 0) {
+			a->exe_mismatch = true;
 			cw_analysis_warn(a, "the executable %s does not match the core: the core maps %s there",
 					 cw_exe_path(exe), m->path);
+		}
 		return;
 	}
+	a->exe_mismatch = true;
 	cw_analysis_warn(a, "the executable %s does not match the core: the core maps no file at 0x%" PRIx64,
 			 cw_exe_path(exe), start);
 }
@@ -191,9 +194,11 @@ static void check_build_id(struct cw_core *core, const struct cw_exe *exe, uint6
 		return;
 	}
 	a->core_build_id = strdup(core_id);
-	if (!exe_id || strcmp(exe_id, core_id) != 0)
+	if (!exe_id || strcmp(exe_id, core_id) != 0) {
+		a->exe_mismatch = true;
 		cw_analysis_warn(a, "the executable %s does not match the core: build id %s in the core, %s in the executable",
 				 cw_exe_path(exe), core_id, exe_id ? exe_id : "(none)");
+	}
 }
 
 /* Native frames for threads the Go parts left without frames (cgo, C

@@ -4,6 +4,7 @@
  * every offset and size is checked against what the file holds. */
 #include "config.h"
 #include "analyzer/core_file.h"
+#include "analyzer/elf_note.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -24,7 +25,6 @@
 #define CORE_MAX_NOTES 4000000U          /* notes per PT_NOTE segment */
 #define CORE_MAX_FILES 1000000U          /* NT_FILE entries */
 #define CORE_BUILD_ID_PAGE (64U << 10)   /* bytes of a dumped ELF image we look at */
-#define CORE_MAX_BUILD_ID 64U
 
 /* Offsets in the 64-bit Linux note layouts (identical on all LP64 arches). */
 #define PRSTATUS_CURSIG 12
@@ -505,20 +505,6 @@ static const struct cw_core_segment *segment_at(const struct cw_core *core, uint
 	return NULL;
 }
 
-static char *hex_encode(const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	char *s = malloc(2 * n + 1);
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = digits[p[i] >> 4];
-		s[2 * i + 1] = digits[p[i] & 15];
-	}
-	s[2 * n] = 0;
-	return s;
-}
-
 int cw_core_build_id_at(struct cw_core *core, uint64_t mapping_start, char **hex)
 {
 	if (!core || !hex)
@@ -563,10 +549,8 @@ int cw_core_build_id_at(struct cw_core *core, uint64_t mapping_start, char **hex
 				break;
 			pos = next;
 			const uint8_t *base = d->d_buf;
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    memcmp(base + name_off, "GNU", 4) == 0 &&
-			    nh.n_descsz > 0 && nh.n_descsz <= CORE_MAX_BUILD_ID) {
-				*hex = hex_encode(base + desc_off, nh.n_descsz);
+			if (cw_elf_note_is_gnu_build_id(&nh, base + name_off)) {
+				*hex = cw_elf_build_id_hex(base + desc_off, nh.n_descsz);
 				return *hex ? 0 : -ENOMEM;
 			}
 		}
@@ -574,12 +558,10 @@ int cw_core_build_id_at(struct cw_core *core, uint64_t mapping_start, char **hex
 	/* Go's linker leaves .note.gnu.build-id outside PT_NOTE: look for the
 	 * note's header (namesz 4, descsz, NT_GNU_BUILD_ID, "GNU") in the page. */
 	for (size_t pos = 0; pos + 16 <= len; pos += 4) {
-		uint32_t namesz = rd32(buf + pos), descsz = rd32(buf + pos + 4), type = rd32(buf + pos + 8);
-		if (namesz != 4 || type != NT_GNU_BUILD_ID || memcmp(buf + pos + 12, "GNU", 4) != 0)
+		GElf_Nhdr nh = { .n_namesz = rd32(buf + pos), .n_descsz = rd32(buf + pos + 4), .n_type = rd32(buf + pos + 8) };
+		if (!cw_elf_note_is_gnu_build_id(&nh, buf + pos + 12) || nh.n_descsz > len - pos - 16)
 			continue;
-		if (descsz == 0 || descsz > CORE_MAX_BUILD_ID || descsz > len - pos - 16)
-			continue;
-		*hex = hex_encode(buf + pos + 16, descsz);
+		*hex = cw_elf_build_id_hex(buf + pos + 16, nh.n_descsz);
 		return *hex ? 0 : -ENOMEM;
 	}
 	return -ENOENT;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "analyzer/core_file.h"
+#include "analyzer/elf_note.h"
 #include "common/cleanup.h"
 #include "common/io.h"
 
@@ -26,7 +27,6 @@
 #define EXE_MAX_SEGMENTS 65536U
 #define EXE_MAX_SYMBOLS (16U << 20)
 #define EXE_MAX_NOTES 4096U
-#define EXE_MAX_BUILD_ID 64U
 #define EXE_MAX_GO_BUILD_ID 1024U
 
 struct exe_symbol {
@@ -71,20 +71,6 @@ void cw_exe_free(struct cw_exe *exe)
 }
 CW_DEFINE_CLEANUP(struct cw_exe *, cw_exe_free)
 
-static char *hex_encode(const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	char *s = malloc(2 * n + 1);
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = digits[p[i] >> 4];
-		s[2 * i + 1] = digits[p[i] & 15];
-	}
-	s[2 * n] = 0;
-	return s;
-}
-
 /* Looks through one block of notes for the GNU and Go build ids. */
 static int scan_notes(struct cw_exe *exe, Elf_Data *d)
 {
@@ -97,10 +83,8 @@ static int scan_notes(struct cw_exe *exe, Elf_Data *d)
 			break;
 		pos = next;
 		const uint8_t *base = d->d_buf;
-		if (!exe->gnu_build_id && nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-		    memcmp(base + name_off, "GNU", 4) == 0 && nh.n_descsz > 0 &&
-		    nh.n_descsz <= EXE_MAX_BUILD_ID) {
-			exe->gnu_build_id = hex_encode(base + desc_off, nh.n_descsz);
+		if (!exe->gnu_build_id && cw_elf_note_is_gnu_build_id(&nh, base + name_off)) {
+			exe->gnu_build_id = cw_elf_build_id_hex(base + desc_off, nh.n_descsz);
 			if (!exe->gnu_build_id)
 				return -ENOMEM;
 		}

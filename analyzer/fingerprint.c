@@ -98,11 +98,11 @@ bool cw_fingerprint_frame_is_internal(const char *fn)
 
 static const struct cw_frame *crashed_frames(const struct cw_analysis *a, size_t *n)
 {
-	for (size_t i = 0; i < a->ngoroutines && a->crashed_goroutine; i++)
-		if (a->goroutines[i].id == a->crashed_goroutine) {
-			*n = a->goroutines[i].nframes;
-			return a->goroutines[i].frames;
-		}
+	const struct cw_goroutine *g = cw_analysis_crashed_goroutine(a);
+	if (g) {
+		*n = g->nframes;
+		return g->frames;
+	}
 	for (size_t i = 0; i < a->nthreads; i++)
 		if (a->threads[i].crashed) {
 			*n = a->threads[i].nframes;

@@ -5,7 +5,7 @@
  * BX = length with ABIInternal) just before the CALL. Both are tried: the
  * closure first (works for dynamic strings), then the call site. */
 #include "config.h"
-#include "analyzer/go_panic.h"
+#include "analyzer/go_fatal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 
 #include "analyzer/disasm.h"
 #include "analyzer/go_layout.h"
+#include "analyzer/go_panic_value.h"
 #include "analyzer/go_runtime.h"
 #include "common/cleanup.h"
 
@@ -324,7 +325,7 @@ int cw_go_fatal_message(struct cw_go_ctx *ctx, const struct cw_analysis *a, char
 	int found_thrower = 0;
 	/* the crashed goroutine, then the crashed thread's system stack, then
 	 * every other thread (the crashing one may be unknown) */
-	const struct cw_goroutine *g = cw_go_crashed_goroutine(a);
+	const struct cw_goroutine *g = cw_analysis_crashed_goroutine(a);
 	_cleanup_free_ char *raw = NULL;
 	int r = -ENOENT;
 	if (g)

@@ -7,7 +7,7 @@
  * thread's pc. Either way the pc is resolved through the pclntab and its
  * instruction disassembled with a few of its neighbours. */
 #include "config.h"
-#include "analyzer/go_panic.h"
+#include "analyzer/go_fault.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -56,7 +56,7 @@ static int from_g(struct cw_go_ctx *ctx, const struct cw_go_layout *l, uint64_t 
 static int from_goroutine(struct cw_go_ctx *ctx, const struct cw_go_layout *l, const struct cw_analysis *a,
 			  struct fault_src *out)
 {
-	const struct cw_goroutine *g = cw_go_crashed_goroutine(a);
+	const struct cw_goroutine *g = cw_analysis_crashed_goroutine(a);
 	if (!g || !g->g_addr)
 		return -ENOENT;
 	return from_g(ctx, l, g->g_addr, out);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/go_fatal.h"
+#include "analyzer/go_fault.h"
 #include "analyzer/go_layout.h"
 #include "analyzer/go_moduledata.h"
 #include "common/cleanup.h"
@@ -39,16 +41,6 @@ int cw_go_types_init(struct cw_go_ctx *ctx, struct cw_go_types *t)
 	t->types = md.types;
 	t->etypes = md.etypes;
 	return 0;
-}
-
-const struct cw_goroutine *cw_go_crashed_goroutine(const struct cw_analysis *a)
-{
-	if (a->crashed_goroutine == 0)
-		return NULL;
-	for (size_t i = 0; i < a->ngoroutines; i++)
-		if (a->goroutines[i].id == a->crashed_goroutine)
-			return &a->goroutines[i];
-	return NULL;
 }
 
 static int read_bool(struct cw_mem *mem, uint64_t base, struct cw_go_field f, bool *v)
@@ -242,7 +234,7 @@ static const struct cw_goroutine *only_running_panicking(struct cw_go_ctx *ctx, 
  * " [recovered, repanicked]"). */
 static int collect_chain(struct cw_go_ctx *ctx, const struct cw_go_layout *l, struct cw_analysis *a)
 {
-	const struct cw_goroutine *g = cw_go_crashed_goroutine(a);
+	const struct cw_goroutine *g = cw_analysis_crashed_goroutine(a);
 	if (!g)
 		g = only_running_panicking(ctx, l, a);
 	if (!g || g->g_addr == 0)

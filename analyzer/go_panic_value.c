@@ -1,7 +1,7 @@
 /* Panic values printed the way runtime.printpanicval (printany before
  * 1.23) and printanycustomtype print them, per release. */
 #include "config.h"
-#include "analyzer/go_panic.h"
+#include "analyzer/go_panic_value.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,17 +13,10 @@
 #include "common/cleanup.h"
 
 /* runtime.printfloat before 1.26: sign, 7 significant digits, 3-digit
- * exponent ("+1.500000e+000"), computed with the same float64 steps. */
+ * exponent ("+1.500000e+000"), computed with the same float64 steps.
+ * v is finite. */
 static void format_float_legacy(double v, char *buf, size_t len)
 {
-	if (isnan(v)) {
-		snprintf(buf, len, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
-		return;
-	}
 	enum { N = 7 };
 	char out[N + 7];
 	out[0] = '+';
@@ -99,17 +92,10 @@ static void shortest_digits(double v, bool is32, char *d, size_t dlen, int *nd, 
 	*dp = exp10 + 1;
 }
 
-/* strconv.FormatFloat(v, 'g', -1, 32|64), the runtime's print from 1.26. */
+/* strconv.FormatFloat(v, 'g', -1, 32|64), the runtime's print from 1.26;
+ * v is finite. */
 static void format_float_shortest(double v, bool is32, char *buf, size_t len)
 {
-	if (isnan(v)) {
-		snprintf(buf, len, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
-		return;
-	}
 	const char *sign = signbit(v) ? "-" : "";
 	if (v == 0) {
 		snprintf(buf, len, "%s0", sign);
@@ -152,6 +138,15 @@ static void format_float_shortest(double v, bool is32, char *buf, size_t len)
 
 void cw_go_format_float(double v, bool is32, bool shortest, char *buf, size_t len)
 {
+	/* both print NaN and infinities alike */
+	if (isnan(v)) {
+		snprintf(buf, len, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
 	if (shortest)
 		format_float_shortest(v, is32, buf, len);
 	else
@@ -222,12 +217,49 @@ int cw_go_read_string(struct cw_mem *mem, uint64_t ptr, uint64_t len, char **out
 	return 0;
 }
 
+/* The integer kinds: size in bytes, and whether print() prints them signed
+ * (printint) or not (printuint). */
+static const struct int_kind {
+	uint8_t size;
+	bool is_signed;
+} int_kinds[] = {
+	[CW_GOKIND_INT] = { 8, true },    [CW_GOKIND_INT8] = { 1, true },   [CW_GOKIND_INT16] = { 2, true },
+	[CW_GOKIND_INT32] = { 4, true },  [CW_GOKIND_INT64] = { 8, true },  [CW_GOKIND_UINT] = { 8, false },
+	[CW_GOKIND_UINT8] = { 1, false }, [CW_GOKIND_UINT16] = { 2, false }, [CW_GOKIND_UINT32] = { 4, false },
+	[CW_GOKIND_UINT64] = { 8, false }, [CW_GOKIND_UINTPTR] = { 8, false },
+};
+
+/* The integer of kind k at data, as print() prints it, into buf. */
+static int format_int(struct cw_mem *m, const struct int_kind *k, uint64_t data, char *buf, size_t len)
+{
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+	uint64_t u64;
+	int64_t s64;
+	int r;
+	switch (k->size) {
+	case 1: r = cw_mem_u8(m, data, &u8); u64 = u8; s64 = (int8_t)u8; break;
+	case 2: r = cw_mem_u16(m, data, &u16); u64 = u16; s64 = (int16_t)u16; break;
+	case 4: r = cw_mem_u32(m, data, &u32); u64 = u32; s64 = (int32_t)u32; break;
+	default: r = cw_mem_u64(m, data, &u64); s64 = (int64_t)u64; break;
+	}
+	if (r < 0)
+		return -EFAULT;
+	if (k->is_signed)
+		snprintf(buf, len, "%" PRId64, s64);
+	else
+		snprintf(buf, len, "%" PRIu64, u64);
+	return 0;
+}
+
 /* The value of a basic kind at data, as print() prints it, into buf. */
 static int format_basic(const struct cw_go_types *t, uint8_t kind, uint64_t data, char *buf, size_t len)
 {
 	struct cw_mem *m = t->mem;
+	if (kind < CW_ARRAY_SIZE(int_kinds) && int_kinds[kind].size)
+		return format_int(m, &int_kinds[kind], data, buf, len);
 	uint8_t u8;
-	uint16_t u16;
 	uint32_t u32;
 	uint64_t u64;
 	switch (kind) {
@@ -236,57 +268,22 @@ static int format_basic(const struct cw_go_types *t, uint8_t kind, uint64_t data
 			return -EFAULT;
 		snprintf(buf, len, "%s", u8 ? "true" : "false");
 		return 0;
-	case CW_GOKIND_INT8:
-	case CW_GOKIND_UINT8:
-		if (cw_mem_u8(m, data, &u8) < 0)
-			return -EFAULT;
-		if (kind == CW_GOKIND_INT8)
-			snprintf(buf, len, "%d", (int)(int8_t)u8);
-		else
-			snprintf(buf, len, "%u", (unsigned)u8);
-		return 0;
-	case CW_GOKIND_INT16:
-	case CW_GOKIND_UINT16:
-		if (cw_mem_u16(m, data, &u16) < 0)
-			return -EFAULT;
-		if (kind == CW_GOKIND_INT16)
-			snprintf(buf, len, "%d", (int)(int16_t)u16);
-		else
-			snprintf(buf, len, "%u", (unsigned)u16);
-		return 0;
-	case CW_GOKIND_INT32:
-	case CW_GOKIND_UINT32:
-	case CW_GOKIND_FLOAT32:
+	case CW_GOKIND_FLOAT32: {
 		if (cw_mem_u32(m, data, &u32) < 0)
 			return -EFAULT;
-		if (kind == CW_GOKIND_INT32) {
-			snprintf(buf, len, "%" PRId32, (int32_t)u32);
-		} else if (kind == CW_GOKIND_UINT32) {
-			snprintf(buf, len, "%" PRIu32, u32);
-		} else {
-			float f;
-			memcpy(&f, &u32, sizeof(f));
-			cw_go_format_float((double)f, true, cw_go_types_quirk(t, CW_GO_QUIRK_FLOAT_SHORTEST), buf, len);
-		}
+		float f;
+		memcpy(&f, &u32, sizeof(f));
+		cw_go_format_float((double)f, true, cw_go_types_quirk(t, CW_GO_QUIRK_FLOAT_SHORTEST), buf, len);
 		return 0;
-	case CW_GOKIND_INT:
-	case CW_GOKIND_INT64:
-	case CW_GOKIND_UINT:
-	case CW_GOKIND_UINT64:
-	case CW_GOKIND_UINTPTR:
-	case CW_GOKIND_FLOAT64:
+	}
+	case CW_GOKIND_FLOAT64: {
 		if (cw_mem_u64(m, data, &u64) < 0)
 			return -EFAULT;
-		if (kind == CW_GOKIND_INT || kind == CW_GOKIND_INT64) {
-			snprintf(buf, len, "%" PRId64, (int64_t)u64);
-		} else if (kind == CW_GOKIND_FLOAT64) {
-			double f;
-			memcpy(&f, &u64, sizeof(f));
-			cw_go_format_float(f, false, cw_go_types_quirk(t, CW_GO_QUIRK_FLOAT_SHORTEST), buf, len);
-		} else {
-			snprintf(buf, len, "%" PRIu64, u64);
-		}
+		double f;
+		memcpy(&f, &u64, sizeof(f));
+		cw_go_format_float(f, false, cw_go_types_quirk(t, CW_GO_QUIRK_FLOAT_SHORTEST), buf, len);
 		return 0;
+	}
 	case CW_GOKIND_COMPLEX64: {
 		uint32_t parts[2];
 		if (cw_mem_read(m, data, parts, sizeof(parts)) < 0)

@@ -1,15 +1,13 @@
 /* Every goroutine and the Go view of every thread, read from the runtime's
  * own structures in the core (allgs, allm, g, m), printed the way
  * runtime.tracebackothers and goroutineheader would (see go_ctx.h). */
-#include "analyzer/go_runtime.h"
+#include "analyzer/go_runtime_internal.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyzer/go_layout.h"
-#include "analyzer/go_unwind.h"
 #include "common/cleanup.h"
 
 CW_DEFINE_CLEANUP(struct cw_go_unwinder *, cw_go_unwinder_free)
@@ -18,43 +16,6 @@ CW_DEFINE_CLEANUP(struct cw_go_unwinder *, cw_go_unwinder_free)
 #define MAX_MS 100000
 #define MAX_STRUCT 8192
 #define PTRS_PER_READ 4096
-/* how far into a crashed goroutine's stack fatalpanic/fatalthrow may be */
-#define FATAL_FRAME_DEPTH 16
-
-struct gview {
-	uint64_t addr, goid, parent_goid;
-	uint32_t status;
-	uint8_t waitreason;
-	int64_t waitsince;
-	uint64_t m, lockedm;
-	uint64_t sched_pc, sched_sp, syscallpc, syscallsp;
-	uint64_t stack_lo, stack_hi;
-	uint64_t gopc, startpc;
-};
-
-struct mview {
-	uint64_t addr, procid, id, curg, g0, gsignal, vdso_sp, vdso_pc;
-	uint64_t g0_lo, g0_hi, gs_lo, gs_hi;
-	uint64_t dying;                        /* m.dying: 2 after "panic during panic" */
-	const struct cw_core_thread *thread;   /* the core's thread with tid == procid */
-};
-
-struct collect {
-	struct cw_go_ctx *ctx;
-	struct cw_analysis *a;
-	struct cw_go_unwinder *u;
-	const struct cw_go_strings *strings;
-	struct cw_go_globals globals;
-	struct mview *ms;
-	size_t nms;
-	struct gview *gs;     /* live goroutines, allgs order */
-	size_t ngs;
-	int64_t now;
-	const struct cw_core_thread *crash_thread;   /* the thread the kernel dumped for */
-	const struct mview *crash_m;
-	const struct cw_core_thread *print_thread;   /* the thread whose m printed the traceback */
-	const struct mview *print_m;
-};
 
 static uint64_t get_field(const uint8_t *buf, size_t len, struct cw_go_field f)
 {
@@ -173,14 +134,6 @@ static const struct mview *m_by_addr(const struct collect *c, uint64_t addr)
 	return NULL;
 }
 
-static const struct mview *m_by_tid(const struct collect *c, int32_t tid)
-{
-	for (size_t i = 0; i < c->nms; i++)
-		if (c->ms[i].procid == (uint64_t)(int64_t)tid)
-			return &c->ms[i];
-	return NULL;
-}
-
 static bool is_dead(const struct collect *c, uint32_t status)
 {
 	uint32_t st = status & ~(uint32_t)CW_G_SCAN;
@@ -260,11 +213,6 @@ static const struct cw_core_thread *find_crash_thread(const struct cw_core *core
 			if (cw_core_thread(core, i)->cursig == si->signo)
 				return cw_core_thread(core, i);
 	return cw_core_thread(core, 0);
-}
-
-static bool in_stack(uint64_t sp, uint64_t lo, uint64_t hi)
-{
-	return lo < hi && sp >= lo && sp < hi;
 }
 
 static int take_stack(struct cw_goroutine *out, struct cw_go_stack *s)
@@ -556,223 +504,6 @@ static int fill_goroutine(struct collect *c, const struct gview *g, bool crashed
 	return 0;
 }
 
-static const struct gview *g_by_sp(const struct collect *c, uint64_t sp)
-{
-	for (size_t i = 0; i < c->ngs; i++)
-		if (in_stack(sp, c->gs[i].stack_lo, c->gs[i].stack_hi))
-			return &c->gs[i];
-	return NULL;
-}
-
-/* The goroutine t's m was running, or the one its signal interrupted. */
-static uint64_t thread_g(struct collect *c, const struct cw_core_thread *t, const struct mview *m, int32_t *signo)
-{
-	*signo = 0;
-	if (m && m->curg)
-		return m->curg;
-	uint64_t pc = c->ctx->arch->pc(&t->regs), sp = c->ctx->arch->sp(&t->regs), sigpc, sigsp;
-	const struct gview *g = g_by_sp(c, sp);
-	if (!g && m && in_stack(sp, m->gs_lo, m->gs_hi) &&
-	    cw_go_signal_context(c->u, pc, sp, m->gs_lo, m->gs_hi, &sigpc, &sigsp, signo) == 0)
-		g = g_by_sp(c, sigsp);
-	return g ? g->addr : 0;
-}
-
-/* When two m's die at once (concurrent map writes), the one that printed
- * first waits forever in dopanic_m (lock(&deadlock)) while the other
- * crashes the process: that waiting m's goroutine is printed first. */
-static const struct mview *printed_first(struct collect *c, const struct cw_core_thread **thread)
-{
-	const struct cw_arch *arch = c->ctx->arch;
-	for (size_t i = 0; i < cw_core_nthreads(c->ctx->core); i++) {
-		const struct cw_core_thread *t = cw_core_thread(c->ctx->core, i);
-		const struct mview *m = m_by_tid(c, t->tid);
-		if (t == c->crash_thread || !m || !m->curg || !in_stack(arch->sp(&t->regs), m->g0_lo, m->g0_hi))
-			continue;
-		struct cw_go_stack s;
-		if (cw_go_unwind(c->u, arch->pc(&t->regs), arch->sp(&t->regs), m->g0_lo, m->g0_hi, 0, 0, &s) < 0)
-			return NULL;
-		bool waiting = false;
-		for (size_t k = 0; k < s.nframes && k < FATAL_FRAME_DEPTH; k++)
-			if (strcmp(s.frames[k].function, "runtime.dopanic_m") == 0)
-				waiting = true;
-		cw_go_stack_clear(&s);
-		if (waiting) {
-			*thread = t;
-			return m;
-		}
-	}
-	return NULL;
-}
-
-#define SIGQUIT_NUMBER 3
-#define SIGSTKFLT_NUMBER 16
-
-/* A signal whose sighandler prints the fatal traceback itself (sigtable
- * _SigThrow, or _SigPanic when it cannot turn into a panic: a fault in C
- * code or on a system stack), apart from SIGQUIT, the one the runtime
- * relays to the other m's. */
-static bool printing_signal(int32_t signo)
-{
-	return signo == SIGILL || signo == SIGTRAP || signo == SIGABRT || signo == SIGBUS || signo == SIGFPE ||
-	       signo == SIGSEGV || signo == SIGSTKFLT_NUMBER || signo == SIGSYS;
-}
-
-static const struct gview *g_by_addr(const struct collect *c, uint64_t addr)
-{
-	for (size_t i = 0; addr && i < c->ngs; i++)
-		if (c->gs[i].addr == addr)
-			return &c->gs[i];
-	return NULL;
-}
-
-/* m printed from its handler for a signal that interrupted its g0: the
- * runtime prints "goroutine 0 [idle]" (or, in cgo C code, switches to
- * curg: "signal arrived during cgo execution"), then tracebackothers
- * prints m's curg first. That curg is the crashed goroutine when it is
- * running (a systemstack call) or in a system call (the cgo call); an m
- * idle in the scheduler, just starting (minit) or between two goroutines
- * (curg still set, but runnable or waiting) crashed none. */
-static uint64_t g0_printed(const struct collect *c, const struct mview *m)
-{
-	const struct gview *g = g_by_addr(c, m->curg);
-	if (!g)
-		return 0;
-	uint32_t st = g->status & ~(uint32_t)CW_G_SCAN;
-	return st == CW_G_RUNNING || st == CW_G_SYSCALL ? g->addr : 0;
-}
-
-/* t died in crash() called from its signal handler (the innermost signal
- * frame, dieFromSignal's raise, interrupted the gsignal stack) and the
- * signal that handler took interrupted m's g0. Not for a crash() called by
- * dopanic_m/fatalthrow on g0 itself: its only signal frame interrupted g0. */
-static bool handler_on_g0(struct collect *c, const struct cw_core_thread *t, const struct mview *m)
-{
-	const struct cw_arch *arch = c->ctx->arch;
-	uint64_t pc = arch->pc(&t->regs), sp = arch->sp(&t->regs), sigpc, sigsp;
-	struct cw_go_siginfo inner;
-	if (!in_stack(sp, m->gs_lo, m->gs_hi) ||
-	    cw_go_innermost_signal(c->u, pc, sp, m->gs_lo, m->gs_hi, &inner) < 0 ||
-	    !in_stack(inner.sp, m->gs_lo, m->gs_hi))
-		return false;
-	return cw_go_signal_context(c->u, pc, sp, m->gs_lo, m->gs_hi, &sigpc, &sigsp, NULL) == 0 &&
-	       in_stack(sigsp, m->g0_lo, m->g0_hi);
-}
-
-/* The goroutine the runtime prints first: the crashing m's curg (or the
- * goroutine its signal interrupted). A fatal signal that sighandler
- * reports (fatalsignal, GOTRACEBACK=crash) is printed by the m that took
- * it; that m then relays SIGQUIT to the process (raiseproc), every other m
- * dumps its own stack in its handler for that SIGQUIT and relays it on,
- * and each of them waits in its handler. Up to 1.21 the last m of the
- * relay calls crash() (dieFromSignal(SIGABRT), so the core's signal is
- * SIGABRT whatever the first signal was) and the printer is another
- * thread, still in its handler for the signal it printed; from 1.22 the
- * printer waits for the relay and crashes itself (issue 63277), unless a
- * relay m's 5-second timeout expired first. */
-static uint64_t crashed_g(struct collect *c)
-{
-	const struct cw_core_siginfo *si = cw_core_siginfo(c->ctx->core);
-	int32_t signo;
-	c->print_thread = c->crash_thread;
-	c->print_m = c->crash_m;
-	if (!c->crash_thread)
-		return 0;
-	uint64_t g = thread_g(c, c->crash_thread, c->crash_m, &signo);
-	{
-		/* every release: an m that printed and then waits in dopanic_m
-		 * (another m was throwing too) printed first */
-		const struct cw_core_thread *t = NULL;
-		const struct mview *m = printed_first(c, &t);
-		if (m) {
-			c->print_thread = t;
-			c->print_m = m;
-			return m->curg;
-		}
-	}
-	/* The dying thread only dumped for the relayed SIGQUIT (its outermost
-	 * signal frame is SIGQUIT's, and SIGQUIT is not what killed the
-	 * process): every release up to 1.21 in the normal course, 1.22+ when
-	 * a relay timed out. Its curg (a goroutine in a system call, say) is
-	 * not the crashed one. */
-	bool relay_died = false;
-	if (c->crash_m && si && si->present && si->signo != SIGQUIT_NUMBER) {
-		struct mview nocurg = *c->crash_m;
-		nocurg.curg = 0;
-		int32_t crash_handled = 0;
-		(void)thread_g(c, c->crash_thread, &nocurg, &crash_handled);
-		relay_died = crash_handled == SIGQUIT_NUMBER;
-	}
-	/* Then the printer is the m still in its handler for the signal it
-	 * printed: the core's signal itself (a signal sent to the process and
-	 * taken by that m; before 1.21 also when the crash thread is not known
-	 * to be a relay m), or, when the relay's crash() raised SIGABRT, any
-	 * other signal whose handler prints (a fault in cgo C code: SIGSEGV on
-	 * m=3 while goroutine 1 is in runtime.cgocall). It prints the
-	 * goroutine its signal interrupted, else see g0_printed. */
-	if ((cw_go_ctx_quirk(c->ctx, CW_GO_QUIRK_SIGNAL_TAKER_PRINTS) || relay_died) && si && si->present && si->signo != SIGQUIT_NUMBER) {
-		const struct cw_core_thread *pt = NULL;
-		const struct mview *pm = NULL;
-		uint64_t pg = 0;
-		int32_t psig = 0;
-		for (size_t i = 0; i < cw_core_nthreads(c->ctx->core); i++) {
-			const struct cw_core_thread *t = cw_core_thread(c->ctx->core, i);
-			const struct mview *m = m_by_tid(c, t->tid);
-			if (t == c->crash_thread || !m || !in_stack(c->ctx->arch->sp(&t->regs), m->gs_lo, m->gs_hi))
-				continue;
-			struct mview nocurg = *m;
-			nocurg.curg = 0;
-			int32_t handled = 0;
-			uint64_t hg = thread_g(c, t, &nocurg, &handled);
-			bool exact = handled == si->signo;
-			if (!exact && !(relay_died && printing_signal(handled)))
-				continue;
-			/* the core's own signal first, else the first such m */
-			if (!pt || (exact && psig != si->signo)) {
-				pt = t;
-				pm = m;
-				pg = hg;
-				psig = handled;
-			}
-		}
-		if (pt) {
-			c->print_thread = pt;
-			c->print_m = pm;
-			return pg ? pg : g0_printed(c, pm);
-		}
-	}
-	/* The crashing thread printed from its handler (1.22+, or the only m)
-	 * and its signal interrupted g0: not necessarily curg's turn */
-	if (g && c->crash_m && g == c->crash_m->curg && handler_on_g0(c, c->crash_thread, c->crash_m))
-		return g0_printed(c, c->crash_m);
-	/* Nothing on the crashing thread: the fatal signal was sent to the
-	 * process (kill(2), the runtime's raiseproc) and the kernel killed
-	 * whichever thread took it; the runtime printed from the thread whose
-	 * handler is still running for that signal. */
-	if (g || !si || !si->present || si->signo == SIGQUIT_NUMBER)
-		return g;
-	for (size_t i = 0; i < cw_core_nthreads(c->ctx->core); i++) {
-		const struct cw_core_thread *t = cw_core_thread(c->ctx->core, i);
-		const struct mview *m = m_by_tid(c, t->tid);
-		if (t == c->crash_thread || !m || !in_stack(c->ctx->arch->sp(&t->regs), m->gs_lo, m->gs_hi))
-			continue;
-		struct mview nocurg = *m;
-		nocurg.curg = 0;
-		g = thread_g(c, t, &nocurg, &signo);
-		/* a fault whose handler was still running: in cgo C code (on the
-		 * system stack, no goroutine's) it belongs to the m's curg */
-		bool fault = signo == SIGSEGV || signo == SIGBUS || signo == SIGFPE || signo == SIGILL;
-		if (!g && fault)
-			g = m->curg;
-		if (g && (signo == si->signo || fault)) {
-			c->print_thread = t;
-			c->print_m = m;
-			return g;
-		}
-	}
-	return 0;
-}
-
 static int fill_goroutines(struct collect *c, uint64_t crashed_g)
 {
 	struct cw_analysis *a = c->a;
@@ -937,7 +668,7 @@ int cw_go_collect_goroutines(struct cw_go_ctx *ctx, struct cw_analysis *a)
 		a->crashed_tid = c.crash_thread->tid;
 		c.crash_m = m_by_tid(&c, c.crash_thread->tid);
 	}
-	r = fill_goroutines(&c, crashed_g(&c));
+	r = fill_goroutines(&c, cw_go_crashed_g(&c));
 	if (r < 0)
 		return r;
 	if (a->nthreads == 0)

@@ -90,6 +90,16 @@ void cw_analysis_free(struct cw_analysis *a)
 	free(a);
 }
 
+const struct cw_goroutine *cw_analysis_crashed_goroutine(const struct cw_analysis *a)
+{
+	if (a->crashed_goroutine == 0)
+		return NULL;
+	for (size_t i = 0; i < a->ngoroutines; i++)
+		if (a->goroutines[i].id == a->crashed_goroutine)
+			return &a->goroutines[i];
+	return NULL;
+}
+
 int cw_analysis_warn(struct cw_analysis *a, const char *fmt, ...)
 {
 	char *msg = NULL;

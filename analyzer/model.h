@@ -93,6 +93,7 @@ struct cw_analysis {
 	char *build_id;                /* GNU build id of the executable */
 	char *go_build_id;
 	char *core_build_id;           /* build id seen in the core's mapping of the exe, if any */
+	bool exe_mismatch;             /* the executable does not match the core (analysis.c warns why) */
 	bool is_go;
 	struct cw_go_info go;
 	struct cw_signal_info signal;
@@ -120,6 +121,9 @@ void cw_frame_clear(struct cw_frame *f);
 void cw_goroutine_clear(struct cw_goroutine *g);
 void cw_thread_clear(struct cw_thread *t);
 void cw_analysis_free(struct cw_analysis *a);
+/* The goroutine whose id is a->crashed_goroutine, or NULL (none known, or
+ * not among a->goroutines). */
+const struct cw_goroutine *cw_analysis_crashed_goroutine(const struct cw_analysis *a);
 /* Appends a warning (printf-style); 0 or -ENOMEM. */
 int cw_analysis_warn(struct cw_analysis *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

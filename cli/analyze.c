@@ -54,14 +54,6 @@ static void show_progress(void *userdata, const char *stage, size_t done, size_t
 	fflush(stderr);
 }
 
-static bool has_mismatch_warning(const struct cw_analysis *a)
-{
-	for (size_t i = 0; i < a->nwarnings; i++)
-		if (strstr(a->warnings[i], "does not match the core"))
-			return true;
-	return false;
-}
-
 CW_DEFINE_CLEANUP(struct cw_analysis *, cw_analysis_free)
 
 int cw_verb_analyze(int argc, char **argv)
@@ -164,7 +156,7 @@ int cw_verb_analyze(int argc, char **argv)
 		fprintf(stderr, "crashwatch analyze: writing the report: %s\n", strerror(r < 0 ? -r : errno));
 		return CW_EXIT_FAILURE;
 	}
-	if (strict && has_mismatch_warning(a))
+	if (strict && a->exe_mismatch)
 		return CW_EXIT_MISMATCH;
 	return CW_EXIT_OK;
 }
