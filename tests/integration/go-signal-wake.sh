@@ -8,8 +8,9 @@
 # leaves the system call, finds no P and waits "runnable" in the core, its
 # thread parked in stopm under exitsyscall0; the analysis must report the
 # printed status, "status_at_core": "runnable" and that thread. From Go 1.26
-# exitsyscall wedges itself while the world is frozen (lock(&deadlock)
-# twice), the core still says "syscall" and the analysis must say nothing
+# exitsyscall wedges itself (lock(&deadlock) twice) while sched.stopwait
+# holds freezetheworld's value, as it does here (no P stops after the
+# freeze): the core still says "syscall" and the analysis must say nothing
 # more. Each release's newest (go-toolchain.sh --minors) builds it, once:
 #   ${CW_TEST_WORK:-$top_builddir/tests/work}/sigwake/<release>/
 #     sigwake buildinfo core stderr status src.hash

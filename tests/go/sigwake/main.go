@@ -7,8 +7,10 @@
 // crashing thread, so the woken goroutine finds none: it waits on the run
 // queue ("runnable" in the core) and its thread parks in stopm under
 // exitsyscall0 (exitsyscallNoP from Go 1.26) until the runtime gives up on
-// the relay (5 s, 10 s from Go 1.21) and dumps core. The goroutine that
-// waits on the Notify channel stays "chan receive".
+// the relay (5 s, 10 s from Go 1.21) and dumps core; from Go 1.26 it stays
+// in the system call instead (exitsyscall wedges itself while the freeze's
+// sched.stopwait is untouched). The goroutine that waits on the Notify
+// channel stays "chan receive".
 // tests/integration/go-signal-wake.sh checks what the analyzer makes of it.
 // It builds with every Go release from 1.18 on.
 package main
