@@ -2,12 +2,14 @@
 # analyze-real-programs.sh: `crashwatch analyze --json` on the cores of large
 # third-party Go programs crashed under load (gen-real-cores.sh: caddy with
 # thousands of keep-alive connections, etcd under watch/put load, each built
-# with the oldest and the newest Go release it supports), each compared
+# with the oldest and the newest Go release it supports; a command line tool
+# on generic libraries, tests/go/real-generics, crashed by a nil dereference
+# deep in generic code, built with 11 releases from 1.18.0), each compared
 # strictly with the runtime's own GOTRACEBACK=crash traceback by compare.py.
 # TAP: one test point per program/release; the differences are printed as
 # comments (the first 40; all in tests/work/real-results/<program>/<release>.diff).
 # Subsets: CW_REAL_PROGRAMS, CW_GO_VERSIONS as for gen-real-cores.sh (caddy
-# is opt-in there: CW_REAL_PROGRAMS="caddy etcd").
+# is opt-in there: CW_REAL_PROGRAMS="caddy etcd generics").
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

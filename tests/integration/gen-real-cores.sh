@@ -1,9 +1,11 @@
 #!/bin/bash
 # gen-real-cores.sh: builds large third-party Go programs (pinned by the
 # wrapper modules tests/go/real-<program>/go.mod and go.sum) with the oldest
-# and the newest Go release each supports, runs each on 127.0.0.1 under a
-# bounded load (real-load.py), makes it dump core with SIGABRT under
-# GOTRACEBACK=crash and keeps, per run,
+# and the newest Go release each supports, runs each server on 127.0.0.1
+# under a bounded load (real-load.py) and makes it dump core with SIGABRT
+# under GOTRACEBACK=crash, or runs a command line tool with the arguments
+# that crash it (a nil dereference deep in generic code: generics), and
+# keeps, per run,
 #   $top_builddir/tests/work/real/<program>/<release>/
 #     <program>  the binary          buildinfo  `go version -m` of it
 #     core       the core dump       stderr     the runtime's own traceback
@@ -15,7 +17,7 @@
 # reruns, a change to the load or to this script reruns. Modules come through the Go module proxy into the
 # module cache (~/go/pkg/mod), checked against the committed go.sum.
 #
-# Subsets: CW_REAL_PROGRAMS="caddy etcd" (default: etcd, see below), CW_GO_VERSIONS as
+# Subsets: CW_REAL_PROGRAMS="caddy etcd generics" (default: etcd generics, see below), CW_GO_VERSIONS as
 # for gen-cores.sh (a prefix of a release below: "1.26").
 # Prints one line per program/release; exits non-zero when a build or a run
 # fails. --list prints the selected runs ("caddy/1.26") and does nothing else.
@@ -35,10 +37,26 @@ load=$here/real-load.py
 declare -A pkg=(
 	[caddy]=.
 	[etcd]=go.etcd.io/etcd/server/v3
+	[generics]=.
 )
+# generics: its libraries build from Go 1.18, and it builds in seconds with
+# the standard library already in the build cache (gen-cores.sh), so it
+# takes every minor's newest release and the first releases of 1.18 and of
+# 1.21, where the runtime began to print type arguments as "[...]".
 declare -A releases=(
 	[caddy]="1.21.13 1.26"
 	[etcd]="1.22.12 1.26"
+	[generics]="1.18.0 1.18.10 1.19 1.20.14 1.21.0 1.21.13 1.22.12 1.23.12 1.24.13 1.25.14 1.26"
+)
+# command line tools (not servers): the arguments that crash them
+declare -A cli_args=(
+	[generics]="-records 64 -cache 8 -missing 0"
+)
+# where the runtime's crash output begins in the program's stderr
+declare -A oracle_start=(
+	[caddy]='^SIGABRT: abort$'
+	[etcd]='^SIGABRT: abort$'
+	[generics]='^panic: '
 )
 # caddy is not in the default set: it asks for SIGQUIT (signal.Notify), so
 # it takes the SIGQUIT the crash relay sends after the goroutine dump, the
@@ -49,7 +67,7 @@ declare -A releases=(
 # Notify channel's receiver readied, IO wait goroutines readied), so its
 # comparison is not deterministic; docs/analysis-json.md has the details.
 # The one change the core proves (the woken os/signal goroutine) is decoded.
-programs=${CW_REAL_PROGRAMS:-etcd}
+programs=${CW_REAL_PROGRAMS:-etcd generics}
 
 # selected PROGRAM RELEASE: whether the subsets keep it.
 selected() {
@@ -149,9 +167,47 @@ load_of() {
 	esac
 }
 
+# keep PROGRAM DIR TMP STATUS: the core and the runtime's output of a run
+# made in TMP into DIR.
+keep() {
+	local prog=$1 dir=$2 tmp=$3 st=$4
+	# The oracle is the runtime's crash output: from its first line on
+	# (what the program logged before is kept in stderr.full).
+	mv "$tmp/stderr" "$dir/stderr.full"
+	sed -n "/${oracle_start[$prog]}/,\$p" "$dir/stderr.full" >"$dir/stderr"
+	rm -f "$dir/status"
+	if [ ! -f "$tmp/core" ]; then
+		# not cached: the next run tries again
+		echo "# $prog dumped no core (exit status $st, kernel.core_pattern $(cat /proc/sys/kernel/core_pattern))" >&2
+		rm -rf "$tmp"
+		return 1
+	fi
+	mv "$tmp/core" "$dir/core"
+	rm -rf "$tmp"
+	echo "$st" >"$dir/status"
+}
+
+# run_cli PROGRAM DIR: the command line tool with the arguments that crash
+# it (60 s at most).
+run_cli() {
+	local prog=$1 dir=$2 tmp st=0
+	tmp=$(mktemp -d "$dir/.run.XXXXXX")
+	# The inner shells keep "Aborted (core dumped)" and timeout's own
+	# notes out of the oracle text and off the terminal.
+	# shellcheck disable=SC2086
+	sh -c 'cd "$1" && ulimit -c unlimited && shift &&
+		timeout -s KILL 60 sh -c '\''exec "$@" >/dev/null 2>stderr'\'' sh "$@"; exit $?' \
+		sh "$tmp" "$dir/$prog" ${cli_args[$prog]} 2>/dev/null || st=$?
+	keep "$prog" "$dir" "$tmp" "$st"
+}
+
 # run PROGRAM DIR: the loaded server, SIGABRT, its core and stderr into DIR.
 run() {
 	local prog=$1 dir=$2 tmp port pid lpid st=0
+	if [ -n "${cli_args[$prog]:-}" ]; then
+		run_cli "$prog" "$dir"
+		return
+	fi
 	tmp=$(mktemp -d "$dir/.run.XXXXXX")
 	port=$(free_port)
 	# the load holds up to 2016 connections, the server as many
@@ -189,20 +245,7 @@ run() {
 		echo "# the load on $prog never got ready:" >&2
 		sed 's/^/#   /' "$tmp/load.err" >&2
 	fi
-	# The oracle is the runtime's crash output: from its first line on
-	# (what the program logged before is kept in stderr.full).
-	mv "$tmp/stderr" "$dir/stderr.full"
-	sed -n '/^SIGABRT: abort$/,$p' "$dir/stderr.full" >"$dir/stderr"
-	rm -f "$dir/status"
-	if [ ! -f "$tmp/core" ]; then
-		# not cached: the next run tries again
-		echo "# $prog dumped no core (exit status $st, kernel.core_pattern $(cat /proc/sys/kernel/core_pattern))" >&2
-		rm -rf "$tmp"
-		return 1
-	fi
-	mv "$tmp/core" "$dir/core"
-	rm -rf "$tmp"
-	echo "$st" >"$dir/status"
+	keep "$prog" "$dir" "$tmp" "$st"
 }
 
 rc=0

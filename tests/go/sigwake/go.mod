@@ -1,0 +1,3 @@
+module crashwatch.test/sigwake
+
+go 1.18
