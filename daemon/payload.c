@@ -471,6 +471,21 @@ static int add_loop(struct json_object *data, const struct cw_payload_loop *l)
 	return 0;
 }
 
+/* "crash_run": the crashes of this fingerprint so far in its run (a crash
+ * kept within LoopBurst= > 1 that repeats an earlier one). */
+static int add_run(struct json_object *data, const struct cw_payload_loop *l)
+{
+	struct json_object *o = json_object_new_object();
+	int r;
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(data, "crash_run", o);
+	if ((r = add_int(o, "count", l->count)) < 0 || (r = add_int(o, "cores_stored", l->cores_stored)) < 0 ||
+	    (r = add_time(o, "first", l->first_seen)) < 0 || (r = add_time(o, "last", l->last_seen)) < 0)
+		return r;
+	return 0;
+}
+
 bool cw_payload_wanted(const struct cw_crash_report *c, const struct cw_upload_config *u)
 {
 	return u->events == CW_EVENTS_ALL || c->fingerprint_count <= 1 || c->loop != NULL;
@@ -527,6 +542,8 @@ int cw_payload_data_new(const struct cw_crash_report *c, const struct cw_upload_
 	if ((r = add_container(data, c->container)) < 0)
 		return r;
 	if (c->loop && (r = add_loop(data, c->loop)) < 0)
+		return r;
+	if (!c->loop && c->run && c->run->count > 1 && (r = add_run(data, c->run)) < 0)
 		return r;
 	if (u->include_cmdline && c->cmdline && (r = add_string(data, "cmdline", c->cmdline)) < 0)
 		return r;

@@ -193,6 +193,24 @@ int cw_loops_foreach(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t s
 	return r;
 }
 
+int cw_loop_get_run(struct cw_db *db, const char *fingerprint, int64_t uid, struct cw_crash_loop *out)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	if (!fingerprint)
+		return -ENOENT;
+	int r = cw_sql_prepare(db, "SELECT " LOOP_COLUMNS " FROM crash_loops l WHERE l.fingerprint = ? AND l.uid = ?", &st);
+	if (r < 0)
+		return r;
+	cw_sql_bind_text(st, 1, fingerprint);
+	sqlite3_bind_int64(st, 2, uid);
+	r = cw_sql_step(st);
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
+	loop_from_row(st, out);
+	out->fingerprint = out->build_id = out->exe = NULL; /* the statement's, gone on return */
+	return 0;
+}
+
 int cw_loop_mark_reported(struct cw_db *db, const char *fingerprint, int64_t uid)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;

@@ -10,9 +10,9 @@
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
 CLIENT="$top_builddir/tests/integration/coredump-client"
-echo "1..25"
+echo "1..30"
 python3 "$top_srcdir/tests/integration/upload-server.py" --port-file "$TMP/hook.port" --log "$TMP/hook.log" \
-	--lifetime 120 --rule /hook=ok &
+	--lifetime 180 --rule /hook=ok --rule /api/7/envelope/=ok &
 HOOK_PID=$!
 for i in $(seq 100); do [ -s "$TMP/hook.port" ] && break; sleep 0.1; done
 write_config <<CEOF
@@ -22,6 +22,10 @@ LoopIntervalSec=5s
 LoopBurst=1
 [Upload]
 URL=http://127.0.0.1:$(cat "$TMP/hook.port")/hook
+RetryInitialSec=1
+[Upload sentry]
+Format=sentry
+DSN=http://k@127.0.0.1:$(cat "$TMP/hook.port")/7
 RetryInitialSec=1
 CEOF
 
@@ -59,18 +63,32 @@ check "status says: crashed 3 times" bash -c '"$1" status | grep -q "crash loop:
 check "list and groups end with the loop" \
 	bash -c '"$1" list --no-pager | tail -n 1 | grep -q "crashed 3 times" && "$1" groups --no-pager | tail -n 1 | grep -q "crashed 3 times"' _ "$CLI"
 # one report for the first crash, one for the loop once quiet for 5 s, none per repeat
-for i in $(seq 150); do [ "$(wc -l < "$TMP/hook.log")" -ge 2 ] && break; sleep 0.2; done
+deliveries() { grep -c "\"path\": \"$1" "$TMP/hook.log"; }
+for i in $(seq 150); do [ "$(deliveries /hook)" -ge 2 ] && [ "$(deliveries /api/7/)" -ge 2 ] && break; sleep 0.2; done
 sleep 2
-check "two webhook deliveries: the first crash and the loop (none per repeat)" test "$(wc -l < "$TMP/hook.log")" = 2
+check "two webhook deliveries: the first crash and the loop (none per repeat)" test "$(deliveries /hook)" = 2
 check "the loop's report: type crash.loop, count 3, 1 core kept, 2 not" python3 - "$TMP/hook.log" <<'PYEOF'
 import json, sys
-reqs = [json.loads(l) for l in open(sys.argv[1])]
+reqs = [r for r in map(json.loads, open(sys.argv[1])) if r["path"] == "/hook"]
 first, loop = (json.loads(r["body"]) for r in reqs)
 assert first["type"] == "crash.created" and "crash_loop" not in first["data"], first
 l = loop["data"]["crash_loop"]
 assert loop["type"] == "crash.loop", loop["type"]
 assert (l["count"], l["cores_stored"], l["cores_dropped"]) == (3, 1, 2), l
 assert l["duration_sec"] >= 0 and l["first"] <= l["last"], l
+PYEOF
+check "two Sentry events; the loop's: crash_loop tags and context (count, first/last seen)" \
+	python3 - "$TMP/hook.log" <<'PYEOF'
+import json, sys
+evs = [json.loads(r["body"].split("\n")[2]) for r in map(json.loads, open(sys.argv[1])) if "/envelope/" in r["path"]]
+assert len(evs) == 2, len(evs)
+first, loop = evs
+assert "crash_loop" not in first["tags"] and "crash_loop" not in first["contexts"], first["tags"]
+t, c = loop["tags"], loop["contexts"]["crash_loop"]
+assert t["crash_loop"] == "report" and t["crash_loop.count"] == "3", t
+assert (c["report"], c["count"], c["cores_stored"], c["cores_dropped"]) == (True, 3, 1, 2), c
+assert c["first_seen"] <= c["last_seen"] and c["first_seen"].endswith("Z") and c["duration_sec"] >= 0, c
+assert loop["fingerprint"] == first["fingerprint"], "the loop report groups with its crash"
 PYEOF
 check "status: the loop is reported" test "$("$CLI" status --json | jq -r '.crash_loops[0].reported')" = true
 
@@ -87,6 +105,42 @@ check "daemon starts (CoreSocketVerify=yes)" start_daemon
 out=$("$CLIENT" kernel "$TMP/core.sock" "$CORE")
 check "a request from a process that is not dumping core is closed unanswered" test "$out" = closed
 check "and logged" grep -q "which is not dumping core, closed" "$TMP/daemon.log"
+stop_daemon
+
+# LoopBurst=2: the second crash of a run keeps its core and is reported
+# on its own; its Sentry event says it repeats (crash_loop=repeat).
+STORE="$TMP/store-burst2"
+SPOOL="$STORE/spool"
+: > "$TMP/hook.log"
+write_config <<CEOF
+CoreSocketVerify=no
+[Collect]
+LoopIntervalSec=1h
+LoopBurst=2
+[Upload sentry]
+Format=sentry
+DSN=http://k@127.0.0.1:$(cat "$TMP/hook.port")/7
+RetryInitialSec=1
+CEOF
+check "daemon starts (LoopBurst=2)" start_daemon
+out=$("$CLIENT" kernel "$TMP/core.sock" "$CORE")
+wait_for_crashes 1 60
+out2=$("$CLIENT" kernel "$TMP/core.sock" "$CORE")
+check "LoopBurst=2: both cores accepted" test "$out $out2" = "KERNEL KERNEL"
+check "and both stored" wait_for_crashes 2 60
+for i in $(seq 150); do [ "$(deliveries /api/7/)" -ge 2 ] && break; sleep 0.2; done
+check "the second crash's Sentry event: crash_loop=repeat, count 2, first/last seen" \
+	python3 - "$TMP/hook.log" <<'PYEOF'
+import json, sys
+evs = [json.loads(r["body"].split("\n")[2]) for r in map(json.loads, open(sys.argv[1])) if "/envelope/" in r["path"]]
+assert len(evs) == 2, len(evs)
+first, second = sorted(evs, key=lambda e: int(e["contexts"]["crashwatch"]["crash_id"]))
+assert "crash_loop" not in first["tags"], first["tags"]
+t, c = second["tags"], second["contexts"]["crash_loop"]
+assert t["crash_loop"] == "repeat" and t["crash_loop.count"] == "2", t
+assert (c["report"], c["count"], c["cores_stored"]) == (False, 2, 2) and "cores_dropped" not in c, c
+assert c["first_seen"] <= c["last_seen"], c
+PYEOF
 stop_daemon
 
 # The pipe handler in a loop: the first core is stored, the first repeat's
