@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
 CLIENT="$top_builddir/tests/integration/coredump-client"
-echo "1..30"
+echo "1..41"
 python3 "$top_srcdir/tests/integration/upload-server.py" --port-file "$TMP/hook.port" --log "$TMP/hook.log" \
 	--lifetime 180 --rule /hook=ok --rule /api/7/envelope/=ok &
 HOOK_PID=$!
@@ -141,6 +141,48 @@ assert t["crash_loop"] == "repeat" and t["crash_loop.count"] == "2", t
 assert (c["report"], c["count"], c["cores_stored"]) == (False, 2, 2) and "cores_dropped" not in c, c
 assert c["first_seen"] <= c["last_seen"], c
 PYEOF
+stop_daemon
+
+# CoreSocketTimeoutSec=: a connection that sends nothing, stops inside
+# its request or stops inside its core is closed after the timeout and
+# logged with its pid; the daemon goes on serving.
+STORE="$TMP/store-timeout"
+SPOOL="$STORE/spool"
+write_config <<'CEOF'
+CoreSocketVerify=no
+CoreSocketTimeoutSec=2s
+CEOF
+check "daemon starts (CoreSocketTimeoutSec=2s)" start_daemon
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+t0=$(now_ms)
+read -r what pid < <("$CLIENT" silent "$TMP/core.sock")
+t1=$(now_ms)
+check "a connection that sends nothing is closed after 2 s" \
+	test "$what" = closed -a $((t1 - t0)) -ge 1500 -a $((t1 - t0)) -lt 10000
+check "and logged with its pid" grep -q "core socket: pid $pid (uid 0) sent nothing in 2 s, closed" "$TMP/daemon.log"
+cpu() { awk '{ print $14 + $15 }' "/proc/$DAEMON_PID/stat"; }
+c0=$(cpu)
+read -r what pid < <("$CLIENT" silent "$TMP/core.sock" 6)
+c1=$(cpu)
+check "one stopping inside its request too, logged" \
+	bash -c '[ "$1" = closed ] && grep -q "core socket: pid $2 (uid 0) sent an incomplete request in 2 s, closed" "$3"' \
+	_ "$what" "$pid" "$TMP/daemon.log"
+check "the daemon does not spin while it waits (< 0.5 s of CPU in 2 s)" test $((c1 - c0)) -lt 50
+t0=$(now_ms)
+out=$("$CLIENT" stall "$TMP/core.sock" "$CORE" 1024)
+t1=$(now_ms)
+check "a core that stops after 1 MiB: accepted, then closed after 2 s" \
+	test "$out" = "KERNEL closed" -a $((t1 - t0)) -ge 1500 -a $((t1 - t0)) -lt 15000
+check "the crash is recorded without its core (logged: timeout)" \
+	bash -c 'wait_for() { for i in $(seq 100); do "$@" && return 0; sleep 0.2; done; return 1; }
+		 wait_for grep -q "no byte of the core for 2 s after 1048576 bytes, closed; recorded without its core" "$1"' \
+	_ "$TMP/daemon.log"
+check "it is stored as metadata-only" wait_for_crashes 1 60
+check "and the daemon still takes a whole core" \
+	bash -c '[ "$("$1" kernel "$2" "$3")" = KERNEL ]' _ "$CLIENT" "$TMP/core.sock" "$CORE"
+check "stored with its core" \
+	bash -c 'for i in $(seq 300); do [ "$("$1" list --json | jq -r "[.[].core_state] | join(\" \")")" = "metadata-only stored" ] && exit 0; sleep 0.2; done; exit 1' _ "$CLI"
+check "status answers" "$CLI" status
 stop_daemon
 
 # The pipe handler in a loop: the first core is stored, the first repeat's
