@@ -221,3 +221,17 @@ int cw_loop_mark_reported(struct cw_db *db, const char *fingerprint, int64_t uid
 	sqlite3_bind_int64(st, 2, uid);
 	return cw_sql_run(st);
 }
+
+int cw_loops_prune(struct cw_db *db, int64_t ended_before_usec, int64_t stale_before_usec)
+{
+	/* unreported loops wait for their report (daemon/loop_report.c) unless stale */
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = cw_sql_prepare(db, "DELETE FROM crash_loops WHERE last_usec < ?1"
+			       " AND (reported != 0 OR dropped = 0 OR last_usec < ?2)", &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, ended_before_usec);
+	sqlite3_bind_int64(st, 2, stale_before_usec);
+	r = cw_sql_run(st);
+	return r < 0 ? r : cw_sql_changes(db);
+}

@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
 CLIENT="$top_builddir/tests/integration/coredump-client"
-echo "1..41"
+echo "1..47"
 python3 "$top_srcdir/tests/integration/upload-server.py" --port-file "$TMP/hook.port" --log "$TMP/hook.log" \
 	--lifetime 180 --rule /hook=ok --rule /api/7/envelope/=ok &
 HOOK_PID=$!
@@ -210,6 +210,26 @@ check "the collector recorded the last two without their cores (crash-loop)" \
 	test "$(grep -c 'recorded (no core).*crash-loop' "$TMP/collect.log")" = 2
 check "one core on disk, the loop counts 4" \
 	test "$(ls "$STORE/cores" | wc -l) $("$CLI" status --json | jq -r '.crash_loops[0].count')" = "1 4"
+stop_daemon
+
+# Retention of loops: a loop that ended days before the newest crash (its
+# report sent) and an expired collector marker are forgotten when the
+# daemon starts; the live loop above and its marker stay.
+live_marker=$(cd "$STORE/collect-state" && ls loop-* 2>/dev/null)
+now=$(date +%s)
+old_usec=$(( (now - 3 * 86400) * 1000000 ))
+sqlite3 "$STORE/crashwatch.db" "INSERT INTO crash_loops (fingerprint, uid, build_id, exe, first_usec, last_usec,
+	count, cores, dropped, reported) VALUES ('0ld0', 0, 'b-old', '/old', $old_usec, $old_usec, 5, 1, 4, 1)"
+printf '%s b-old\n' $((now - 3 * 86400)) > "$STORE/collect-state/loop-00000000000000aa-0"
+check "fabricated: an old loop, an expired marker, next to the live loop's marker" \
+	test "$(sqlite3 "$STORE/crashwatch.db" 'SELECT count(*) FROM crash_loops')" = 2 -a -n "$live_marker"
+check "daemon starts again" start_daemon
+check "the old loop is forgotten, the live one stays" \
+	test "$(sqlite3 "$STORE/crashwatch.db" 'SELECT group_concat(count) FROM crash_loops')" = 4
+check "the expired marker is removed, the live one stays" \
+	test ! -e "$STORE/collect-state/loop-00000000000000aa-0" -a -f "$STORE/collect-state/$live_marker"
+check "logged" grep -q "retention: forgot 1 ended crash loop and 1 expired loop marker" "$TMP/daemon.log"
+check "the live loop still shows" test "$("$CLI" status --json | jq -r '.crash_loops | length')" = 1
 stop_daemon
 kill "$HOOK_PID" 2>/dev/null
 exit $failed
