@@ -44,20 +44,13 @@ static bool continues(int64_t first, int64_t last, int64_t t, uint64_t interval_
 int cw_loop_is_repeat(struct cw_db *db, const char *fingerprint, int64_t uid, int64_t time_usec,
 		      uint64_t interval_usec, int64_t burst)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct cw_crash_loop l;
 	if (!fingerprint || burst <= 0)
 		return 0;
-	int r = cw_sql_prepare(db, "SELECT first_usec, last_usec, cores FROM crash_loops WHERE fingerprint = ? AND uid = ?",
-			       &st);
+	int r = cw_loop_get_run(db, fingerprint, uid, &l);
 	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, uid);
-	r = cw_sql_step(st);
-	if (r <= 0)
-		return r;
-	return continues(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), time_usec, interval_usec) &&
-	       sqlite3_column_int64(st, 2) >= burst;
+		return r == -ENOENT ? 0 : r;
+	return continues(l.first_usec, l.last_usec, time_usec, interval_usec) && l.cores >= burst;
 }
 
 int cw_loop_count(struct cw_db *db, const struct cw_loop_crash *c, uint64_t interval_usec)

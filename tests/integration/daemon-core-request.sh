@@ -15,6 +15,7 @@ python3 "$top_srcdir/tests/integration/upload-server.py" --port-file "$TMP/hook.
 	--lifetime 180 --rule /hook=ok --rule /api/7/envelope/=ok &
 HOOK_PID=$!
 for i in $(seq 100); do [ -s "$TMP/hook.port" ] && break; sleep 0.1; done
+SENTRY=$(printf '[Upload sentry]\nFormat=sentry\nDSN=http://k@127.0.0.1:%s/7\nRetryInitialSec=1' "$(cat "$TMP/hook.port")")
 write_config <<CEOF
 CoreSocketVerify=no
 [Collect]
@@ -23,10 +24,7 @@ LoopBurst=1
 [Upload]
 URL=http://127.0.0.1:$(cat "$TMP/hook.port")/hook
 RetryInitialSec=1
-[Upload sentry]
-Format=sentry
-DSN=http://k@127.0.0.1:$(cat "$TMP/hook.port")/7
-RetryInitialSec=1
+$SENTRY
 CEOF
 
 dir=$(mktemp -d "$TMP/run.XXXXXX")
@@ -117,10 +115,7 @@ CoreSocketVerify=no
 [Collect]
 LoopIntervalSec=1h
 LoopBurst=2
-[Upload sentry]
-Format=sentry
-DSN=http://k@127.0.0.1:$(cat "$TMP/hook.port")/7
-RetryInitialSec=1
+$SENTRY
 CEOF
 check "daemon starts (LoopBurst=2)" start_daemon
 out=$("$CLIENT" kernel "$TMP/core.sock" "$CORE")
