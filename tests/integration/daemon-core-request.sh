@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
 CLIENT="$top_builddir/tests/integration/coredump-client"
-echo "1..47"
+echo "1..48"
 python3 "$top_srcdir/tests/integration/upload-server.py" --port-file "$TMP/hook.port" --log "$TMP/hook.log" \
 	--lifetime 180 --rule /hook=ok --rule /api/7/envelope/=ok &
 HOOK_PID=$!
@@ -226,5 +226,6 @@ check "the expired marker is removed, the live one stays" \
 check "logged" grep -q "retention: forgot 1 ended crash loop and 1 expired loop marker" "$TMP/daemon.log"
 check "the live loop still shows" test "$("$CLI" status --json | jq -r '.crash_loops | length')" = 1
 stop_daemon
+check_sanitizer_reports
 kill "$HOOK_PID" 2>/dev/null
 exit $failed
