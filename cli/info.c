@@ -27,6 +27,9 @@ static void info_usage(FILE *f)
 	fprintf(f, "Usage: crashwatch info [OPTIONS] [ID|MATCH...]\n\n"
 		"Show crashes with their analysis (default: the newest crash).\n\n"
 		"  -S, --since TIME / -U, --until TIME / -F, --fingerprint HEX  as for list\n"
+		"                          (every crash that matches)\n"
+		CW_MATCH_CONTAINER_USAGE
+		"                          (alone: the newest crash that matches)\n"
 		"  -a, --all               print every goroutine group in full\n"
 		"      --json              the record plus \"analysis\" as JSON\n"
 		"      --no-pager          do not pipe into a pager\n"
@@ -100,7 +103,8 @@ int cw_verb_info(int argc, char **argv)
 		{ "since", required_argument, NULL, 'S' }, { "until", required_argument, NULL, 'U' },
 		{ "fingerprint", required_argument, NULL, 'F' }, { "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' }, { "no-pager", no_argument, NULL, 'P' },
-		{ "config", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' }, { 0 },
+		{ "config", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
+		CW_MATCH_CONTAINER_OPTIONS, { 0 },
 	};
 	struct cw_crash_filter f = { .with_analysis = true };
 	struct info_ctx x = { 0 };
@@ -122,7 +126,11 @@ int cw_verb_info(int argc, char **argv)
 		case 'P': no_pager = true; break;
 		case 'c': cw_set_config_path(optarg); break;
 		case 'h': info_usage(stdout); return CW_EXIT_OK;
-		default: info_usage(stderr); return CW_EXIT_USAGE;
+		default:
+			if (cw_match_container_opt(c, optarg, &f))
+				break;
+			info_usage(stderr);
+			return CW_EXIT_USAGE;
 		}
 	}
 	for (int i = optind; i < argc; i++)
@@ -130,6 +138,7 @@ int cw_verb_info(int argc, char **argv)
 			fprintf(stderr, "crashwatch info: cannot use \"%s\" as a match\n", argv[i]);
 			return CW_EXIT_USAGE;
 		}
+	/* the container filters alone pick the newest crash they match, as no filter does */
 	if (optind == argc && !f.since_usec && !f.until_usec && !f.fingerprint)
 		f.newest = 1;
 	struct cw_source *src = NULL;

@@ -24,10 +24,7 @@ static void list_usage(FILE *f)
 		"  -S, --since TIME        only crashes at or after TIME\n"
 		"  -U, --until TIME        only crashes at or before TIME\n"
 		"  -F, --fingerprint HEX   only crashes with this fingerprint (prefix)\n"
-		"      --container ID|NAME only crashes in this container (id prefix or name)\n"
-		"      --pod NAME|UID      only crashes in this Kubernetes pod\n"
-		"      --namespace NS      only crashes in pods of this Kubernetes namespace\n"
-		"      --unit UNIT         only crashes of this systemd unit\n"
+		CW_MATCH_CONTAINER_USAGE
 		"  -1                      only the newest crash\n"
 		"  -n, --lines N           only the N newest crashes\n"
 		"      --json              a JSON array of objects\n"
@@ -190,9 +187,7 @@ int cw_verb_list(int argc, char **argv)
 		{ "fingerprint", required_argument, NULL, 'F' }, { "lines", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' }, { "no-legend", no_argument, NULL, 'L' },
 		{ "no-pager", no_argument, NULL, 'P' }, { "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' }, { "container", required_argument, NULL, 'C' },
-		{ "pod", required_argument, NULL, 'p' }, { "namespace", required_argument, NULL, 'N' },
-		{ "unit", required_argument, NULL, 'u' }, { 0 },
+		{ "help", no_argument, NULL, 'h' }, CW_MATCH_CONTAINER_OPTIONS, { 0 },
 	};
 	struct cw_crash_filter f = { 0 };
 	struct list_ctx l = { .legend = true, .tc = { .minute = -1 } };
@@ -209,10 +204,6 @@ int cw_verb_list(int argc, char **argv)
 			}
 			break;
 		case 'F': f.fingerprint = optarg; break;
-		case 'C': f.container = optarg; break;
-		case 'p': f.pod = optarg; break;
-		case 'N': f.pod_namespace = optarg; break;
-		case 'u': f.unit = optarg; break;
 		case 'n': f.newest = (size_t)strtoul(optarg, NULL, 10); if (!f.newest) f.newest = 1; break;
 		case '1': f.newest = 1; break;
 		case 'j': l.json = true; break;
@@ -220,7 +211,11 @@ int cw_verb_list(int argc, char **argv)
 		case 'P': no_pager = true; break;
 		case 'c': cw_set_config_path(optarg); break;
 		case 'h': list_usage(stdout); return CW_EXIT_OK;
-		default: list_usage(stderr); return CW_EXIT_USAGE;
+		default:
+			if (cw_match_container_opt(c, optarg, &f))
+				break;
+			list_usage(stderr);
+			return CW_EXIT_USAGE;
 		}
 	}
 	for (int i = optind; i < argc; i++)

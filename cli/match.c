@@ -67,3 +67,14 @@ int cw_match_id_or_match(const char *arg, struct cw_crash_filter *f)
 	}
 	return cw_match_parse(arg, f);
 }
+
+bool cw_match_container_opt(int c, const char *arg, struct cw_crash_filter *f)
+{
+	switch (c) {
+	case CW_MATCH_OPT_CONTAINER: f->container = arg; return true;
+	case CW_MATCH_OPT_POD: f->pod = arg; return true;
+	case CW_MATCH_OPT_NAMESPACE: f->pod_namespace = arg; return true;
+	case CW_MATCH_OPT_UNIT: f->unit = arg; return true;
+	}
+	return false;
+}

@@ -10,7 +10,9 @@
  *   podman: machine.slice/libpod-<id>.scope[/container],
  *     user@UID.service/user.slice/libpod-<id>.scope, libpod_parent/libpod-<id>
  *   containerd without Kubernetes (nerdctl): nerdctl-<id>.scope
- *   systemd-nspawn: machine.slice/systemd-nspawn@<name>.service[/payload]
+ *   systemd-nspawn: machine.slice/systemd-nspawn@<name>.service[/payload],
+ *     machine.slice/machine-<name>.scope[/payload] (runtime unknown here:
+ *     machined's state says; not libvirt's VMs, machine-qemu\x2d...)
  *   LXC: lxc.payload.<name>[/...], lxc.payload/<name>, lxc/<name>
  * conmon (crio-conmon-<id>.scope) and LXC's monitor (lxc.monitor.<name>) are
  * the runtimes' own processes, not containers. The innermost match wins
@@ -221,6 +223,10 @@ int cw_cgroup_container_parse(const char *path, size_t len, struct cw_cgroup_con
 		} else if (has_prefix(c, "systemd-nspawn@") && has_suffix(c, ".service") &&
 			   name_like(c.s + 15, c.len - 15 - 8)) {
 			set_id(out, "systemd-nspawn", c.s + 15, c.len - 15 - 8);
+			found = true;
+		} else if (has_prefix(c, "machine-") && has_suffix(c, ".scope") && !has_prefix(c, "machine-qemu\\x2d") &&
+			   name_like(c.s + 8, c.len - 8 - 6)) {
+			set_id(out, NULL, c.s + 8, c.len - 8 - 6);
 			found = true;
 		} else if (has_prefix(c, "lxc.payload.") && name_like(c.s + 12, c.len - 12)) {
 			set_id(out, "lxc", c.s + 12, c.len - 12);

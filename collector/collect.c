@@ -153,8 +153,8 @@ static int stream_core(struct stream *s, int core_fd)
 		}
 		store_chunk(s, buf, n);
 	}
-	if (r < 0)
-		drop_core(s, "io-error");
+	if (r < 0) /* -EAGAIN: the core socket's timeout (CoreSocketTimeoutSec=) ran out */
+		drop_core(s, r == -EAGAIN ? "timeout" : "io-error");
 	cw_reader_free(reader);
 	close(core_fd);
 	if (s->forward)

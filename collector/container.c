@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "collector/container.h"
+#include "collector/container_state.h"
 #include "collector/mountinfo.h"
 #include "collector/procinfo.h"
 #include "collector/readfile.h"
@@ -72,14 +73,11 @@ static int open_trusted_dir(int dirfd, const char *rel)
 	return fd;
 }
 
-/* dir/name as JSON when both are root's. */
-static int read_trusted_json(int root_fd, const char *dir, const char *name, json_object **out)
+/* dir/name's contents (at most STATE_MAX) when both are root's. */
+static int read_trusted_file(int root_fd, const char *dir, const char *name, char **buf, size_t *len)
 {
 	_cleanup_close_ int dfd = open_trusted_dir(root_fd, dir);
-	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	size_t len;
-	int r;
 
 	if (dfd < 0)
 		return dfd;
@@ -87,7 +85,15 @@ static int read_trusted_json(int root_fd, const char *dir, const char *name, jso
 		return -errno;
 	if (!S_ISREG(st.st_mode) || !trusted(&st))
 		return -EPERM;
-	r = cw_read_file_at(dfd, name, STATE_MAX, &buf, &len);
+	return cw_read_file_at(dfd, name, STATE_MAX, buf, len);
+}
+
+/* dir/name as JSON when both are root's. */
+static int read_trusted_json(int root_fd, const char *dir, const char *name, json_object **out)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = read_trusted_file(root_fd, dir, name, &buf, &len);
 	if (r < 0)
 		return r;
 	_cleanup_(json_tokener_freep) json_tokener *tok = json_tokener_new();
@@ -209,6 +215,91 @@ static int try_docker(int root_fd, struct cw_container_info *ci)
 	return set_dup(&ci->image, get_string(cfg, "Image"));
 }
 
+static int take(char **dst, char *s)
+{
+	if (*dst || !s)
+		free(s);
+	else
+		*dst = s;
+	return 0;
+}
+
+/* containers/storage's list of containers (podman; CRI-O too): the
+ * container's name and its image's, when the OCI bundle did not say. */
+static int try_storage(int root_fd, const char *storage, const char *runtime, struct cw_container_info *ci)
+{
+	_cleanup_free_ char *buf = NULL;
+	char dir[256], *name = NULL, *image = NULL;
+	size_t len;
+	snprintf(dir, sizeof(dir), "%s/overlay-containers", storage);
+	int r = read_trusted_file(root_fd, dir, "containers.json", &buf, &len);
+	if (r < 0)
+		return r;
+	r = cw_storage_containers_parse(buf, len, ci->cg.id, &name, &image);
+	if (r < 0)
+		return r;
+	ci->runtime_state = ci->runtime_state ? ci->runtime_state : runtime;
+	if (!ci->cg.runtime)
+		ci->cg.runtime = runtime;
+	take(&ci->name, name);
+	return take(&ci->image, image);
+}
+
+/* systemd-machined's record of a machine (run/systemd/machines/NAME): the
+ * runtime that registered it and its root directory as the image. */
+static int try_machined(int root_fd, struct cw_container_info *ci)
+{
+	_cleanup_free_ char *buf = NULL, *class = NULL, *service = NULL, *root = NULL;
+	char machine[CW_CONTAINER_ID_MAX + 1];
+	size_t len;
+	if (cw_unit_unescape(ci->cg.id, machine, sizeof(machine)) < 0)
+		return -ENOENT;
+	int r = read_trusted_file(root_fd, "run/systemd/machines", machine, &buf, &len);
+	if (r < 0)
+		return r;
+	if ((r = cw_keyfile_get(buf, len, "CLASS", &class)) == -ENOMEM)
+		return r;
+	if (!class || strcmp(class, "container"))
+		return -ENOENT; /* a VM's process on the host is not in a container */
+	if ((r = cw_keyfile_get(buf, len, "SERVICE", &service)) == -ENOMEM ||
+	    (r = cw_keyfile_get(buf, len, "ROOT", &root)) == -ENOMEM)
+		return r;
+	ci->runtime_state = "machined";
+	if (!ci->cg.runtime)
+		ci->cg.runtime = service && !strcmp(service, "systemd-nspawn") ? "systemd-nspawn" :
+				 service && !strcmp(service, "libvirt-lxc") ? "libvirt-lxc" : "machined";
+	if ((r = set_dup(&ci->name, machine)) < 0)
+		return r;
+	/* --image= is mounted on a temporary directory: its path names nothing */
+	if (root && root[0] == '/' && strncmp(root, "/tmp/", 5))
+		return set_dup(&ci->image, root);
+	return 0;
+}
+
+/* LXC's container config (var/lib/lxc/NAME/config): the root file system
+ * (lxc.rootfs.path, "dir:/var/lib/lxc/NAME/rootfs" or a block device) as
+ * the image, when nothing names a template image. */
+static int try_lxc(int root_fd, struct cw_container_info *ci)
+{
+	_cleanup_free_ char *buf = NULL, *rootfs = NULL;
+	char dir[256];
+	size_t len;
+	if (ci->cg.id[0] == '.')
+		return -ENOENT;
+	snprintf(dir, sizeof(dir), "var/lib/lxc/%s", ci->cg.id);
+	int r = read_trusted_file(root_fd, dir, "config", &buf, &len);
+	if (r < 0)
+		return r;
+	if ((r = cw_keyfile_get(buf, len, "lxc.rootfs.path", &rootfs)) == -ENOENT)
+		r = cw_keyfile_get(buf, len, "lxc.rootfs", &rootfs); /* LXC 2 */
+	if (r == -ENOMEM)
+		return r;
+	ci->runtime_state = "lxc";
+	if ((r = set_dup(&ci->name, ci->cg.id)) < 0)
+		return r;
+	return rootfs ? set_dup(&ci->image, rootfs) : 0;
+}
+
 int cw_container_runtime_state(int root_fd, struct cw_container_info *ci)
 {
 	const char *rt = ci->cg.runtime;
@@ -230,9 +321,25 @@ int cw_container_runtime_state(int root_fd, struct cw_container_info *ci)
 		for (size_t i = 0; i < 2; i++) {
 			snprintf(dir, sizeof(dir), "%s/overlay-containers/%s/userdata", roots[i], ci->cg.id);
 			r = try_oci_bundle(root_fd, dir, rt ? rt : "cri-o", ci);
-			if (r == -ENOMEM || r == 0)
+			if (r == -ENOMEM)
 				return r;
+			if (r == 0 && ci->name && ci->image)
+				return 0;
+			/* podman's bundle names neither: containers/storage's list does */
+			int s = try_storage(root_fd, roots[i], rt ? rt : "podman", ci);
+			if (s == -ENOMEM || s == 0 || r == 0)
+				return s == -ENOMEM ? s : 0;
 		}
+	}
+	if (!rt || !strcmp(rt, "systemd-nspawn")) {
+		r = try_machined(root_fd, ci);
+		if (r == -ENOMEM || r == 0)
+			return r;
+	}
+	if (rt && !strcmp(rt, "lxc")) {
+		r = try_lxc(root_fd, ci);
+		if (r == -ENOMEM || r == 0)
+			return r;
 	}
 	return r < 0 ? -ENOENT : r;
 }

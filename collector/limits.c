@@ -211,3 +211,43 @@ int cw_loop_marker_set(int storage_fd, const char *exe, int64_t uid, const char 
 		return -EIO;
 	return renameat(state_fd, tmp, state_fd, name) < 0 ? -errno : 0;
 }
+
+int cw_loop_markers_prune(int storage_fd, int64_t now)
+{
+	int state_fd = openat(storage_fd, "collect-state", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (state_fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	_cleanup_closedir_ DIR *d = fdopendir(state_fd);
+	if (!d) {
+		int r = -errno;
+		close(state_fd);
+		return r;
+	}
+	struct dirent *de;
+	unsigned n = 0;
+	int removed = 0;
+	while ((de = readdir(d)) && n++ < MAX_ENTRIES_PER_DIR) {
+		struct stat st;
+		bool tmp = !strncmp(de->d_name, ".loop-", 6);
+		if ((strncmp(de->d_name, "loop-", 5) && !tmp) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		bool expired;
+		if (tmp) {
+			expired = st.st_mtime < now - 3600;
+		} else {
+			/* the same bounded read as cw_loop_marker_hit: what it would not believe goes */
+			char buf[160];
+			long long until = 0;
+			_cleanup_close_ int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+			ssize_t k = fd < 0 ? -1 : pread(fd, buf, sizeof(buf) - 1, 0);
+			if (k < 0)
+				continue;
+			buf[k] = 0;
+			expired = sscanf(buf, "%lld", &until) != 1 || until < now;
+		}
+		if (expired && unlinkat(dirfd(d), de->d_name, 0) == 0)
+			removed++;
+	}
+	return removed;
+}

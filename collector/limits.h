@@ -34,5 +34,9 @@ int cw_rate_limit_hit(const struct cw_config *cfg, int storage_fd, const char *k
 int cw_loop_marker_hit(int storage_fd, const char *exe, int64_t uid, const char *build_id, int64_t now);
 /* crashwatchd: marks exe's crash loop until `until` (unix seconds). */
 int cw_loop_marker_set(int storage_fd, const char *exe, int64_t uid, const char *build_id, int64_t until);
+/* crashwatchd's retention: removes the markers whose UNTIL is before now
+ * (and temporary files of a marker write older than an hour). Returns how
+ * many went (bounded scan), or a negative errno. */
+int cw_loop_markers_prune(int storage_fd, int64_t now);
 
 #endif

@@ -29,22 +29,26 @@ struct cw_reader {
 	pthread_cond_t cond;
 };
 
-static ssize_t read_full(int fd, unsigned char *buf, size_t len)
+/* Reads up to len bytes; stops short at the end of the stream or on an
+ * error (*err: -errno, else 0), returning what came before it. */
+static size_t read_full(int fd, unsigned char *buf, size_t len, int *err)
 {
 	size_t got = 0;
 
+	*err = 0;
 	while (got < len) {
 		ssize_t n = read(fd, buf + got, len - got);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return got ? (ssize_t)got : -errno;
+			*err = -errno; /* EAGAIN: the socket's SO_RCVTIMEO ran out */
+			break;
 		}
 		if (n == 0)
 			break;
 		got += (size_t)n;
 	}
-	return (ssize_t)got;
+	return got;
 }
 
 static void *reader_main(void *arg)
@@ -58,20 +62,18 @@ static void *reader_main(void *arg)
 		unsigned slot = r->head;
 		pthread_mutex_unlock(&r->lock);
 
-		ssize_t n = read_full(r->fd, r->buf[slot], r->chunk);
+		int err;
+		size_t n = read_full(r->fd, r->buf[slot], r->chunk, &err);
 
 		pthread_mutex_lock(&r->lock);
-		if (n < 0) {
-			r->error = (int)n;
-			r->eof = true;
-		} else if (n == 0) {
-			r->eof = true;
-		} else {
-			r->len[slot] = (size_t)n;
+		if (n > 0) { /* the bytes before an error count too */
+			r->len[slot] = n;
 			r->head = (r->head + 1) % r->nbuf;
 			r->count++;
-			if ((size_t)n < r->chunk)
-				r->eof = true; /* read_full stops short only at the end */
+		}
+		if (n < r->chunk) { /* read_full stops short only at the end or on an error */
+			r->error = err;
+			r->eof = true;
 		}
 		bool done = r->eof;
 		if (done || r->count == 1)
@@ -118,14 +120,16 @@ int cw_reader_next(struct cw_reader *r, const unsigned char **buf, size_t *len)
 	if (!r->threaded) {
 		if (r->eof)
 			return r->error;
-		ssize_t n = read_full(r->fd, r->buf[0], r->chunk);
-		if (n <= 0) {
+		int err;
+		size_t n = read_full(r->fd, r->buf[0], r->chunk, &err);
+		if (n < r->chunk) {
 			r->eof = true;
-			r->error = n < 0 ? (int)n : 0;
-			return r->error;
+			r->error = err;
 		}
+		if (n == 0)
+			return r->error;
 		*buf = r->buf[0];
-		*len = (size_t)n;
+		*len = n;
 		return 1;
 	}
 	pthread_mutex_lock(&r->lock);

@@ -31,6 +31,7 @@ void cw_config_defaults(struct cw_config *cfg)
 	cfg->loop_interval_sec = 600;
 	cfg->loop_burst = 1;
 	cfg->core_socket_verify = true;
+	cfg->core_socket_timeout_sec = 60;
 	cfg->compression_level = 1;
 	cfg->keep_executable = true;
 	cfg->analyze_timeout_sec = 120;
@@ -118,6 +119,7 @@ static const struct key_def main_keys[] = {
 	{ "Daemon", "Socket", V_PATH, CFG(socket_path) },
 	{ "Daemon", "CoreSocket", V_PATH, CFG(core_socket_path) },
 	{ "Daemon", "CoreSocketVerify", V_BOOL, CFG(core_socket_verify) },
+	{ "Daemon", "CoreSocketTimeoutSec", V_TIMESPAN, CFG(core_socket_timeout_sec) },
 };
 
 #define UPL(field) offsetof(struct cw_upload_config, field)

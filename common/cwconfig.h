@@ -63,6 +63,7 @@ struct cw_config {
 	char *socket_path;            /* Socket= CLI query socket */
 	char *core_socket_path;       /* CoreSocket= kernel @socket core_pattern target */
 	bool core_socket_verify;      /* CoreSocketVerify= @@ requests only from processes dumping core */
+	uint64_t core_socket_timeout_sec; /* CoreSocketTimeoutSec= a connection silent this long is closed (0: never) */
 	uint64_t watchdog_sec;        /* unused when not under systemd */
 
 	/* [Upload] / [Upload NAME] sections */

@@ -9,7 +9,9 @@
  * the rest of each connection is handed to the collector's code
  * (collector/collect.h) in a forked child, so a large core never stalls
  * the event loop; the spool entry it writes comes back through the spool
- * watch like any other. */
+ * watch like any other. A connection that stays silent for
+ * CoreSocketTimeoutSec= (before its first bytes, mid-request, mid-core)
+ * is closed, so that it holds neither an event source nor a child. */
 #include "config.h"
 #include "daemon/daemon.h"
 
@@ -62,6 +64,8 @@ struct pending {
 	struct cw_daemon *d;
 	int fd;
 	sd_event_source *src;
+	sd_event_source *timer;  /* CoreSocketTimeoutSec= */
+	struct ucred peer;       /* pid 0: unknown */
 	struct cw_coredump_req req;
 };
 
@@ -148,12 +152,19 @@ static int answer_request(int conn, const struct cw_coredump_req *req, uint64_t 
 	return r == -EAGAIN ? -EPIPE : r;
 }
 
+static void peer_cred(int conn, struct ucred *out)
+{
+	socklen_t len = sizeof(*out);
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, out, &len) < 0)
+		memset(out, 0, sizeof(*out));
+}
+
 /* In the child: never returns. */
 static void collect_connection(const struct cw_config *cfg, int conn, enum core_mode mode,
 			       const struct cw_coredump_req *req, const struct cw_pidfd_info *pi)
 {
 	struct cw_crash_info info;
-	struct cw_collect_result res;
+	struct cw_collect_result res = { 0 };
 	int pidfd = peer_pidfd(conn);
 	int r = pidfd >= 0 ? cw_crash_from_pidfd(pidfd, &info) : -EBADF;
 	if (r < 0)
@@ -176,12 +187,20 @@ static void collect_connection(const struct cw_config *cfg, int conn, enum core_
 	if (mode == CORE_ACCEPT) {
 		(void)setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		r = answer_request(conn, req, CW_COREDUMP_KERNEL);
-		tv.tv_sec = 0;
-		(void)setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		if (r < 0)
 			_exit(1);
 	}
+	/* the core: a recv that waits longer than CoreSocketTimeoutSec= ends it ("timeout") */
+	uint64_t t = cfg->core_socket_timeout_sec;
+	tv = (struct timeval){ .tv_sec = t < INT32_MAX ? (time_t)t : INT32_MAX };
+	(void)setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	struct ucred peer;
+	peer_cred(conn, &peer);
 	r = cw_collect(cfg, &info, CW_COLLECT_SOCKET, conn, &res);
+	if (res.reason && !strcmp(res.reason, "timeout"))
+		cw_log_warning("core socket: pid %d (uid %u): no byte of the core for %llu s after %llu bytes, "
+			       "closed; recorded without its core", (int)(info.pid > 0 ? info.pid : peer.pid),
+			       (unsigned)peer.uid, (unsigned long long)t, (unsigned long long)res.size);
 	_exit(r < 0 ? 1 : 0);
 }
 
@@ -254,6 +273,7 @@ static void pending_free(struct pending *p)
 	if (!p)
 		return;
 	sd_event_source_disable_unref(p->src);
+	sd_event_source_disable_unref(p->timer);
 	if (p->fd >= 0)
 		close(p->fd);
 	free(p);
@@ -334,6 +354,19 @@ static int on_core_readable(sd_event_source *s, int fd, uint32_t revents, void *
 	return 0;
 }
 
+static int on_pending_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct pending *p = userdata;
+	int queued = 0;
+	if (ioctl(p->fd, FIONREAD, &queued) < 0)
+		queued = 0;
+	cw_log_warning("core socket: pid %d (uid %u) sent %s in %llu s, closed", (int)p->peer.pid,
+		       (unsigned)p->peer.uid, queued > 0 ? "an incomplete request" : "nothing",
+		       (unsigned long long)p->d->cfg.core_socket_timeout_sec);
+	pending_free(p);
+	return 0;
+}
+
 static int on_core_connection(sd_event_source *s, int lfd, uint32_t revents, void *userdata)
 {
 	struct cw_daemon *d = userdata;
@@ -347,7 +380,14 @@ static int on_core_connection(sd_event_source *s, int lfd, uint32_t revents, voi
 	}
 	p->d = d;
 	p->fd = conn;
-	int r = sd_event_add_io(d->ev, &p->src, conn, EPOLLIN | EPOLLRDHUP, on_core_readable, p);
+	peer_cred(conn, &p->peer);
+	uint64_t t = d->cfg.core_socket_timeout_sec;
+	/* edge-triggered: the first bytes are only peeked at until the request
+	 * is complete, and must not wake the loop again until more come */
+	int r = sd_event_add_io(d->ev, &p->src, conn, EPOLLIN | EPOLLRDHUP | EPOLLET, on_core_readable, p);
+	if (r >= 0 && t > 0)
+		r = sd_event_add_time_relative(d->ev, &p->timer, CLOCK_MONOTONIC,
+					       (t < INT32_MAX ? t : INT32_MAX) * 1000000ULL, 0, on_pending_timeout, p);
 	if (r < 0) {
 		cw_log_errno(LOG_WARNING, r, "core socket: watching a connection");
 		pending_free(p);

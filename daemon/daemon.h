@@ -63,6 +63,9 @@ void cw_ingest_abort(struct cw_daemon *d);
 
 /* retention.c */
 int cw_retention_run(struct cw_daemon *d);
+/* Forgets ended crash loops and expired collector loop markers (hourly, at
+ * start and on reload). */
+int cw_retention_loops(struct cw_daemon *d);
 int cw_retention_start(struct cw_daemon *d);
 
 /* query_socket.c */

@@ -360,6 +360,39 @@ static struct json_object *contexts(struct json_object *data)
 	return ctx;
 }
 
+/* A crash loop's report ("crash_loop") or a crash repeating its
+ * fingerprint within the loop interval ("crash_run"): the tag crash_loop
+ * (report / repeat) to search by, the figures in a "crash_loop" context. */
+static void add_loop(struct json_object *data, struct json_object *tags, struct json_object *ctx)
+{
+	struct json_object *l = get(data, "crash_loop");
+	bool report = l && json_object_is_type(l, json_type_object);
+	if (!report)
+		l = get(data, "crash_run");
+	if (!l || !json_object_is_type(l, json_type_object))
+		return;
+	char count[24];
+	snprintf(count, sizeof(count), "%" PRId64, cw_data_int(l, "count"));
+	if (tags) {
+		set_tag(tags, "crash_loop", report ? "report" : "repeat");
+		set_tag(tags, "crash_loop.count", count);
+	}
+	struct json_object *c = ctx ? json_object_new_object() : NULL;
+	if (!c)
+		return;
+	set_str(c, "type", "crash_loop");
+	set(c, "report", json_object_new_boolean(report));
+	set(c, "count", json_object_new_int64(cw_data_int(l, "count")));
+	set(c, "cores_stored", json_object_new_int64(cw_data_int(l, "cores_stored")));
+	if (report) {
+		set(c, "cores_dropped", json_object_new_int64(cw_data_int(l, "cores_dropped")));
+		set(c, "duration_sec", json_object_new_int64(cw_data_int(l, "duration_sec")));
+	}
+	set_str(c, "first_seen", cw_data_string(l, "first"));
+	set_str(c, "last_seen", cw_data_string(l, "last"));
+	set(ctx, "crash_loop", c);
+}
+
 /* "example.com/api@v1.2.3", else "example.com/api@<vcs revision>". */
 static void release_name(struct json_object *go, char *out, size_t outlen)
 {
@@ -437,6 +470,7 @@ int cw_sentry_event_new(const char *delivery_id, struct json_object *data, struc
 		json_object_put(ctx);
 		return -ENOMEM;
 	}
+	add_loop(data, tags, ctx);
 	set(ev, "exception", exc);
 	set(ev, "threads", threads);
 	set(ev, "contexts", ctx);

@@ -121,6 +121,8 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
 			cw_log_errno(LOG_WARNING, r, "reloading the upload endpoints, keeping the old ones");
 		cw_log_info("configuration reloaded");
 		(void)cw_retention_run(d);
+		if ((r = cw_retention_loops(d)) < 0)
+			cw_log_errno(LOG_WARNING, r, "retention of crash loops");
 	}
 	sd_notify(0, "READY=1");
 	cw_daemon_update_status(d);
@@ -206,6 +208,8 @@ static int setup(struct cw_daemon *d)
 	if (r < 0)
 		return cw_log_errno(LOG_ERR, r, "watching the spool %s", d->spool_dir);
 	(void)cw_retention_run(d);
+	if ((r = cw_retention_loops(d)) < 0)
+		cw_log_errno(LOG_WARNING, r, "retention of crash loops");
 	return 0;
 }
 

@@ -455,18 +455,21 @@ static int add_container(struct json_object *data, const struct cw_crash_contain
 	return json_object_object_add(data, "container", CW_TAKE_PTR(o)) < 0 ? -ENOMEM : 0;
 }
 
-/* "crash_loop": one report for a whole loop instead of one per crash. */
-static int add_loop(struct json_object *data, const struct cw_payload_loop *l)
+/* "crash_loop": one report for a whole loop instead of one per crash;
+ * "crash_run" (run): the crashes of this fingerprint so far in its run (a
+ * crash kept within LoopBurst= > 1 that repeats an earlier one). */
+static int add_loop(struct json_object *data, const struct cw_payload_loop *l, bool run)
 {
 	struct json_object *o = json_object_new_object();
 	int r;
 	if (!o)
 		return -ENOMEM;
-	json_object_object_add(data, "crash_loop", o);
+	json_object_object_add(data, run ? "crash_run" : "crash_loop", o);
 	int64_t span = l->last_seen > l->first_seen ? l->last_seen - l->first_seen : 0;
 	if ((r = add_int(o, "count", l->count)) < 0 || (r = add_int(o, "cores_stored", l->cores_stored)) < 0 ||
-	    (r = add_int(o, "cores_dropped", l->cores_dropped)) < 0 || (r = add_time(o, "first", l->first_seen)) < 0 ||
-	    (r = add_time(o, "last", l->last_seen)) < 0 || (r = add_int(o, "duration_sec", span)) < 0)
+	    (!run && (r = add_int(o, "cores_dropped", l->cores_dropped)) < 0) ||
+	    (r = add_time(o, "first", l->first_seen)) < 0 || (r = add_time(o, "last", l->last_seen)) < 0 ||
+	    (!run && (r = add_int(o, "duration_sec", span)) < 0))
 		return r;
 	return 0;
 }
@@ -526,7 +529,9 @@ int cw_payload_data_new(const struct cw_crash_report *c, const struct cw_upload_
 	json_object_object_add(data, "new_fingerprint", json_object_new_boolean(c->fingerprint_count <= 1));
 	if ((r = add_container(data, c->container)) < 0)
 		return r;
-	if (c->loop && (r = add_loop(data, c->loop)) < 0)
+	if (c->loop && (r = add_loop(data, c->loop, false)) < 0)
+		return r;
+	if (!c->loop && c->run && c->run->count > 1 && (r = add_loop(data, c->run, true)) < 0)
 		return r;
 	if (u->include_cmdline && c->cmdline && (r = add_string(data, "cmdline", c->cmdline)) < 0)
 		return r;

@@ -42,6 +42,8 @@ struct cw_crash_report {
 	struct json_object *analysis;   /* crashwatch.analysis.v1 (borrowed) */
 	const struct cw_crash_container *container; /* NULL, or the crash's container and pod */
 	const struct cw_payload_loop *loop; /* non-NULL: this is the report of a crash loop */
+	const struct cw_payload_loop *run;  /* non-NULL: the crash repeats its fingerprint within
+					     * LoopIntervalSec= (the run so far, this crash included) */
 };
 
 /* Builds the data object for endpoint u (stacks of every goroutine are

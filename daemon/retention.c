@@ -1,9 +1,11 @@
 /* Retention over stored cores: MaxAge=, MaxUse=, KeepFree=, oldest first.
- * The records stay, marked "core removed". */
+ * The records stay, marked "core removed". And over crash loops: the
+ * runs that ended and the collector's markers that expired. */
 #include "config.h"
 #include "daemon/daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collector/limits.h"
+#include "common/cleanup.h"
 #include "common/log.h"
+#include "storage/crash_json.h"
 
 #define AUTO_CAP (4ULL << 30)
 #define RETENTION_INTERVAL_USEC (3600ULL * 1000000ULL)
+#define LOOP_STALE_USEC (7LL * 24 * 3600 * 1000000) /* an unreported loop is forgotten after a week */
 
 struct stored_core {
 	int64_t id, time_usec, disk_size;
@@ -105,10 +111,39 @@ int cw_retention_run(struct cw_daemon *d)
 	return r;
 }
 
+int cw_retention_loops(struct cw_daemon *d)
+{
+	/* A run stays while it may continue and while listings show it (the
+	 * day before the newest crash, CW_CRASH_LOOPS_SHOWN_USEC); its marker
+	 * while the collector would believe it. */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, newest = 0;
+	int64_t interval = d->cfg.loop_interval_sec < INT32_MAX ? (int64_t)d->cfg.loop_interval_sec * 1000000 : INT64_MAX / 4;
+	int r = cw_crashes_newest_usec(d->db, &newest);
+	if (r < 0)
+		return r;
+	int64_t base = newest > 0 && newest < now ? newest : now;
+	int rows = cw_loops_prune(d->db, base - CW_CRASH_LOOPS_SHOWN_USEC - interval, now - LOOP_STALE_USEC - interval);
+	if (rows < 0)
+		return rows;
+	_cleanup_close_ int fd = open(d->cfg.storage_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int markers = fd < 0 ? -errno : cw_loop_markers_prune(fd, ts.tv_sec);
+	if (markers < 0)
+		return markers;
+	if (rows || markers)
+		cw_log_info("retention: forgot %d ended crash loop%s and %d expired loop marker%s", rows,
+			    rows == 1 ? "" : "s", markers, markers == 1 ? "" : "s");
+	return 0;
+}
+
 static int on_retention_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct cw_daemon *d = userdata;
 	int r = cw_retention_run(d);
+	if (r < 0)
+		cw_log_errno(LOG_WARNING, r, "retention");
+	r = cw_retention_loops(d);
 	if (r < 0)
 		cw_log_errno(LOG_WARNING, r, "retention");
 	sd_event_source_set_time(s, usec + RETENTION_INTERVAL_USEC);

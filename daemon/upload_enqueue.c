@@ -83,6 +83,16 @@ int cw_upload_crash_hook(struct cw_db *db, const struct cw_crash_record *c, int6
 		if (r < 0 && r != -ENOENT)
 			return r;
 	}
+	/* the crash's run (counted just before, ingest.c): a repeat within LoopBurst= */
+	struct cw_crash_loop run;
+	struct cw_payload_loop run_figures = { 0 };
+	if (c->fingerprint && cfg->loop_burst > 0 && cfg->loop_interval_sec > 0 &&
+	    cw_loop_get_run(db, c->fingerprint, c->uid, &run) == 0 && run.count > 1 &&
+	    run.first_usec <= c->time_usec && c->time_usec <= run.last_usec)
+		run_figures = (struct cw_payload_loop){
+			.count = run.count, .cores_stored = run.cores, .cores_dropped = run.dropped,
+			.first_seen = run.first_usec / 1000000, .last_seen = run.last_usec / 1000000,
+		};
 	const struct cw_crash_report report = {
 		.crash_id = crash_id,
 		.timestamp = c->time_usec / 1000000,
@@ -95,6 +105,7 @@ int cw_upload_crash_hook(struct cw_db *db, const struct cw_crash_record *c, int6
 		.first_seen = first_usec / 1000000,
 		.analysis = analysis,
 		.container = &c->ctr,
+		.run = run_figures.count ? &run_figures : NULL,
 	};
 	return cw_upload_enqueue(db, cfg, &report, (int64_t)time(NULL));
 }

@@ -44,20 +44,13 @@ static bool continues(int64_t first, int64_t last, int64_t t, uint64_t interval_
 int cw_loop_is_repeat(struct cw_db *db, const char *fingerprint, int64_t uid, int64_t time_usec,
 		      uint64_t interval_usec, int64_t burst)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct cw_crash_loop l;
 	if (!fingerprint || burst <= 0)
 		return 0;
-	int r = cw_sql_prepare(db, "SELECT first_usec, last_usec, cores FROM crash_loops WHERE fingerprint = ? AND uid = ?",
-			       &st);
+	int r = cw_loop_get_run(db, fingerprint, uid, &l);
 	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, uid);
-	r = cw_sql_step(st);
-	if (r <= 0)
-		return r;
-	return continues(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), time_usec, interval_usec) &&
-	       sqlite3_column_int64(st, 2) >= burst;
+		return r == -ENOENT ? 0 : r;
+	return continues(l.first_usec, l.last_usec, time_usec, interval_usec) && l.cores >= burst;
 }
 
 int cw_loop_count(struct cw_db *db, const struct cw_loop_crash *c, uint64_t interval_usec)
@@ -193,6 +186,24 @@ int cw_loops_foreach(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t s
 	return r;
 }
 
+int cw_loop_get_run(struct cw_db *db, const char *fingerprint, int64_t uid, struct cw_crash_loop *out)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	if (!fingerprint)
+		return -ENOENT;
+	int r = cw_sql_prepare(db, "SELECT " LOOP_COLUMNS " FROM crash_loops l WHERE l.fingerprint = ? AND l.uid = ?", &st);
+	if (r < 0)
+		return r;
+	cw_sql_bind_text(st, 1, fingerprint);
+	sqlite3_bind_int64(st, 2, uid);
+	r = cw_sql_step(st);
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
+	loop_from_row(st, out);
+	out->fingerprint = out->build_id = out->exe = NULL; /* the statement's, gone on return */
+	return 0;
+}
+
 int cw_loop_mark_reported(struct cw_db *db, const char *fingerprint, int64_t uid)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
@@ -202,4 +213,18 @@ int cw_loop_mark_reported(struct cw_db *db, const char *fingerprint, int64_t uid
 	sqlite3_bind_text(st, 1, fingerprint, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, uid);
 	return cw_sql_run(st);
+}
+
+int cw_loops_prune(struct cw_db *db, int64_t ended_before_usec, int64_t stale_before_usec)
+{
+	/* unreported loops wait for their report (daemon/loop_report.c) unless stale */
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = cw_sql_prepare(db, "DELETE FROM crash_loops WHERE last_usec < ?1"
+			       " AND (reported != 0 OR dropped = 0 OR last_usec < ?2)", &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, ended_before_usec);
+	sqlite3_bind_int64(st, 2, stale_before_usec);
+	r = cw_sql_run(st);
+	return r < 0 ? r : cw_sql_changes(db);
 }

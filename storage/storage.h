@@ -189,6 +189,13 @@ typedef int (*cw_loop_cb)(const struct cw_crash_loop *l, void *userdata);
 int cw_loops_foreach(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t since_usec, bool unreported_only,
 		     cw_loop_cb cb, void *userdata);
 int cw_loop_mark_reported(struct cw_db *db, const char *fingerprint, int64_t uid);
+/* The figures of the current run of fingerprint for uid (its strings
+ * NULL); -ENOENT when there is none. */
+int cw_loop_get_run(struct cw_db *db, const char *fingerprint, int64_t uid, struct cw_crash_loop *out);
+/* Retention: forgets the runs whose last crash is before ended_before_usec
+ * and that are reported or never were loops, and any before
+ * stale_before_usec. Returns how many went, or a negative errno. */
+int cw_loops_prune(struct cw_db *db, int64_t ended_before_usec, int64_t stale_before_usec);
 
 /* Internal to storage/: counts crash id in its group (inside the insert
  * transaction); *is_new says the fingerprint was seen for the first time. */

@@ -4,10 +4,11 @@
 # daemon; `crashwatch list` shows a CONTAINER column only when a crash
 # listed has one and filters by --container, --pod, --namespace, --unit
 # (read directly by root and through the daemon by a user); `info` and
-# --json carry every field.
+# --json carry every field; `info` takes the same filters and shows the
+# newest crash that matches.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
-echo "1..17"
+echo "1..24"
 write_config </dev/null
 check "daemon starts" start_daemon
 
@@ -38,6 +39,9 @@ record 0000000c $((T0 + 120)) 203 1000 cron /usr/sbin/cron '"cron.service"' null
 check "three records stored" wait_for_crashes 3
 
 L() { "$CLI" "$@" 2>/dev/null; }
+CLI_U="$TMP/cli-as-1000"
+printf '#!/bin/sh\nexec setpriv --reuid=1000 --regid=1000 --clear-groups "%s" "$@"\n' "$CLI" > "$CLI_U"
+chmod 0755 "$CLI_U"
 U() { setpriv --reuid=1000 --regid=1000 --clear-groups "$CLI" "$@" 2>/dev/null; }
 legend=$(L list | head -n 1)
 check "list: a CONTAINER column when a crash has a container" test -n "$(echo "$legend" | grep -w CONTAINER)"
@@ -67,4 +71,21 @@ check "info: runtime, pod, namespace, QoS, exe inside the container" \
 	       echo "$1" | grep -q "Namespace: *shop" && echo "$1" | grep -q "QoS class: *Burstable" &&
 	       echo "$1" | grep -q "Exe (container): */app"' _ "$info"
 check "info --json: container_info" test "$(L info --json "$id202" | jq -r '.container_info.name')" = pg
+check "info --json: every container field" \
+	test "$(L info --json "$id201" | jq -r '.container_info | keys | join(",")')" = \
+	     "exe_in_container,exe_on_host,id,image,name,pod_name,pod_namespace,pod_uid,qos_class,runtime"
+check "info --pod NAME: that pod's crash" test "$(L info --pod api-7d9c-x2x4q --json | jq -r '.pid')" = 201
+check "info --container ID-PREFIX and NAME" \
+	test "$(L info --container 4c9f1d2e --json | jq -r .pid)/$(L info --container pg --json | jq -r .pid)" = "201/202"
+check "info --namespace, --unit" \
+	test "$(L info --namespace shop --json | jq -r .pid)/$(L info --unit cron.service --json | jq -r .pid)" = "201/203"
+record 0000000d $((T0 + 180)) 204 1000 db /usr/bin/db '"docker-'$ID2'.scope"' \
+	'{"runtime":"docker","id":"'$ID2'","name":"pg","image":"postgres:16"}'
+check "a second crash in container pg" wait_for_crashes 4
+check "info --container NAME: the newest of its crashes, text with the image" \
+	sh -c 'echo "$1" | grep -q "PID: *204 " && echo "$1" | grep -q "Image: *postgres:16" && ! echo "$1" | grep -q "PID: *202 "' \
+	_ "$(L info --container pg)"
+check "info --container as uid 1000 (through the daemon): its own, not root's" \
+	sh -c 'test "$("$1" info --container pg --json 2>/dev/null | jq -r .pid)" = 204 &&
+	       { "$1" info --container 4c9f >/dev/null 2>&1; test $? = 4; }' _ "$CLI_U"
 exit $failed

@@ -6,12 +6,18 @@
  *                                    ack, answer with a mark and, when the
  *                                    ack says COREDUMP_KERNEL, write CORE
  *   coredump-client badreq SOCK      send a malformed request
+ *   coredump-client silent SOCK [N]  send the first N (0) bytes of a request,
+ *                                    then nothing: prints "closed PID" once
+ *                                    the daemon closes (PID: this process)
+ *   coredump-client stall SOCK CORE K  as "kernel", but stop after K KiB of
+ *                                    CORE without ending it: "KERNEL closed"
  * "kernel" prints the ack's mask as KERNEL, REJECT, ... or "closed" when
  * the daemon closed without an ack. The connecting process is this
  * program, so the daemon's pidfd names a process of the core's executable. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,10 +93,25 @@ int main(int argc, char **argv)
 		puts(n == 0 || (n < 0 && errno == ECONNRESET) ? "closed" : "answered");
 		return 0;
 	}
-	if (argc < 4 || strcmp(argv[1], "kernel")) {
-		fprintf(stderr, "usage: coredump-client crash [MIB] | hold | kernel SOCKET CORE | badreq SOCKET\n");
+	if (argc >= 3 && !strcmp(argv[1], "silent")) {
+		int fd = connect_to(argv[2]);
+		struct { struct req r; uint64_t future; } rq = { { sizeof(rq), sizeof(struct ack), 0xf }, 0 };
+		size_t k = argc >= 4 ? strtoul(argv[3], NULL, 10) : 0;
+		alarm(30); /* a daemon that never closes fails the test instead of hanging it */
+		if (fd < 0 || k > sizeof(rq) || write_all(fd, &rq, k) < 0)
+			return 2;
+		char c;
+		ssize_t n = read(fd, &c, 1);
+		printf("%s %d\n", n == 0 || (n < 0 && errno == ECONNRESET) ? "closed" : "answered", (int)getpid());
+		return 0;
+	}
+	bool stall = argc >= 5 && !strcmp(argv[1], "stall");
+	if (argc < 4 || (strcmp(argv[1], "kernel") && !stall)) {
+		fprintf(stderr, "usage: coredump-client crash [MIB] | hold | kernel SOCKET CORE | badreq SOCKET"
+				" | silent SOCKET [N] | stall SOCKET CORE KIB\n");
 		return 2;
 	}
+	size_t limit = stall ? strtoul(argv[4], NULL, 10) << 10 : SIZE_MAX;
 	int fd = connect_to(argv[2]);
 	if (fd < 0) {
 		perror(argv[2]);
@@ -119,10 +140,21 @@ int main(int argc, char **argv)
 		char buf[1 << 16];
 		if (core < 0)
 			return 2;
-		while ((n = read(core, buf, sizeof(buf))) > 0)
+		size_t sent = 0;
+		while (sent < limit && (n = read(core, buf, sizeof(buf) < limit - sent ? sizeof(buf) : limit - sent)) > 0) {
 			if (write_all(fd, buf, (size_t)n) < 0)
 				return 2;
+			sent += (size_t)n;
+		}
 		close(core);
+		if (stall) {
+			/* the core stops here; the connection stays open until the daemon gives up */
+			char c;
+			alarm(30);
+			n = read(fd, &c, 1);
+			puts(n == 0 || (n < 0 && errno == ECONNRESET) ? "KERNEL closed" : "KERNEL answered");
+			return 0;
+		}
 		shutdown(fd, SHUT_WR);
 		puts("KERNEL");
 	} else if (a.mask == 4) {

@@ -65,6 +65,10 @@ static const struct shape shapes[] = {
 	/* systemd-nspawn */
 	{ "/machine.slice/systemd-nspawn@web1.service/payload", "systemd-nspawn", "web1", 0, "", NULL, 0 },
 	{ "/machine.slice/systemd-nspawn@deb\\x2dtest.service", "systemd-nspawn", "deb\\x2dtest", 0, "", NULL, 0 },
+	/* a machine registered with machined (systemd-nspawn run by hand): its runtime from machined */
+	{ "/machine.slice/machine-deb\\x2dtest.scope/payload/system.slice/a.service", NULL, "deb\\x2dtest", 0, "", NULL, 0 },
+	{ "/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope/emulator", NULL, "", 0, "", NULL, 0 }, /* a VM's qemu */
+	{ "/machine.slice/machine-.scope", NULL, "", 0, "", NULL, 0 },
 	/* LXC / LXD */
 	{ "/lxc.payload.c1/system.slice/nginx.service", "lxc", "c1", 0, "", NULL, 0 },
 	{ "/lxc.payload/c2", "lxc", "c2", 0, "", NULL, 0 },

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,6 +27,7 @@
 #include "collector/forward.h"
 #include "collector/owncrash.h"
 #include "collector/procinfo.h"
+#include "collector/reader.h"
 #include "common/cwconfig.h"
 
 static void test_args(void **state)
@@ -210,6 +212,41 @@ static void test_socket_entry(void **state)
 /* The collector's own crash is proven by the executable and root's ids;
  * a name proves nothing. This test program reads itself: it is "the
  * collector" for cw_is_own_crash() only while running as root. */
+/* A core socket that stops sending (SO_RCVTIMEO runs out inside a chunk):
+ * the bytes before are delivered, then the error, never a silent end. */
+static void test_reader_timeout(void **state)
+{
+	(void)state;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	struct timeval tv = { .tv_usec = 100000 };
+	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	char data[100];
+	memset(data, 'x', sizeof(data));
+	assert_int_equal(write(sv[1], data, sizeof(data)), (ssize_t)sizeof(data));
+	struct cw_reader *r = NULL;
+	assert_int_equal(cw_reader_new(sv[0], 4096, 2, &r), 0);
+	const unsigned char *buf;
+	size_t len = 0;
+	assert_int_equal(cw_reader_next(r, &buf, &len), 1);
+	assert_int_equal(len, sizeof(data));
+	assert_int_equal(cw_reader_next(r, &buf, &len), -EAGAIN);
+	cw_reader_free(r);
+	close(sv[0]);
+	close(sv[1]);
+	/* the end of a stream stays an end */
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], data, 10), 10);
+	close(p[1]);
+	assert_int_equal(cw_reader_new(p[0], 4096, 2, &r), 0);
+	assert_int_equal(cw_reader_next(r, &buf, &len), 1);
+	assert_int_equal(len, 10);
+	assert_int_equal(cw_reader_next(r, &buf, &len), 0);
+	cw_reader_free(r);
+	close(p[0]);
+}
+
 static void test_own_crash(void **state)
 {
 	(void)state;
@@ -281,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_forward_expand),
 		cmocka_unit_test(test_socket_entry),
 		cmocka_unit_test(test_own_crash),
+		cmocka_unit_test(test_reader_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
 /* collector/container.c's runtime state files (containerd, CRI-O, docker,
+ * podman's containers/storage list, machined's machines, LXC's config,
  * shaped like the real ones, below a test root; refused when not root's
  * or reached through a symlink) and collector/mountinfo.c's host paths. */
 #include "config.h"
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "collector/container.h"
+#include "collector/container_state.h"
 #include "collector/mountinfo.h"
 
 #define ID64 "4c9f1d2e3b5a69788776655443322110aabbccddeeff00112233445566778899"
@@ -117,6 +119,129 @@ static void test_crio_docker(void **state)
 	cw_container_info_free(&ci);
 }
 
+#define PODMAN_ID "5d5d1d2e3b5a69788776655443322110aabbccddeeff00112233445566778899"
+
+/* podman: the bundle (userdata/config.json) names neither the container
+ * nor the image; containers/storage's containers.json does. */
+static void test_podman(void **state)
+{
+	(void)state;
+	struct cw_container_info ci;
+	if (geteuid() != 0)
+		skip();
+	write_file("var/lib/containers/storage/overlay-containers/" PODMAN_ID "/userdata/config.json",
+		   "{\"ociVersion\":\"1.0.2-dev\",\"annotations\":{\"io.container.manager\":\"libpod\","
+		   "\"org.opencontainers.image.stopSignal\":\"15\"}}", 0600);
+	write_file("var/lib/containers/storage/overlay-containers/containers.json",
+		   "[{\"id\":\"0000\",\"names\":[\"other\"],\"metadata\":\"{\\\"image-name\\\":\\\"evil\\\"}\"},"
+		   "{\"id\":\"" PODMAN_ID "\",\"names\":[\"web\"],\"image\":\"e1b2\",\"layer\":\"9f\","
+		   "\"metadata\":\"{\\\"image-name\\\":\\\"docker.io/library/nginx:latest\\\",\\\"image-id\\\":"
+		   "\\\"e1b2\\\",\\\"name\\\":\\\"web\\\",\\\"created-at\\\":1700000000}\","
+		   "\"created\":\"2026-11-30T10:00:00Z\",\"flags\":{\"MountLabel\":\"\"}}]", 0600);
+	new_info(&ci, "podman", PODMAN_ID);
+	assert_int_equal(cw_container_runtime_state(root_fd, &ci), 0);
+	assert_string_equal(ci.runtime_state, "podman");
+	assert_string_equal(ci.name, "web");
+	assert_string_equal(ci.image, "docker.io/library/nginx:latest");
+	cw_container_info_free(&ci);
+	/* the cgroupfs shape without a runtime: found all the same */
+	new_info(&ci, NULL, PODMAN_ID);
+	assert_int_equal(cw_container_runtime_state(root_fd, &ci), 0);
+	assert_string_equal(ci.cg.runtime, "cri-o"); /* the bundle's place is CRI-O's too */
+	assert_string_equal(ci.image, "docker.io/library/nginx:latest");
+	cw_container_info_free(&ci);
+	/* a container storage does not list: nothing */
+	new_info(&ci, "podman", "6e6e1d2e3b5a69788776655443322110aabbccddeeff00112233445566778899");
+	assert_int_equal(cw_container_runtime_state(root_fd, &ci), -ENOENT);
+	cw_container_info_free(&ci);
+}
+
+/* The parsers themselves, on hostile text. */
+static void test_state_parsers(void **state)
+{
+	(void)state;
+	char *name = NULL, *image = NULL, *v = NULL, out[64];
+	static const char bad[] = "[{\"id\":\"x\",\"names\":[\"a\\u0000b\"],\"metadata\":\"{\\\"image-name\\\":7}\"}]";
+	assert_int_equal(cw_storage_containers_parse(bad, strlen(bad), "x", &name, &image), 0);
+	assert_null(name); /* a NUL inside: not a name */
+	assert_null(image);
+	assert_int_equal(cw_storage_containers_parse("{}", 2, "x", &name, &image), -EBADMSG);
+	assert_int_equal(cw_storage_containers_parse("[{\"id\":\"x\"", 11, "x", &name, &image), -EBADMSG);
+	assert_int_equal(cw_storage_containers_parse("[]", 2, "x", &name, &image), -ENOENT);
+	static const char kf[] = "NAME=a\nROOT=\"/var/lib/machines/deb \\\"x\\\"\"\nROOTX=no\n# ROOT=comment\n"
+				 "  lxc.rootfs.path = dir:/r  \nCLASS=vm\nCLASS=container";
+	assert_int_equal(cw_keyfile_get(kf, strlen(kf), "ROOT", &v), 0);
+	assert_string_equal(v, "/var/lib/machines/deb \"x\"");
+	free(v);
+	assert_int_equal(cw_keyfile_get(kf, strlen(kf), "lxc.rootfs.path", &v), 0);
+	assert_string_equal(v, "dir:/r");
+	free(v);
+	assert_int_equal(cw_keyfile_get(kf, strlen(kf), "CLASS", &v), 0); /* the last wins, no newline at the end */
+	assert_string_equal(v, "container");
+	free(v);
+	assert_int_equal(cw_keyfile_get(kf, strlen(kf) - 16, "CLASS", &v), 0); /* only len bytes are read */
+	assert_string_equal(v, "vm");
+	free(v);
+	assert_int_equal(cw_keyfile_get(kf, strlen(kf), "SERVICE", &v), -ENOENT);
+	assert_int_equal(cw_keyfile_get("K=a\033b", 6, "K", &v), -EBADMSG);
+	assert_int_equal(cw_unit_unescape("deb\\x2dtest", out, sizeof(out)), 0);
+	assert_string_equal(out, "deb-test");
+	assert_int_equal(cw_unit_unescape("a\\x2fb", out, sizeof(out)), -EINVAL); /* '/' */
+	assert_int_equal(cw_unit_unescape("\\x2e\\x2e", out, sizeof(out)), -EINVAL); /* ".." */
+	assert_int_equal(cw_unit_unescape("a\\x00", out, sizeof(out)), -EINVAL);
+	assert_int_equal(cw_unit_unescape("a\\x2", out, sizeof(out)), 0); /* not an escape: as is */
+	assert_string_equal(out, "a\\x2");
+}
+
+/* systemd-nspawn run by hand (machine-NAME.scope) and LXC, by machined's
+ * and LXC's files; a VM registered with machined is no container. */
+static void test_machined_lxc(void **state)
+{
+	(void)state;
+	struct cw_container_info ci;
+	if (geteuid() != 0)
+		skip();
+	write_file("run/systemd/machines/deb-test",
+		   "# This is private data. Do not parse.\nNAME=deb-test\nSCOPE=machine-deb\\x2dtest.scope\n"
+		   "SERVICE=systemd-nspawn\nROOT=/var/lib/machines/deb-test\nID=0123456789abcdef0123456789abcdef\n"
+		   "LEADER=4242\nCLASS=container\nREALTIME=1700000000000000\n", 0644);
+	new_info(&ci, NULL, "deb\\x2dtest");
+	assert_int_equal(cw_container_runtime_state(root_fd, &ci), 0);
+	assert_string_equal(ci.cg.runtime, "systemd-nspawn");
+	assert_string_equal(ci.runtime_state, "machined");
+	assert_string_equal(ci.name, "deb-test");
+	assert_string_equal(ci.image, "/var/lib/machines/deb-test");
+	cw_container_info_free(&ci);
+	/* --image=: ROOT is a temporary mount point, not an image name */
+	write_file("run/systemd/machines/img", "NAME=img\nSERVICE=systemd-nspawn\nROOT=/tmp/nspawn-root-Ab12Cd\nCLASS=container\n",
+		   0644);
+	new_info(&ci, "systemd-nspawn", "img");
+	assert_int_equal(cw_container_runtime_state(root_fd, &ci), 0);
+	assert_string_equal(ci.name, "img");
+	assert_null(ci.image);
+	cw_container_info_free(&ci);
+	write_file("run/systemd/machines/vm1", "NAME=vm1\nSERVICE=libvirt-qemu\nCLASS=vm\n", 0644);
+	new_info(&ci, NULL, "vm1");
+	assert_int_equal(cw_container_runtime_state(root_fd, &ci), -ENOENT);
+	assert_null(ci.cg.runtime);
+	cw_container_info_free(&ci);
+	/* LXC */
+	write_file("var/lib/lxc/c1/config",
+		   "# Template used to create this container: /usr/share/lxc/templates/lxc-download\n"
+		   "lxc.include = /usr/share/lxc/config/common.conf\nlxc.rootfs.path = dir:/var/lib/lxc/c1/rootfs\n"
+		   "lxc.uts.name = c1\n", 0640);
+	new_info(&ci, "lxc", "c1");
+	assert_int_equal(cw_container_runtime_state(root_fd, &ci), 0);
+	assert_string_equal(ci.runtime_state, "lxc");
+	assert_string_equal(ci.name, "c1");
+	assert_string_equal(ci.image, "dir:/var/lib/lxc/c1/rootfs");
+	cw_container_info_free(&ci);
+	/* a name that walks out of the directory: nothing read */
+	new_info(&ci, "lxc", "..");
+	assert_int_equal(cw_container_runtime_state(root_fd, &ci), -ENOENT);
+	cw_container_info_free(&ci);
+}
+
 static void test_untrusted(void **state)
 {
 	(void)state;
@@ -202,6 +327,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_containerd),
 		cmocka_unit_test(test_crio_docker),
+		cmocka_unit_test(test_podman),
+		cmocka_unit_test(test_state_parsers),
+		cmocka_unit_test(test_machined_lxc),
 		cmocka_unit_test(test_untrusted),
 		cmocka_unit_test(test_mountinfo),
 	};

@@ -623,10 +623,52 @@ static void test_full_disk(void **state)
 	free(json);
 }
 
+/* Retention of runs: an ended, reported loop and an ended non-loop go; a
+ * live run and an unreported loop stay (until stale). */
+static void test_loops_prune(void **state)
+{
+	struct fixture *fx = *state;
+	const uint64_t iv = 600ULL * 1000000;
+	const int64_t t0 = 1700000000LL * 1000000, day = 86400LL * 1000000;
+	struct cw_loop_crash lc = { .fingerprint = "aaaa", .build_id = "b1", .exe = "/bin/a", .uid = 0,
+				    .time_usec = t0, .crash_id = 1, .core_kept = true };
+	assert_int_equal(cw_loop_count(fx->db, &lc, iv), 0);
+	lc.time_usec = t0 + 1000000, lc.crash_id = 2, lc.core_kept = false;
+	assert_int_equal(cw_loop_count(fx->db, &lc, iv), 0);          /* aaaa: a loop, reported below */
+	assert_int_equal(cw_loop_mark_reported(fx->db, "aaaa", 0), 0);
+	struct cw_loop_crash b = { .fingerprint = "bbbb", .uid = 0, .time_usec = t0, .crash_id = 3, .core_kept = true };
+	assert_int_equal(cw_loop_count(fx->db, &b, iv), 0);           /* bbbb: never a loop */
+	struct cw_loop_crash c = { .fingerprint = "cccc", .uid = 0, .time_usec = t0, .crash_id = 4, .core_kept = false };
+	assert_int_equal(cw_loop_count(fx->db, &c, iv), 0);           /* cccc: a loop, not reported */
+	struct cw_loop_crash live = { .fingerprint = "dddd", .uid = 0, .time_usec = t0 + 2 * day, .crash_id = 5,
+				      .core_kept = true };
+	assert_int_equal(cw_loop_count(fx->db, &live, iv), 0);
+	struct cw_crash_loop l;
+	assert_int_equal(cw_loop_get_run(fx->db, "aaaa", 0, &l), 0);
+	assert_int_equal(l.count, 2);
+	assert_int_equal(l.cores, 1);
+	assert_int_equal(l.first_usec, t0);
+	assert_int_equal(l.last_usec, t0 + 1000000);
+	assert_null(l.fingerprint);
+	assert_int_equal(cw_loop_get_run(fx->db, "aaaa", 1000, &l), -ENOENT);
+	/* ended before t0 + day: aaaa and bbbb go, cccc waits for its report */
+	assert_int_equal(cw_loops_prune(fx->db, t0 + day, t0 - day), 2);
+	assert_int_equal(cw_loop_get_run(fx->db, "aaaa", 0, &l), -ENOENT);
+	assert_int_equal(cw_loop_get_run(fx->db, "bbbb", 0, &l), -ENOENT);
+	assert_int_equal(cw_loop_get_run(fx->db, "cccc", 0, &l), 0);
+	assert_int_equal(cw_loop_get_run(fx->db, "dddd", 0, &l), 0);
+	assert_int_equal(cw_loops_prune(fx->db, t0 + day, t0 - day), 0);
+	/* stale: the unreported one goes too, the live one stays */
+	assert_int_equal(cw_loops_prune(fx->db, t0 + day, t0 + day), 1);
+	assert_int_equal(cw_loop_get_run(fx->db, "cccc", 0, &l), -ENOENT);
+	assert_int_equal(cw_loop_get_run(fx->db, "dddd", 0, &l), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrate_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loops_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_insert_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
