@@ -13,10 +13,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-top_builddir=$(cd "$top_builddir" && pwd)
-export top_srcdir top_builddir
+. "$here/go-lib.sh"
 real=${CW_TEST_WORK:-$top_builddir/tests/work}/real
 results=$top_builddir/tests/work/real-results
 crashwatch=$top_builddir/crashwatch

@@ -25,9 +25,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-top_builddir=$(cd "$top_builddir" && pwd)
+. "$here/go-lib.sh"
 # CW_TEST_WORK: a corpus shared by several build directories (scripts/test.sh:
 # the -Werror and the sanitizer pass); it holds only Go builds and cores.
 work=${CW_TEST_WORK:-$top_builddir/tests/work}
@@ -40,15 +38,9 @@ all_variants="plain stripped pie trimpath cgo"
 variants=${CW_VARIANTS:-$all_variants}
 matrix=$("$toolchain" --list)
 releases=
-if [ -n "${CW_GO_VERSIONS:-}" ]; then
-	for want in $CW_GO_VERSIONS; do
-		for r in $matrix; do
-			case "$r" in "$want"|"$want".*) releases="$releases $r";; esac
-		done
-	done
-else
-	releases=$matrix
-fi
+for r in $matrix; do
+	if cw_release_wanted "$r"; then releases="$releases $r"; fi
+done
 
 mkdir -p "$out"
 # One generator at a time (tests may start it in parallel).

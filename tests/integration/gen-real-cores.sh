@@ -24,9 +24,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-top_builddir=$(cd "$top_builddir" && pwd)
+. "$here/go-lib.sh"
 out=${CW_TEST_WORK:-$top_builddir/tests/work}/real
 toolchain=$top_srcdir/scripts/go-toolchain.sh
 load=$here/real-load.py
@@ -71,13 +69,8 @@ programs=${CW_REAL_PROGRAMS:-etcd generics}
 
 # selected PROGRAM RELEASE: whether the subsets keep it.
 selected() {
-	local want
 	[ -n "${pkg[$1]:-}" ] || return 1
-	[ -n "${CW_GO_VERSIONS:-}" ] || return 0
-	for want in $CW_GO_VERSIONS; do
-		case "$2" in "$want"|"$want".*) return 0;; esac
-	done
-	return 1
+	cw_release_wanted "$2"
 }
 # --list: the runs the subsets select, one "program/release" a line.
 if [ "${1:-}" = "--list" ]; then

@@ -11,10 +11,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-top_builddir=$(cd "$top_builddir" && pwd)
-export top_srcdir top_builddir
+. "$here/go-lib.sh"
 cores=${CW_TEST_WORK:-$top_builddir/tests/work}/cores
 check=$top_builddir/tests/integration/layout-check
 dwarf_variants="plain pie trimpath cgo"
@@ -25,13 +22,7 @@ if ! "$here/gen-cores.sh" >/dev/null 2>&1; then
 fi
 list=$(
 	for rel in $("$top_srcdir/scripts/go-toolchain.sh" --list); do
-		if [ -n "${CW_GO_VERSIONS:-}" ]; then
-			keep=0
-			for want in $CW_GO_VERSIONS; do
-				case "$rel" in "$want"|"$want".*) keep=1;; esac
-			done
-			[ $keep = 1 ] || continue
-		fi
+		cw_release_wanted "$rel" || continue
 		rel_variants=" $("$top_srcdir/scripts/go-toolchain.sh" --variants "$rel" | tr '\n' ' ') "
 		for var in ${CW_VARIANTS:-$dwarf_variants}; do
 			[[ " $dwarf_variants " == *" $var "* && "$rel_variants" == *" $var "* ]] && echo "$rel $var"

@@ -11,10 +11,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-top_builddir=$(cd "$top_builddir" && pwd)
-export top_srcdir top_builddir
+. "$here/go-lib.sh"
 export CW_GO_VERSIONS=${CW_GO_VERSIONS:-1.18 1.21 1.23 1.25 1.26}
 export CW_VARIANTS=${CW_VARIANTS:-plain pie}
 export CW_MODES=${CW_MODES:-panic-string panic-error panic-named-int panic-struct panic-pointer \
@@ -35,11 +32,7 @@ fi
 
 runs=()
 for rel in $("$top_srcdir/scripts/go-toolchain.sh" --list); do
-	keep=0
-	for want in $CW_GO_VERSIONS; do
-		case "$rel" in "$want"|"$want".*) keep=1;; esac
-	done
-	[ $keep = 1 ] || continue
+	cw_release_wanted "$rel" || continue
 	for var in $CW_VARIANTS; do
 		for mode in $CW_MODES; do
 			runs+=("$rel $var $mode")

@@ -21,9 +21,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-top_builddir=$(cd "$top_builddir" && pwd)
+. "$here/go-lib.sh"
 out=${CW_TEST_WORK:-$top_builddir/tests/work}/sigwake
 results=$top_builddir/tests/work/sigwake-results
 crashwatch=$top_builddir/crashwatch
@@ -32,13 +30,7 @@ src=$top_srcdir/tests/go/sigwake
 
 releases=
 for r in $("$toolchain" --minors); do
-	if [ -n "${CW_GO_VERSIONS:-}" ]; then
-		keep=0
-		for want in $CW_GO_VERSIONS; do
-			case "$r" in "$want"|"$want".*) keep=1;; esac
-		done
-		[ $keep = 1 ] || continue
-	fi
+	cw_release_wanted "$r" || continue
 	releases="$releases $r"
 done
 n=0

@@ -8,10 +8,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-top_builddir=$(cd "$top_builddir" && pwd)
-export top_srcdir top_builddir
+. "$here/go-lib.sh"
 cores=${CW_TEST_WORK:-$top_builddir/tests/work}/cores
 all_variants="plain stripped pie trimpath cgo"
 
@@ -22,13 +19,7 @@ gen_ok=1
 
 pairs=
 for rel in $("$top_srcdir/scripts/go-toolchain.sh" --list); do
-	if [ -n "${CW_GO_VERSIONS:-}" ]; then
-		keep=0
-		for want in $CW_GO_VERSIONS; do
-			case "$rel" in "$want"|"$want".*) keep=1;; esac
-		done
-		[ $keep = 1 ] || continue
-	fi
+	cw_release_wanted "$rel" || continue
 	rel_variants=" $("$top_srcdir/scripts/go-toolchain.sh" --variants "$rel" | tr '\n' ' ') "
 	for var in ${CW_VARIANTS:-$all_variants}; do
 		[[ " $all_variants " != *" $var "* || "$rel_variants" == *" $var "* ]] || continue
