@@ -129,6 +129,9 @@ int cw_store_stats(struct cw_db *db, bool restrict_uid, int64_t uid, struct cw_s
 /* The time of the newest crash (0 when there is none), from the time index
  * alone: the crash-loop window of listings needs only this of the stats. */
 int cw_crashes_newest_usec(struct cw_db *db, int64_t *out);
+/* The same as a reader sees it: with restrict_uid, the newest of uid's own
+ * non-restricted crashes (the (uid, time) index, newest first). */
+int cw_crashes_newest_seen_usec(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t *out);
 
 struct cw_group {
 	const char *fingerprint;
