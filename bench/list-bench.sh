@@ -64,10 +64,11 @@ direct=$?
 
 # the daemon path: uid 1000 cannot read the database, crashwatchd answers
 chmod 755 "$TMP"
+rm -f "$TMP/q.sock"
 "$DAEMON" --config "$CRASHWATCH_CONFIG" 2>"$TMP/daemon.log" &
 pid=$!
-for _ in $(seq 1 100); do [ -S "$TMP/q.sock" ] && break; sleep 0.05; done
 U() { setpriv --reuid=1000 --regid=1000 --clear-groups "$@"; }
+for _ in $(seq 1 100); do U "$CLI" status >/dev/null 2>&1 && break; sleep 0.05; done
 urows=$(U "$CLI" list --no-legend 2>/dev/null | wc -l)
 if [ "$urows" != "$(( (N + 2) / 3 ))" ]; then
 	echo "list-bench: list as uid 1000 printed $urows rows, expected $(( (N + 2) / 3 ))"; kill -TERM "$pid"; wait "$pid"; exit 1
