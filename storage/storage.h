@@ -206,5 +206,10 @@ int cw_group_add(struct cw_db *db, const char *fingerprint, int64_t crash_id, in
 		 bool *is_new);
 /* Internal to storage/: applies every migration newer than the schema. */
 int cw_db_migrate(struct cw_db *db);
+/* For tests only (tests/unit/test-storage.c: upgrades of databases holding
+ * data): migrations up to version and no further (-EINVAL beyond the
+ * latest); and a new database at path made only that far, left closed. */
+int cw_db_migrate_to(struct cw_db *db, int version);
+int cw_db_create_at_version(const char *path, int version);
 
 #endif
