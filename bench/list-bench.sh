@@ -45,17 +45,23 @@ SQL
 rows=$("$CLI" list --no-legend 2>/dev/null | wc -l)
 if [ "$rows" != "$N" ]; then echo "list-bench: list printed $rows rows, expected $N"; exit 1; fi
 
-times=()
-for _ in 1 2 3 4 5 6 7; do
-	t0=$(date +%s%N)
-	"$CLI" list >/dev/null
-	t1=$(date +%s%N)
-	times+=($(( (t1 - t0) / 1000000 )))
-done
-sorted=$(printf '%s\n' "${times[@]}" | sort -n)
-best=$(echo "$sorted" | sed -n 1p)
-median=$(echo "$sorted" | sed -n 4p)
-cpu=$( { /usr/bin/time -f '%U %S' "$CLI" list >/dev/null; } 2>&1 | awk '{ printf "%d", ($1 + $2) * 1000 }')
+# measure [PREFIX...]: seven runs of PREFIX crashwatch list, then one under
+# time(1): sets times, best, median (wall ms) and cpu (ms)
+measure() {
+	times=()
+	local t0 t1 sorted
+	for _ in 1 2 3 4 5 6 7; do
+		t0=$(date +%s%N)
+		"$@" "$CLI" list >/dev/null
+		t1=$(date +%s%N)
+		times+=($(( (t1 - t0) / 1000000 )))
+	done
+	sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+	best=$(echo "$sorted" | sed -n 1p)
+	median=$(echo "$sorted" | sed -n 4p)
+	cpu=$( { "$@" /usr/bin/time -f '%U %S' "$CLI" list >/dev/null; } 2>&1 | awk '{ printf "%d", ($1 + $2) * 1000 }')
+}
+measure
 load=$(cut -d' ' -f1 /proc/loadavg)
 echo "list-bench: crashwatch list over $N crashes: best ${best} ms, median ${median} ms wall" \
 	"(runs: ${times[*]} ms), ${cpu} ms CPU; load average ${load} on $(nproc) CPUs; limit ${LIMIT_MS} ms (best run)"
@@ -73,17 +79,7 @@ urows=$(U "$CLI" list --no-legend 2>/dev/null | wc -l)
 if [ "$urows" != "$(( (N + 2) / 3 ))" ]; then
 	echo "list-bench: list as uid 1000 printed $urows rows, expected $(( (N + 2) / 3 ))"; kill -TERM "$pid"; wait "$pid"; exit 1
 fi
-times=()
-for _ in 1 2 3 4 5 6 7; do
-	t0=$(date +%s%N)
-	U "$CLI" list >/dev/null
-	t1=$(date +%s%N)
-	times+=($(( (t1 - t0) / 1000000 )))
-done
-sorted=$(printf '%s\n' "${times[@]}" | sort -n)
-best=$(echo "$sorted" | sed -n 1p)
-median=$(echo "$sorted" | sed -n 4p)
-cpu=$( { U /usr/bin/time -f '%U %S' "$CLI" list >/dev/null; } 2>&1 | awk '{ printf "%d", ($1 + $2) * 1000 }')
+measure U
 dcpu0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
 U "$CLI" list >/dev/null
 dcpu1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
