@@ -179,14 +179,10 @@ int cw_source_crashes(struct cw_source *s, const struct cw_crash_filter *f, cw_c
 	return r;
 }
 
-int cw_source_summaries(struct cw_source *s, const struct cw_crash_filter *f, cw_crash_summary_cb cb, void *ud)
+/* cb for each summary of a "summaries" answer; stops at cb's first non-zero. */
+static int foreach_summary(struct json_object *arr, cw_crash_summary_cb cb, void *ud)
 {
-	if (s->db)
-		return cw_crashes_foreach_summary(s->db, f, cb, ud);
-	struct json_object *resp = NULL, *arr;
-	int r = daemon_query_array(s, CW_QUERY_SUMMARIES, f, "summaries", &resp, &arr);
-	if (r < 0)
-		return r;
+	int r = 0;
 	for (size_t i = 0; i < json_object_array_length(arr) && r == 0; i++) {
 		struct json_object *o = json_object_array_get_idx(arr, i);
 		struct cw_crash_summary sum;
@@ -195,6 +191,18 @@ int cw_source_summaries(struct cw_source *s, const struct cw_crash_filter *f, cw
 			continue;
 		r = cb(&sum, ud);
 	}
+	return r;
+}
+
+int cw_source_summaries(struct cw_source *s, const struct cw_crash_filter *f, cw_crash_summary_cb cb, void *ud)
+{
+	if (s->db)
+		return cw_crashes_foreach_summary(s->db, f, cb, ud);
+	struct json_object *resp = NULL, *arr;
+	int r = daemon_query_array(s, CW_QUERY_SUMMARIES, f, "summaries", &resp, &arr);
+	if (r < 0)
+		return r;
+	r = foreach_summary(arr, cb, ud);
 	json_object_put(resp);
 	return r;
 }
@@ -205,15 +213,29 @@ static int has_container(const struct cw_crash_summary *c, void *ud)
 	return c->container.len ? 1 : 0;
 }
 
-int cw_source_any_container(struct cw_source *s, const struct cw_crash_filter *f, bool *out)
+int cw_source_list(struct cw_source *s, const struct cw_crash_filter *f, cw_list_start_cb start,
+		   cw_crash_summary_cb cb, void *ud)
 {
-	if (s->db)
-		return cw_crashes_any_container(s->db, f, out);
-	int r = cw_source_summaries(s, f, has_container, NULL);
+	bool any = false;
+	if (s->db) {
+		if (cw_crashes_any_container(s->db, f, &any) < 0)
+			any = false; /* the column is a nicety: list without it */
+		start(any, ud);
+		return cw_crashes_foreach_summary(s->db, f, cb, ud);
+	}
+	/* one request: the daemon says whether there is a container column */
+	struct json_object *resp = NULL, *arr, *a;
+	int r = daemon_query_array(s, CW_QUERY_SUMMARIES, f, "summaries", &resp, &arr);
 	if (r < 0)
 		return r;
-	*out = r == 1;
-	return 0;
+	if (json_object_object_get_ex(resp, "any_container", &a) && json_object_is_type(a, json_type_boolean))
+		any = json_object_get_boolean(a);
+	else /* a daemon before any_container: the summaries at hand say it */
+		any = foreach_summary(arr, has_container, NULL) == 1;
+	start(any, ud);
+	r = foreach_summary(arr, cb, ud);
+	json_object_put(resp);
+	return r;
 }
 
 int cw_source_groups(struct cw_source *s, cw_group_cb cb, void *ud)
@@ -236,14 +258,24 @@ int cw_source_groups(struct cw_source *s, cw_group_cb cb, void *ud)
 
 int cw_source_crash_loops(struct cw_source *s, struct json_object **out)
 {
-	if (!s->db)
-		return cw_source_status(s, out);
-	int64_t newest;
-	int r = cw_crashes_newest_usec(s->db, &newest);
-	if (r < 0)
-		return r;
 	struct json_object *loops = NULL;
-	r = cw_crash_loops_json(s->db, false, 0, newest - CW_CRASH_LOOPS_SHOWN_USEC, &loops);
+	if (!s->db) {
+		struct cw_crash_filter f = { 0 };
+		int r = daemon_query(s, CW_QUERY_LOOPS, &f, out, NULL);
+		if (r == -EOPNOTSUPP || r == -EBADMSG) {
+			/* a daemon before the loops verb: its status carries them */
+			s->error[0] = '\0';
+			return cw_source_status(s, out);
+		}
+		if (r == 0 && (!json_object_object_get_ex(*out, "crash_loops", &loops) ||
+			       !json_object_is_type(loops, json_type_array))) {
+			json_object_put(*out);
+			*out = NULL;
+			r = -EBADMSG;
+		}
+		return r;
+	}
+	int r = cw_crash_loops_shown_json(s->db, false, 0, &loops);
 	if (r < 0)
 		return r;
 	struct json_object *o = json_object_new_object();

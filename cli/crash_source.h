@@ -24,16 +24,22 @@ int cw_source_crashes(struct cw_source *s, const struct cw_crash_filter *f, cw_c
 /* The same for listings: only what `crashwatch list` prints (straight from
  * the crashes_list index when reading SQLite directly). */
 int cw_source_summaries(struct cw_source *s, const struct cw_crash_filter *f, cw_crash_summary_cb cb, void *ud);
+/* `crashwatch list`'s table: start(any_container, ud) once before the
+ * first row (any_container: some crash f matches has a container), then cb
+ * per summary. Direct: the container indexes, then the crashes_list index;
+ * through the daemon: one "summaries" request, whose answer says both (an
+ * older daemon's does not say any_container: its summaries are looked at). */
+typedef void (*cw_list_start_cb)(bool any_container, void *ud);
+int cw_source_list(struct cw_source *s, const struct cw_crash_filter *f, cw_list_start_cb start,
+		   cw_crash_summary_cb cb, void *ud);
 int cw_source_groups(struct cw_source *s, cw_group_cb cb, void *ud);
 /* {"crashes":N,...} plus "daemon":true/false */
 int cw_source_status(struct cw_source *s, struct json_object **out);
-/* An object whose "crash_loops" is the array `status` shows: read from the
- * database in direct mode (without the whole status: its counts scan every
- * crash), else the daemon's status. */
+/* An object whose "crash_loops" is the array `status` shows, without the
+ * whole status (its counts scan every crash): read from the database in
+ * direct mode, else the daemon's "loops" answer (an older daemon's status
+ * when it does not know the verb). */
 int cw_source_crash_loops(struct cw_source *s, struct json_object **out);
-/* *out: some crash that f matches has a container: from the database's
- * indexes in direct mode, else from the daemon's summaries. */
-int cw_source_any_container(struct cw_source *s, const struct cw_crash_filter *f, bool *out);
 /* Opens the stored (compressed) core of crash id. */
 int cw_source_open_core(struct cw_source *s, int64_t id, int *fd_out);
 

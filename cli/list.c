@@ -44,7 +44,7 @@ struct out {
 };
 
 struct list_ctx {
-	bool json, color, legend;
+	bool json, color, legend, no_pager;
 	bool container_column;       /* some crash listed has a container */
 	struct cw_time_cache tc;
 	int last_signal;
@@ -180,6 +180,21 @@ static int print_row(const struct cw_crash_summary *c, void *ud)
 	return 0;
 }
 
+/* Before the first row: the pager, the legend (with a CONTAINER column
+ * only when a crash listed has one). */
+static void start_table(bool any_container, void *ud)
+{
+	struct list_ctx *x = ud;
+	x->container_column = any_container;
+	cw_pager_open(x->no_pager);
+	if (x->legend && x->container_column)
+		printf("%-6s %-19s %7s %5s %-7s %-12s %-13s %-14s %s\n", "ID", "TIME", "PID", "UID", "SIG",
+		       "FINGERPRINT", "CORE", "CONTAINER", "EXE  MESSAGE");
+	else if (x->legend)
+		printf("%-6s %-19s %7s %5s %-7s %-12s %-13s %s\n", "ID", "TIME", "PID", "UID", "SIG",
+		       "FINGERPRINT", "CORE", "EXE  MESSAGE");
+}
+
 int cw_verb_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -191,7 +206,6 @@ int cw_verb_list(int argc, char **argv)
 	};
 	struct cw_crash_filter f = { 0 };
 	struct list_ctx l = { .legend = true, .tc = { .minute = -1 } };
-	bool no_pager = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "S:U:F:n:1c:h", opts, NULL)) != -1) {
@@ -208,7 +222,7 @@ int cw_verb_list(int argc, char **argv)
 		case '1': f.newest = 1; break;
 		case 'j': l.json = true; break;
 		case 'L': l.legend = false; break;
-		case 'P': no_pager = true; break;
+		case 'P': l.no_pager = true; break;
 		case 'c': cw_set_config_path(optarg); break;
 		case 'h': list_usage(stdout); return CW_EXIT_OK;
 		default:
@@ -227,20 +241,9 @@ int cw_verb_list(int argc, char **argv)
 	int rc = cw_source_open(NULL, &src);
 	if (rc != CW_EXIT_OK)
 		return rc;
-	if (!l.json) {
+	if (!l.json)
 		l.color = cw_use_color(); /* before the pager takes stdout */
-		/* a CONTAINER column only when a crash listed has one */
-		if (cw_source_any_container(src, &f, &l.container_column) < 0)
-			l.container_column = false;
-		cw_pager_open(no_pager);
-		if (l.legend && l.container_column)
-			printf("%-6s %-19s %7s %5s %-7s %-12s %-13s %-14s %s\n", "ID", "TIME", "PID", "UID", "SIG",
-			       "FINGERPRINT", "CORE", "CONTAINER", "EXE  MESSAGE");
-		else if (l.legend)
-			printf("%-6s %-19s %7s %5s %-7s %-12s %-13s %s\n", "ID", "TIME", "PID", "UID", "SIG",
-			       "FINGERPRINT", "CORE", "EXE  MESSAGE");
-	}
-	int r = l.json ? cw_source_crashes(src, &f, add_json, &l) : cw_source_summaries(src, &f, print_row, &l);
+	int r = l.json ? cw_source_crashes(src, &f, add_json, &l) : cw_source_list(src, &f, start_table, print_row, &l);
 	out_flush(&l.out);
 	if (r < 0) {
 		rc = cw_report_error(src, "list", r);

@@ -13,6 +13,7 @@
 static const char *const verb_names[] = {
 	[CW_QUERY_LIST] = "list", [CW_QUERY_INFO] = "info", [CW_QUERY_GROUPS] = "groups",
 	[CW_QUERY_STATUS] = "status", [CW_QUERY_DUMP] = "dump", [CW_QUERY_SUMMARIES] = "summaries",
+	[CW_QUERY_LOOPS] = "loops",
 };
 
 const char *cw_query_verb_name(enum cw_query_verb v)
@@ -75,8 +76,10 @@ int cw_query_request_parse(const char *buf, size_t len, struct cw_query_request 
 	for (i = 0; i < CW_ARRAY_SIZE(verb_names); i++)
 		if (strcmp(json_object_get_string(verb), verb_names[i]) == 0)
 			break;
-	if (i == CW_ARRAY_SIZE(verb_names))
+	if (i == CW_ARRAY_SIZE(verb_names)) {
+		r = -EOPNOTSUPP; /* a newer client's verb: it may fall back */
 		goto out;
+	}
 	out->verb = (enum cw_query_verb)i;
 	if (json_object_object_get_ex(root, "filter", &filter)) {
 		if (!json_object_is_type(filter, json_type_object))

@@ -122,6 +122,11 @@ static struct json_object *answer(struct cw_daemon *d, struct cw_query_request *
 		struct json_object *arr = json_object_new_array();
 		json_object_object_add(resp, "summaries", arr);
 		r = cw_crashes_foreach_summary(d->db, f, add_summary, arr);
+		/* the CONTAINER column: from the indexes, not a second listing */
+		bool any = false;
+		if (r == 0)
+			r = cw_crashes_any_container(d->db, f, &any);
+		json_object_object_add(resp, "any_container", json_object_new_boolean(any));
 		break;
 	}
 	case CW_QUERY_GROUPS: {
@@ -156,6 +161,14 @@ static struct json_object *answer(struct cw_daemon *d, struct cw_query_request *
 		if (cw_crash_loops_json(d->db, f->restrict_uid, uid, s.newest_usec - CW_CRASH_LOOPS_SHOWN_USEC, &loops) == 0)
 			json_object_object_add(st, "crash_loops", loops);
 		json_object_object_add(resp, "status", st);
+		break;
+	}
+	case CW_QUERY_LOOPS: {
+		/* status's crash_loops alone: status counts every crash of the peer */
+		struct json_object *loops = NULL;
+		r = cw_crash_loops_shown_json(d->db, f->restrict_uid, uid, &loops);
+		if (r == 0)
+			json_object_object_add(resp, "crash_loops", loops);
 		break;
 	}
 	case CW_QUERY_DUMP: {
@@ -196,9 +209,12 @@ static int prepare_answer(struct conn *c)
 	socklen_t cl = sizeof(cred);
 	struct cw_query_request q;
 	struct json_object *resp;
+	int r;
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
 		resp = error_response(EPERM, "cannot identify the peer");
-	else if (cw_query_request_parse(c->buf, c->len, &q) < 0)
+	else if ((r = cw_query_request_parse(c->buf, c->len, &q)) == -EOPNOTSUPP)
+		resp = error_response(EOPNOTSUPP, "unknown verb"); /* a newer CLI's: it falls back */
+	else if (r < 0)
 		resp = error_response(EBADMSG, "malformed request");
 	else
 		resp = answer(c->d, &q, cred.uid, &c->pass_fd);

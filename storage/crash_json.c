@@ -191,3 +191,12 @@ int cw_crash_loops_json(struct cw_db *db, bool restrict_uid, int64_t uid, int64_
 	*out = arr;
 	return 0;
 }
+
+int cw_crash_loops_shown_json(struct cw_db *db, bool restrict_uid, int64_t uid, struct json_object **out)
+{
+	int64_t newest;
+	int r = cw_crashes_newest_seen_usec(db, restrict_uid, uid, &newest);
+	if (r < 0)
+		return r;
+	return cw_crash_loops_json(db, restrict_uid, uid, newest - CW_CRASH_LOOPS_SHOWN_USEC, out);
+}

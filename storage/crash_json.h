@@ -22,5 +22,9 @@ int cw_group_from_json(struct json_object *obj, struct cw_group *g);
 int cw_crash_loops_json(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t since_usec,
 			struct json_object **out);
 #define CW_CRASH_LOOPS_SHOWN_USEC (24LL * 3600 * 1000000) /* status shows a day of loops */
+/* The loops status, list and groups show: those of the day before the
+ * newest crash the reader sees (cw_crashes_newest_seen_usec), restricted
+ * as cw_loops_foreach is (the query protocol's "loops" verb). */
+int cw_crash_loops_shown_json(struct cw_db *db, bool restrict_uid, int64_t uid, struct json_object **out);
 
 #endif

@@ -446,3 +446,20 @@ int cw_crashes_newest_usec(struct cw_db *db, int64_t *out)
 {
 	return cw_sql_int64(db, "SELECT max(time_usec) FROM crashes", out);
 }
+
+int cw_crashes_newest_seen_usec(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t *out)
+{
+	if (!restrict_uid)
+		return cw_crashes_newest_usec(db, out);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = cw_sql_prepare(db, "SELECT coalesce((SELECT time_usec FROM crashes WHERE uid = ? AND restricted = 0"
+			       " ORDER BY time_usec DESC LIMIT 1), 0)", &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, uid);
+	r = cw_sql_row(st);
+	if (r < 0)
+		return r;
+	*out = sqlite3_column_int64(st, 0);
+	return 0;
+}

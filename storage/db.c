@@ -17,7 +17,8 @@ const char *cw_db_errmsg(struct cw_db *db)
 
 #define CW_DB_PAGE_SIZE "16384"
 
-int cw_db_open(const char *path, enum cw_db_mode mode, struct cw_db **out)
+/* cw_db_open(), READWRITE migrating only up to version */
+static int db_open(const char *path, enum cw_db_mode mode, int version, struct cw_db **out)
 {
 	struct cw_db *db = calloc(1, sizeof(*db));
 	if (!db)
@@ -44,7 +45,7 @@ int cw_db_open(const char *path, enum cw_db_mode mode, struct cw_db **out)
 		r = cw_sql_exec(db, "PRAGMA page_size=" CW_DB_PAGE_SIZE "; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL");
 		if (r < 0)
 			goto fail;
-		r = cw_db_migrate(db);
+		r = cw_db_migrate_to(db, version);
 		if (r < 0)
 			goto fail;
 	} else {
@@ -68,6 +69,21 @@ fail:
 	 * callers report the errno */
 	sqlite3_close(db->h);
 	free(db);
+	return r;
+}
+
+int cw_db_open(const char *path, enum cw_db_mode mode, struct cw_db **out)
+{
+	return db_open(path, mode, cw_db_latest_version(), out);
+}
+
+int cw_db_create_at_version(const char *path, int version)
+{
+	struct cw_db *db = NULL;
+	if (version < 1 || version > cw_db_latest_version())
+		return -EINVAL;
+	int r = db_open(path, CW_DB_READWRITE, version, &db);
+	cw_db_close(db);
 	return r;
 }
 

@@ -212,7 +212,14 @@ int cw_db_latest_version(void)
 
 int cw_db_migrate(struct cw_db *db)
 {
+	return cw_db_migrate_to(db, cw_db_latest_version());
+}
+
+int cw_db_migrate_to(struct cw_db *db, int version)
+{
 	int current = 0;
+	if (version < 0 || version > cw_db_latest_version())
+		return -EINVAL;
 	int r = cw_db_schema_version(db, &current);
 	if (r < 0)
 		return r;
@@ -222,6 +229,8 @@ int cw_db_migrate(struct cw_db *db)
 		const struct cw_migration *m = &migrations[i];
 		if (m->version <= current)
 			continue;
+		if (m->version > version)
+			break;
 		r = cw_db_begin(db);
 		if (r < 0)
 			return r;

@@ -129,6 +129,9 @@ int cw_store_stats(struct cw_db *db, bool restrict_uid, int64_t uid, struct cw_s
 /* The time of the newest crash (0 when there is none), from the time index
  * alone: the crash-loop window of listings needs only this of the stats. */
 int cw_crashes_newest_usec(struct cw_db *db, int64_t *out);
+/* The same as a reader sees it: with restrict_uid, the newest of uid's own
+ * non-restricted crashes (the (uid, time) index, newest first). */
+int cw_crashes_newest_seen_usec(struct cw_db *db, bool restrict_uid, int64_t uid, int64_t *out);
 
 struct cw_group {
 	const char *fingerprint;
@@ -203,5 +206,10 @@ int cw_group_add(struct cw_db *db, const char *fingerprint, int64_t crash_id, in
 		 bool *is_new);
 /* Internal to storage/: applies every migration newer than the schema. */
 int cw_db_migrate(struct cw_db *db);
+/* For tests only (tests/unit/test-storage.c: upgrades of databases holding
+ * data): migrations up to version and no further (-EINVAL beyond the
+ * latest); and a new database at path made only that far, left closed. */
+int cw_db_migrate_to(struct cw_db *db, int version);
+int cw_db_create_at_version(const char *path, int version);
 
 #endif

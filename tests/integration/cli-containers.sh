@@ -8,7 +8,7 @@
 # newest crash that matches.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
-echo "1..24"
+echo "1..29"
 write_config </dev/null
 check "daemon starts" start_daemon
 
@@ -59,6 +59,27 @@ check "list --namespace with no match: exit 4 (not found)" sh -c "'$CLI' list --
 check "list --container as uid 1000 (through the daemon)" \
 	test "$(U list --container pg --json | jq -c '[.[].pid]')/$(U list --container 4c9f --json | jq -c '[.[].pid]')" = "[202]/[]"
 check "list as uid 1000: the CONTAINER column through the daemon" test -n "$(U list | head -n 1 | grep -w CONTAINER)"
+check "list as uid 1000: no CONTAINER column when none of theirs listed has one" \
+	test -z "$(U list --unit cron.service | head -n 1 | grep -w CONTAINER)" -a "$(U list --no-legend --unit cron.service | wc -l)" = 1
+check "the summaries answer says any_container, from the filter's crashes" \
+	test "$(rawq 1000 '{"verb":"summaries"}' | jq -r .any_container)/$(rawq 1000 '{"verb":"summaries","filter":{"unit":"cron.service"}}' | jq -r .any_container)/$(rawq 0 '{"verb":"summaries","filter":{"container":"4c9f"}}' | jq -r .any_container)" = "true/false/true"
+if start_proxy relay; then
+	CRASHWATCH_CONFIG="$PROXY_CONFIG" U list --container pg >/dev/null
+	check "list as uid 1000: one summaries request (not a second one for the column)" test "$(proxy_verbs)" = "summaries loops "
+	stop_proxy
+else
+	not_ok "list as uid 1000: one summaries request" "the relay did not start"
+fi
+if start_proxy old; then
+	check "a daemon without any_container: the column from the summaries (uid 1000)" \
+		test "$(CRASHWATCH_CONFIG="$PROXY_CONFIG" U list)" = "$(U list)" -a -n "$(U list | head -n 1 | grep -w CONTAINER)"
+	check "... and none when no summary has a container" \
+		test "$(CRASHWATCH_CONFIG="$PROXY_CONFIG" U list --unit cron.service)" = "$(U list --unit cron.service)"
+	stop_proxy
+else
+	not_ok "a daemon without any_container" "the proxy did not start"
+	not_ok "... and none when no summary has a container" "the proxy did not start"
+fi
 check "list --json: container_info" \
 	test "$(L list --pod api-7d9c-x2x4q --json | jq -r '.[0].container_info | [.runtime, .qos_class, .image, .exe_in_container] | join(",")')" \
 	     = "containerd,Burstable,registry.example/api:1.4,/app"

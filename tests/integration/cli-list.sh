@@ -5,7 +5,7 @@
 # colours on a terminal only.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
-echo "1..27"
+echo "1..36"
 write_config </dev/null
 check "daemon starts" start_daemon
 
@@ -53,6 +53,46 @@ check "info of an unknown ID: exit 4" test "$rc" = 4
 L dump "$ID" -o "$TMP/x.core"; rc=$?
 check "dump of a crash without core: exit 4, no file" test "$rc" = 4 -a ! -e "$TMP/x.core"
 check "status --json: daemon running, 4 crashes" test "$(L status --json | jq -r '"\(.daemon) \(.crashes)"')" = "true 4"
+# crash loops (fabricated: a run of uid 1000's worker, one of root's api),
+# through the query protocol's "loops" verb: a user sees only theirs
+id101=$(L list 101 --json | jq -r '.[0].id')
+id103=$(L list 103 --json | jq -r '.[0].id')
+sqlite3 "$STORE/crashwatch.db" "INSERT INTO crash_loops (fingerprint, uid, build_id, exe, first_usec, last_usec,
+  count, cores, dropped, example_id, last_id, reported) VALUES
+  ('f1000', 1000, 'b1', '/opt/w/worker', $(( (T0 + 3000) * 1000000 )), $(( (T0 + 3600) * 1000000 )), 9, 1, 8, $ID, $ID, 0),
+  ('f0', 0, 'b0', '/srv/bin/api', $(( (T0 + 6000) * 1000000 )), $(( (T0 + 7200) * 1000000 )), 5, 1, 4, $id101, $id103, 0)"
+check "loops verb as uid 1000: only the loop of their crash" \
+	test "$(rawq 1000 '{"verb":"loops"}' | jq -c '[.crash_loops[].fingerprint]')" = '["f1000"]'
+check "loops verb as root: every loop, oldest first" \
+	test "$(rawq 0 '{"verb":"loops"}' | jq -c '[.crash_loops[].fingerprint]')" = '["f1000","f0"]'
+check "loops verb: status's crash_loops (uid 1000 and root), nothing else" \
+	test "$(rawq 1000 '{"verb":"loops"}' | jq -c .crash_loops)" = "$(rawq 1000 '{"verb":"status"}' | jq -c .status.crash_loops)" \
+	  -a "$(rawq 0 '{"verb":"loops"}' | jq -c .crash_loops)" = "$(rawq 0 '{"verb":"status"}' | jq -c .status.crash_loops)" \
+	  -a "$(rawq 0 '{"verb":"loops"}' | jq -c 'keys')" = '["crash_loops","ok"]'
+check "list as uid 1000 ends with their loop, not root's" \
+	sh -c 'out=$("$@" list 2>/dev/null); echo "$out" | grep -q "^crash loop: /opt/w/worker crashed 9 times" &&
+	       ! echo "$out" | grep -q "crash loop: /srv/bin/api"' _ setpriv --reuid=1000 --regid=1000 --clear-groups "$CLI"
+check "list as root ends with both loops" test "$(L list | grep -c '^crash loop: ')" = 2
+check "a verb the daemon does not know: EOPNOTSUPP, unknown verb" \
+	test "$(rawq 1000 '{"verb":"frobnicate"}' | jq -r '"\(.ok) \(.errno) \(.error)"')" = "false 95 unknown verb"
+if start_proxy relay; then
+	CRASHWATCH_CONFIG="$PROXY_CONFIG" U list >/dev/null
+	check "list as uid 1000: two requests, summaries and loops" test "$(proxy_verbs)" = "summaries loops "
+	stop_proxy
+else
+	not_ok "list as uid 1000: two requests, summaries and loops" "the relay did not start"
+fi
+if start_proxy old; then
+	out=$(CRASHWATCH_CONFIG="$PROXY_CONFIG" U list)
+	check "a daemon without the loops verb: list as uid 1000 still ends with their loop (from status)" \
+		sh -c 'echo "$1" | grep -q "^crash loop: /opt/w/worker crashed 9 times" && test "$2" = "summaries loops status "' \
+		_ "$out" "$(proxy_verbs)"
+	check "... and the same rows" test "$(CRASHWATCH_CONFIG="$PROXY_CONFIG" U list --no-legend | head -n 1)" = "$(U list --no-legend | head -n 1)"
+	stop_proxy
+else
+	not_ok "a daemon without the loops verb" "the proxy did not start"
+	not_ok "... and the same rows" "the proxy did not start"
+fi
 printf '[Analyze]\nTimeoutSec=soon\n' > "$TMP/bad.conf"
 out=$("$CLI" config check "$TMP/bad.conf" 2>&1); rc=$?
 check "config check: a bad value names file, line and key (exit 3)" \

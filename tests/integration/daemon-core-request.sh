@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/integration/daemon-lib.sh"
 
 CLIENT="$top_builddir/tests/integration/coredump-client"
-echo "1..48"
+echo "1..49"
 python3 "$top_srcdir/tests/integration/upload-server.py" --port-file "$TMP/hook.port" --log "$TMP/hook.log" \
 	--lifetime 180 --rule /hook=ok --rule /api/7/envelope/=ok &
 HOOK_PID=$!
@@ -60,6 +60,8 @@ check "status --json: one loop, 3 crashes, 1 core kept, 2 not" \
 check "status says: crashed 3 times" bash -c '"$1" status | grep -q "crash loop: .*coredump-client crashed 3 times in [0-9]* s, last at"' _ "$CLI"
 check "list and groups end with the loop" \
 	bash -c '"$1" list --no-pager | tail -n 1 | grep -q "crashed 3 times" && "$1" groups --no-pager | tail -n 1 | grep -q "crashed 3 times"' _ "$CLI"
+check "the loops verb: root's loop for root, none for uid 1000 (not their crash)" \
+	test "$(rawq 0 '{"verb":"loops"}' | jq -c '[.crash_loops[].count]')/$(rawq 1000 '{"verb":"loops"}' | jq -c '[.crash_loops[].count]')" = "[3]/[]"
 # one report for the first crash, one for the loop once quiet for 5 s, none per repeat
 deliveries() { grep -c "\"path\": \"$1" "$TMP/hook.log"; }
 for i in $(seq 150); do [ "$(deliveries /hook)" -ge 2 ] && [ "$(deliveries /api/7/)" -ge 2 ] && break; sleep 0.2; done

@@ -170,3 +170,36 @@ check_sanitizer_reports() {
 		not_ok "no sanitizer reports" "$(head -n 3 $reports | tr '\n' ' ' | cut -c1-300)"
 	fi
 }
+
+# a python3 other users can run (a pyenv shim under /root is not one)
+PY_ANY_USER=python3
+[ -x /usr/bin/python3 ] && PY_ANY_USER=/usr/bin/python3
+# rawq UID REQUEST: the query socket's answer to one request line, sent as UID
+rawq() {
+	setpriv --reuid="$1" --regid="$1" --clear-groups "$PY_ANY_USER" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode() + b"\n"); s.shutdown(socket.SHUT_WR)
+b = b""
+while True:
+    c = s.recv(65536)
+    if not c: break
+    b += c
+print(b.decode())' "$TMP/query.sock" "$2"
+}
+
+# start_proxy old|relay: tests/integration/old-daemon-proxy.py as uid 1000
+# on $TMP/proxy/q.sock (verbs logged to $TMP/proxy/verbs); $PROXY_CONFIG
+# points the CLI at it
+start_proxy() {
+	mkdir -p "$TMP/proxy" && chown 1000:1000 "$TMP/proxy" && rm -f "$TMP/proxy/verbs"
+	sed "s|^Socket=.*|Socket=$TMP/proxy/q.sock|" "$CRASHWATCH_CONFIG" > "$TMP/proxy.conf"
+	PROXY_CONFIG="$TMP/proxy.conf"
+	setpriv --reuid=1000 --regid=1000 --clear-groups "$PY_ANY_USER" "$top_srcdir/tests/integration/old-daemon-proxy.py" \
+		"$TMP/proxy/q.sock" "$TMP/query.sock" "$TMP/proxy/verbs" "$1" > "$TMP/proxy/out" 2>&1 &
+	PROXY_PID=$!
+	local i
+	for i in $(seq 1 50); do grep -q ready "$TMP/proxy/out" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+stop_proxy() { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null; PROXY_PID=""; }
+proxy_verbs() { tr '\n' ' ' < "$TMP/proxy/verbs" 2>/dev/null; }

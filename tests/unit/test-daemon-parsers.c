@@ -99,6 +99,32 @@ static void test_query_roundtrip(void **state)
 	assert_false(q.filter.restrict_uid);
 }
 
+/* every verb a CLI sends parses back to itself; an unknown one (a newer
+ * CLI's) is -EOPNOTSUPP, not malformed, so the daemon can say so */
+static void test_query_verbs(void **state)
+{
+	static const char *const names[] = { "list", "info", "groups", "status", "dump", "summaries", "loops" };
+	struct cw_crash_filter f = { 0 };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *text = NULL;
+		struct cw_query_request q;
+		assert_int_equal(cw_query_request_format((enum cw_query_verb)i, &f, &text), 0);
+		assert_non_null(strstr(text, names[i]));
+		assert_int_equal(cw_query_request_parse(text, strlen(text), &q), 0);
+		free(text);
+		assert_int_equal(q.verb, (enum cw_query_verb)i);
+		assert_string_equal(cw_query_verb_name(q.verb), names[i]);
+	}
+	const char *loops = "{\"verb\":\"loops\"}\n";
+	struct cw_query_request q;
+	assert_int_equal(cw_query_request_parse(loops, strlen(loops), &q), 0);
+	assert_int_equal(q.verb, CW_QUERY_LOOPS);
+	const char *newer = "{\"verb\":\"frobnicate\",\"filter\":{}}\n";
+	assert_int_equal(cw_query_request_parse(newer, strlen(newer), &q), -EOPNOTSUPP);
+	const char *notverb = "{\"verb\":7}";
+	assert_int_equal(cw_query_request_parse(notverb, strlen(notverb), &q), -EBADMSG);
+}
+
 static void test_query_bad(void **state)
 {
 	static const char *const bad[] = {
@@ -129,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_record_socket_mode),
 		cmocka_unit_test(test_record_bad),
 		cmocka_unit_test(test_query_roundtrip),
+		cmocka_unit_test(test_query_verbs),
 		cmocka_unit_test(test_query_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

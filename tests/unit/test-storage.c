@@ -1,4 +1,5 @@
-/* Unit tests for storage/: migrations, insert (idempotent), filters,
+/* Unit tests for storage/: migrations (upgrades of databases of every
+ * older version holding data too), insert (idempotent), filters,
  * per-uid restriction, groups, retention helpers, a full disk. */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -664,10 +666,258 @@ static void test_loops_prune(void **state)
 	assert_int_equal(cw_loop_get_run(fx->db, "dddd", 0, &l), 0);
 }
 
+/* Upgrades of databases holding data: for every released schema version
+ * before the latest, a database made only that far (cw_db_create_at_version)
+ * gets rows in plain SQL as that version's code wrote them, then
+ * cw_db_open migrates it; every row must come back through the storage API
+ * as it went in, and the API must write to the upgraded database. */
+#define UP_FP "c0ffee00112233445566778899aabbccddeeff00112233445566778899aabbcc"
+
+static void up_exec(sqlite3 *h, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(h, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("seeding: %s: %s", err ? err : "?", sql);
+}
+
+/* What each version's code stored: two crashes (one restricted, without
+ * core, exe or message), an analysis, a group; an outbox from 2 on; a
+ * crash in a container from 6 on. */
+static void up_seed(const char *path, int v)
+{
+	sqlite3 *h = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	up_exec(h, "BEGIN");
+	up_exec(h, "INSERT INTO crashes (id, spool_id, time_usec, host, boot_id, pid, tid, uid, gid, signal,"
+		   " restricted, exe, build_id, comm, cmdline, unit, container, go_version, go_module, message,"
+		   " crashed_goroutine, goroutine_count, fault_location, fingerprint, core_state, core_size,"
+		   " core_disk_size, core_path, exe_copy, analysis_status, analysis_error) VALUES"
+		   " (10, '0000000001000000-4242-0000000a', 1000000, 'host1', 'boot1', 4242, 4243, 1000, 1000, 11, 0,"
+		   " '/srv/bin/api', 'b1d', 'api', '/srv/bin/api -x', 'api.service', NULL, 'go1.22.1',"
+		   " 'example.com/api', 'panic: old message', 7, 12, 'main.f /src/main.go:14', '" UP_FP "',"
+		   " 'stored', 5000, 500, '/var/lib/crashwatch/cores/a.core.zst', NULL, 'ok', NULL),"
+		   " (11, '0000000002000000-77-0000000b', 2000000, 'host1', 'boot1', 77, 77, 0, 0, 6, 1,"
+		   " NULL, NULL, 'cron', NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL,"
+		   " 'metadata-only', 1234, 0, NULL, NULL, 'failed', 'no core stored (rate-limited)');"
+		   "INSERT INTO analyses (crash_id, json) VALUES (10, '{\"schema\":\"crashwatch.analysis.v1\",\"n\":1}');"
+		   "INSERT INTO groups (fingerprint, count, first_usec, last_usec, example_id)"
+		   " VALUES ('" UP_FP "', 1, 1000000, 1000000, 10);");
+	if (v >= 2)
+		up_exec(h, "INSERT INTO outbox (delivery_id, crash_id, endpoint, format, payload, state, attempts,"
+			   " created_at, next_attempt_at, last_attempt_at, delivered_at, last_status, last_error) VALUES"
+			   " ('00000000000000000000000000000d01', '0000000001000000-4242-0000000a', 'Upload', 'json',"
+			   " '{\"id\":10}', 'dead', 3, 100, 200, 150, 0, 500, 'HTTP 500'),"
+			   " ('00000000000000000000000000000d02', '0000000002000000-77-0000000b', 'Upload slack', 'slack',"
+			   " '{\"id\":11}', 'pending', 0, 300, 300, 0, 0, 0, NULL)");
+	if (v >= 6)
+		up_exec(h, "INSERT INTO crashes (id, spool_id, time_usec, pid, tid, uid, gid, signal, exe, comm, unit,"
+			   " container, message, fingerprint, core_state, analysis_status, container_runtime,"
+			   " container_id, container_name, container_image, pod_uid, pod_name, pod_namespace,"
+			   " pod_qos_class, exe_in_container, exe_on_host) VALUES"
+			   " (12, '0000000003000000-90-0000000c', 3000000, 90, 90, 1000, 1000, 6, '/usr/bin/db', 'db',"
+			   " 'docker-d2.scope', 'docker', 'fatal error: db', NULL, 'removed', 'pending', 'docker',"
+			   " 'd2d2d2d2d2d2d2d2d2d2', 'pg', 'postgres:16', 'u-1', 'db-0', 'shop', 'Burstable',"
+			   " '/usr/bin/db', '/var/lib/docker/x/usr/bin/db')");
+	up_exec(h, "COMMIT");
+	sqlite3_close(h);
+}
+
+struct up_crashes {
+	size_t n;
+	int64_t ids[8];
+	char line[8][512];
+};
+
+static int up_record(const struct cw_crash_record *c, void *userdata)
+{
+	struct up_crashes *u = userdata;
+	if (u->n >= 8)
+		return -E2BIG;
+	u->ids[u->n] = c->id;
+	snprintf(u->line[u->n], sizeof(u->line[0]),
+		 "%s|%" PRId64 "|%s|%" PRId64 "/%" PRId64 "|%" PRId64 "/%" PRId64 "|%d|%d|%s|%s|%s|%s|%s|%s|%s|%s|%s"
+		 "|%" PRId64 "|%" PRId64 "|%s|%s|%s|%" PRId64 "|%" PRId64 "|%s|%s|%s|%s|%s|%s|%s|%s",
+		 c->spool_id, c->time_usec, c->host ? c->host : "-", c->pid, c->tid, c->uid, c->gid, c->signal,
+		 c->restricted, c->exe ? c->exe : "-", c->build_id ? c->build_id : "-", c->comm ? c->comm : "-",
+		 c->cmdline ? c->cmdline : "-", c->unit ? c->unit : "-", c->go_version ? c->go_version : "-",
+		 c->go_module ? c->go_module : "-", c->message ? c->message : "-",
+		 c->fault_location ? c->fault_location : "-", c->crashed_goroutine, c->goroutine_count,
+		 c->fingerprint ? c->fingerprint : "-", cw_core_state_name(c->core_state),
+		 c->core_path ? c->core_path : "-", c->core_size, c->core_disk_size,
+		 cw_analysis_status_name(c->analysis_status), c->analysis_error ? c->analysis_error : "-",
+		 c->analysis_json ? c->analysis_json : "-", c->ctr.runtime ? c->ctr.runtime : "-",
+		 c->ctr.name ? c->ctr.name : "-", c->ctr.image ? c->ctr.image : "-",
+		 c->ctr.pod_namespace ? c->ctr.pod_namespace : "-", c->ctr.exe_on_host ? c->ctr.exe_on_host : "-");
+	u->n++;
+	return 0;
+}
+
+static int up_summary(const struct cw_crash_summary *s, void *userdata)
+{
+	struct up_crashes *u = userdata;
+	if (u->n >= 8)
+		return -E2BIG;
+	u->ids[u->n] = s->id;
+	snprintf(u->line[u->n], sizeof(u->line[0]), "%" PRId64 "|%" PRId64 "|%.*s|%.*s|%d|%s|%s|%.*s|%.*s|%.*s|%.*s",
+		 s->id, s->time_usec, (int)s->pid_text.len, s->pid_text.p, (int)s->uid_text.len, s->uid_text.p,
+		 s->signal, cw_core_state_name(s->core_state), cw_analysis_status_name(s->analysis_status),
+		 (int)s->fingerprint.len, s->fingerprint.p, (int)s->exe.len, s->exe.p,
+		 (int)s->container.len, s->container.p, (int)s->message.len, s->message.p);
+	u->n++;
+	return 0;
+}
+
+static int up_group(const struct cw_group *g, void *userdata)
+{
+	struct up_crashes *u = userdata;
+	if (u->n >= 8)
+		return -E2BIG;
+	snprintf(u->line[u->n++], sizeof(u->line[0]), "%s|%" PRId64 "|%" PRId64 "|%" PRId64 "|%" PRId64 "|%s|%s",
+		 g->fingerprint, g->count, g->first_usec, g->last_usec, g->example_id, g->exe ? g->exe : "-",
+		 g->message ? g->message : "-");
+	return 0;
+}
+
+static void up_check(const char *path, int v)
+{
+	struct cw_db *db = NULL;
+	int got = 0;
+	assert_int_equal(cw_db_open(path, CW_DB_READWRITE, &db), 0);
+	assert_int_equal(cw_db_schema_version(db, &got), 0);
+	assert_int_equal(got, cw_db_latest_version());
+
+	/* every column of every row, analysis included */
+	struct cw_crash_filter all = { .with_analysis = true };
+	struct up_crashes u = { 0 };
+	assert_int_equal(cw_crashes_foreach(db, &all, up_record, &u), 0);
+	assert_int_equal(u.n, v >= 6 ? 3 : 2);
+	assert_string_equal(u.line[0], "0000000001000000-4242-0000000a|1000000|host1|4242/4243|1000/1000|11|0"
+			    "|/srv/bin/api|b1d|api|/srv/bin/api -x|api.service|go1.22.1|example.com/api"
+			    "|panic: old message|main.f /src/main.go:14|7|12|" UP_FP "|stored"
+			    "|/var/lib/crashwatch/cores/a.core.zst|5000|500|ok|-"
+			    "|{\"schema\":\"crashwatch.analysis.v1\",\"n\":1}|-|-|-|-|-");
+	assert_string_equal(u.line[1], "0000000002000000-77-0000000b|2000000|host1|77/77|0/0|6|1|-|-|cron|-|-|-|-|-|-"
+			    "|0|0|-|metadata-only|-|1234|0|failed|no core stored (rate-limited)|-|-|-|-|-|-");
+	if (v >= 6)
+		assert_string_equal(u.line[2], "0000000003000000-90-0000000c|3000000|-|90/90|1000/1000|6|0|/usr/bin/db|-|db|-"
+				    "|docker-d2.scope|-|-|fatal error: db|-|0|0|-|removed|-|0|0|pending|-|-"
+				    "|docker|pg|postgres:16|shop|/var/lib/docker/x/usr/bin/db");
+
+	/* the listing's summaries, which migrations 3, 5 and 6 rebuilt */
+	struct cw_crash_filter none = { 0 };
+	struct up_crashes s = { 0 };
+	assert_int_equal(cw_crashes_foreach_summary(db, &none, up_summary, &s), 0);
+	assert_int_equal(s.n, u.n);
+	assert_string_equal(s.line[0], "10|1000000|4242|1000|11|stored|ok|c0ffee001122|/srv/bin/api||panic: old message");
+	assert_string_equal(s.line[1], "11|2000000|77|0|6|metadata-only|failed||cron||");
+	if (v >= 6)
+		assert_string_equal(s.line[2], "12|3000000|90|1000|6|removed|pending||/usr/bin/db|pg|fatal error: db");
+	bool any = true;
+	assert_int_equal(cw_crashes_any_container(db, &none, &any), 0);
+	assert_int_equal(any, v >= 6);
+
+	/* an unprivileged reader: their own, non-restricted crashes */
+	struct cw_crash_filter mine = { .restrict_uid = true, .uid = 1000 };
+	struct up_crashes m = { 0 };
+	assert_int_equal(cw_crashes_foreach(db, &mine, up_record, &m), 0);
+	assert_int_equal(m.n, v >= 6 ? 2 : 1);
+	assert_int_equal(m.ids[0], 10);
+	struct cw_crash_filter ctr = { .container = "pg" };
+	struct up_crashes c = { 0 };
+	assert_int_equal(cw_crashes_foreach(db, &ctr, up_record, &c), 0);
+	assert_int_equal(c.n, v >= 6 ? 1 : 0);
+
+	struct up_crashes g = { 0 };
+	assert_int_equal(cw_groups_foreach(db, false, 0, up_group, &g), 0);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.line[0], UP_FP "|1|1000000|1000000|10|/srv/bin/api|panic: old message");
+
+	struct cw_outbox_filter of = { .any_state = true };
+	struct cw_outbox_entry *e = NULL;
+	size_t ne = 0;
+	assert_int_equal(cw_outbox_list(db, &of, &e, &ne), 0);
+	assert_int_equal(ne, v >= 2 ? 2 : 0);
+	if (v >= 2) { /* newest first */
+		assert_string_equal(e[1].delivery_id, "00000000000000000000000000000d01");
+		assert_string_equal(e[1].crash_id, "0000000001000000-4242-0000000a");
+		assert_string_equal(e[1].endpoint, "Upload");
+		assert_string_equal(e[1].payload, "{\"id\":10}");
+		assert_int_equal(e[1].state, CW_OUTBOX_DEAD);
+		assert_int_equal(e[1].attempts, 3);
+		assert_int_equal(e[1].last_status, 500);
+		assert_string_equal(e[1].last_error, "HTTP 500");
+		assert_string_equal(e[0].endpoint, "Upload slack");
+		assert_string_equal(e[0].format, "slack");
+		assert_int_equal(e[0].state, CW_OUTBOX_PENDING);
+		assert_int_equal(e[0].next_attempt_at, 300);
+	}
+	cw_outbox_entries_free(e, ne);
+
+	/* the API writes to the upgraded database: a crash of the same
+	 * fingerprint (its group counts 2), a second delivery of an old crash
+	 * to the same endpoint (migration 4), a crash loop (migration 7) */
+	struct cw_crash_record nc = make_crash("0000000004000000-5-0000000d", 4000000, 5, 1000, "/srv/bin/api",
+					       "api", UP_FP);
+	int64_t id = 0, out_id = 0;
+	assert_int_equal(cw_crash_insert(db, &nc, &id), 0);
+	assert_true(id > (v >= 6 ? 12 : 11));
+	assert_int_equal(cw_outbox_insert(db, "0000000001000000-4242-0000000a", "Upload", "json", "{}", 400, &out_id), 0);
+	struct cw_loop_crash lc = { .fingerprint = UP_FP, .uid = 1000, .time_usec = 4000000, .crash_id = id };
+	assert_int_equal(cw_loop_count(db, &lc, 60000000), 0);
+	struct up_crashes after = { 0 };
+	assert_int_equal(cw_crashes_foreach_summary(db, &none, up_summary, &after), 0);
+	assert_int_equal(after.n, u.n + 1);
+	assert_int_equal(after.ids[after.n - 1], id);
+	struct up_crashes g2 = { 0 };
+	assert_int_equal(cw_groups_foreach(db, false, 0, up_group, &g2), 0);
+	assert_int_equal(g2.n, 1);
+	assert_string_equal(g2.line[0], UP_FP "|2|1000000|4000000|10|/srv/bin/api|panic: old message");
+	struct cw_outbox_counts oc;
+	assert_int_equal(cw_outbox_counts(db, &oc), 0);
+	assert_int_equal(oc.pending + oc.dead, v >= 2 ? 3 : 1);
+	cw_db_close(db);
+
+	/* and the upgraded file is sound */
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+}
+
+static void test_upgrade_with_data(void **state)
+{
+	struct fixture *fx = *state;
+	assert_int_equal(cw_db_create_at_version(fx->path, cw_db_latest_version() + 1), -EINVAL);
+	for (int v = 1; v < cw_db_latest_version(); v++) {
+		char path[128], p[160];
+		snprintf(path, sizeof(path), "%s/v%d.db", fx->dir, v);
+		printf("# upgrading a database of schema version %d\n", v); /* which one, when an assert fails */
+		assert_int_equal(cw_db_create_at_version(path, v), 0);
+		struct cw_db *ro = NULL;
+		int got = 0;
+		assert_int_equal(cw_db_open(path, CW_DB_READONLY, &ro), 0); /* read-only: no migration */
+		assert_int_equal(cw_db_schema_version(ro, &got), 0);
+		cw_db_close(ro);
+		assert_int_equal(got, v);
+		up_seed(path, v);
+		up_check(path, v);
+		static const char *const suffix[] = { "", "-wal", "-shm" };
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+			unlink(p);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrate_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_with_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loops_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_insert_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
