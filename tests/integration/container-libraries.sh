@@ -10,9 +10,9 @@
 # the same crash without the kept library (its record edited) and
 # `crashwatch analyze` without --library do not name the function.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
-echo "1..13"
+echo "1..14"
 . "$top_srcdir/tests/integration/container-lib.sh"
-skip_all() { for i in $(seq 13); do skip "container library step $i" "$1"; done; exit 0; }
+skip_all() { for i in $(seq 14); do skip "container library step $i" "$1"; done; exit 0; }
 find_go || skip_all "no Go toolchain (container-lib.sh builds its Go program)"
 ctr_setup || skip_all "$CTR_SKIP"
 trap 'ctr_cleanup; cleanup' EXIT
@@ -128,4 +128,6 @@ check "crashwatch analyze without --library does not" test -n "$(functions "$TMP
 check "crashwatch analyze --library with another file does not name it" test -n "$(functions "$TMP/a-other.json")" -a \
 	"$(functions "$TMP/a-other.json" | grep -cx cw_lib_crash_here)" = 0
 kill -9 "$HELD" 2>/dev/null
+# 14: the collector, crashwatchd, crashwatch-analyze and the CLI (sanitizer builds)
+check_sanitizer_reports
 exit 0
