@@ -98,8 +98,12 @@ int cw_proc_libs_open(struct cw_proc_libs *l, int proc_fd, const struct cw_mappi
 		scanned++;
 		char name[64];
 		snprintf(name, sizeof(name), "map_files/%" PRIx64 "-%" PRIx64, m->start, m->end);
+		/* a mapped device or FIFO is never opened (an open can have effects):
+		 * stat() through the link first, then the open file again */
+		struct stat st, pre;
+		if (fstatat(proc_fd, name, &pre, 0) < 0 || !S_ISREG(pre.st_mode))
+			continue;
 		_cleanup_close_ int fd = openat(proc_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		struct stat st;
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		if ((have_exe && same_file(&st, &exe_st)) || have(l, &st, m->path))
