@@ -10,9 +10,9 @@
 # the same crash without the kept library (its record edited) and
 # `crashwatch analyze` without --library do not name the function.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
-echo "1..14"
+echo "1..19"
 . "$top_srcdir/tests/integration/container-lib.sh"
-skip_all() { for i in $(seq 14); do skip "container library step $i" "$1"; done; exit 0; }
+skip_all() { for i in $(seq 19); do skip "container library step $i" "$1"; done; exit 0; }
 find_go || skip_all "no Go toolchain (container-lib.sh builds its Go program)"
 ctr_setup || skip_all "$CTR_SKIP"
 trap 'ctr_cleanup; cleanup' EXIT
@@ -128,6 +128,37 @@ check "crashwatch analyze without --library does not" test -n "$(functions "$TMP
 check "crashwatch analyze --library with another file does not name it" test -n "$(functions "$TMP/a-other.json")" -a \
 	"$(functions "$TMP/a-other.json" | grep -cx cw_lib_crash_here)" = 0
 kill -9 "$HELD" 2>/dev/null
-# 14: the collector, crashwatchd, crashwatch-analyze and the CLI (sanitizer builds)
+
+# 14-18: worse, the host has another file at the library's path (the same
+# name, another build): it is kept all the same, and the analysis names
+# the container's function, never the host file's.
+same="$TMP/samepath"
+mkdir -p "$same" "$TMP/c2/root$same"
+sed 's/cw_lib_crash_here/cw_lib_impostor/' "$TMP/lib/lib.c" > "$TMP/lib/impostor.c"
+cc -g -O0 -fPIC -shared -Wl,--build-id -Wl,-soname,libcwlibtest.so -o "$same/libcwlibtest.so" "$TMP/lib/impostor.c" &&
+	cc -g -O0 -Wl,--build-id -o "$TMP/ref/app" "$TMP/lib/app.c" -L"$TMP/lib" -lcwlibtest -Wl,-rpath,"$same" ||
+	skip_all "cannot build the second program"
+cp "$TMP/lib/libcwlibtest.so" "$TMP/c2/root$same/"
+mkdir -p "$TMP/c2/root/lib64" "$TMP/c2/root/lib/x86_64-linux-gnu"
+cp "$host_ld" "$TMP/c2/root/lib64/ld-linux-x86-64.so.2"
+cp "$host_libc" "$TMP/c2/root/lib/x86_64-linux-gnu/libc.so.6"
+if run_container c2 "$CG" dir ""; then
+	collect_held ""
+	check "another file at the path on the host: the container's library kept all the same" \
+		test -f "$STORE/executables/$LIB_ID"
+	check "the third crash: stored" wait_for_crashes 3
+	"$CLI" info --json > "$TMP/info-same.json" 2>/dev/null
+	echo "# native functions: $(functions "$TMP/info-same.json" | head -n 6 | tr '\n' ' ')"
+	check "crashwatchd's analysis names the container's function" names_fn "$TMP/info-same.json"
+	check "and never the host file's" test "$(functions "$TMP/info-same.json" | grep -c impostor)" = 0
+	"$CLI" analyze --json "$TMP/c2/root/app" "$TMP/c2/core" > "$TMP/a-same.json" 2>/dev/null
+	echo "# without --library: $(functions "$TMP/a-same.json" | head -n 6 | tr '\n' ' ')"
+	check "without the kept library the host's file is not taken for it (build ids differ)" \
+		test -n "$(functions "$TMP/a-same.json")" -a "$(functions "$TMP/a-same.json" | grep -c 'impostor\|cw_lib_crash_here')" = 0
+else
+	for i in 1 2 3 4 5; do not_ok "the second container $i" "it did not start or left no core"; done
+fi
+kill -9 "$HELD" 2>/dev/null
+# 19: the collector, crashwatchd, crashwatch-analyze and the CLI (sanitizer builds)
 check_sanitizer_reports
 exit 0
