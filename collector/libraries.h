@@ -9,21 +9,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CW_LIBS_MAX 32                       /* libraries kept per crash */
-#define CW_LIBS_TOTAL_MAX (256ULL << 20)     /* their total size per crash */
-#define CW_LIBS_SCAN_MAX 1024                /* executable mappings looked at */
+#define CW_LIBS_MAX 32                   /* libraries kept per crash */
+#define CW_LIBS_TOTAL_MAX (256ULL << 20) /* their total size per crash */
+#define CW_LIBS_SCAN_MAX 1024            /* executable mappings looked at */
 
 struct cw_proc_lib {
-	char *path;      /* as the process sees it (its mount namespace) */
-	char *build_id;  /* hex */
-	int fd;          /* the mapped file, read-only */
+	char *path;     /* as the process sees it (its mount namespace) */
+	char *build_id; /* hex */
+	int fd;         /* the mapped file, read-only */
 	uint64_t size;
-	char *copy;      /* set by the collector once kept: "executables/BUILDID" */
+	char *copy; /* set by the collector once kept: "executables/BUILDID" */
 };
 
 struct cw_proc_libs {
-	bool checked;    /* the process is in another mount namespace and its maps were read */
-	bool truncated;  /* CW_LIBS_MAX or CW_LIBS_TOTAL_MAX left some out */
+	bool checked;   /* the process is in another mount namespace and its maps were read */
+	bool truncated; /* CW_LIBS_MAX or CW_LIBS_TOTAL_MAX left some out */
 	struct cw_proc_lib *v;
 	size_t n;
 };

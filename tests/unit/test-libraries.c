@@ -30,7 +30,8 @@ static char dir[64];
 
 static int copy_self(const char *to)
 {
-	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC),
+	    out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	char buf[65536];
 	ssize_t n;
 	if (in < 0 || out < 0)
@@ -56,7 +57,8 @@ static void child(int wfd, unsigned n, bool deleted)
 			char path[128];
 			snprintf(path, sizeof(path), "%s/lib%u.so", dir, i);
 			int fd = copy_self(path) == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-			if (fd < 0 || mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0) == MAP_FAILED)
+			if (fd < 0 ||
+			    mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0) == MAP_FAILED)
 				ok = 'n';
 			if (fd >= 0)
 				close(fd);
@@ -89,8 +91,14 @@ static void run_child(unsigned n, bool deleted, struct run *r)
 	assert_int_equal(read(pfd[0], &ok, 1), 1);
 	close(pfd[0]);
 	assert_int_equal(ok, 'y');
-	struct cw_crash_info c = { .pid = r->pid, .tid = r->pid, .uid = -1, .gid = -1, .signal = 11,
-				   .crash_time = -1, .dump_mode = 1, .pidfd = -1 };
+	struct cw_crash_info c = { .pid = r->pid,
+				   .tid = r->pid,
+				   .uid = -1,
+				   .gid = -1,
+				   .signal = 11,
+				   .crash_time = -1,
+				   .dump_mode = 1,
+				   .pidfd = -1 };
 	cw_procinfo_init(&r->p);
 	assert_int_equal(cw_procinfo_read(&c, &r->p), 0);
 }
@@ -104,8 +112,14 @@ static void end_child(struct run *r)
 
 static void test_same_namespace_reads_nothing(void **state)
 {
-	struct cw_crash_info c = { .pid = getpid(), .tid = getpid(), .uid = -1, .gid = -1, .signal = 11,
-				   .crash_time = -1, .dump_mode = 1, .pidfd = -1 };
+	struct cw_crash_info c = { .pid = getpid(),
+				   .tid = getpid(),
+				   .uid = -1,
+				   .gid = -1,
+				   .signal = 11,
+				   .crash_time = -1,
+				   .dump_mode = 1,
+				   .pidfd = -1 };
 	struct cw_procinfo p;
 	cw_procinfo_init(&p);
 	assert_int_equal(cw_procinfo_read(&c, &p), 0);
