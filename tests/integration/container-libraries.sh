@@ -10,9 +10,9 @@
 # the same crash without the kept library (its record edited) and
 # `crashwatch analyze` without --library do not name the function.
 . "$top_srcdir/tests/integration/daemon-lib.sh"
-echo "1..19"
+echo "1..23"
 . "$top_srcdir/tests/integration/container-lib.sh"
-skip_all() { for i in $(seq 19); do skip "container library step $i" "$1"; done; exit 0; }
+skip_all() { for i in $(seq 23); do skip "container library step $i" "$1"; done; exit 0; }
 find_go || skip_all "no Go toolchain (container-lib.sh builds its Go program)"
 ctr_setup || skip_all "$CTR_SKIP"
 trap 'ctr_cleanup; cleanup' EXIT
@@ -159,6 +159,50 @@ else
 	for i in 1 2 3 4 5; do not_ok "the second container $i" "it did not start or left no core"; done
 fi
 kill -9 "$HELD" 2>/dev/null
-# 19: the collector, crashwatchd, crashwatch-analyze and the CLI (sanitizer builds)
+# 19-22: a cgo program calling into the container's library: the crashed
+# thread's native frames (below the runtime's signal frames) name it.
+mkdir -p "$TMP/cgo" "$TMP/c3/root/opt/lib" "$TMP/c3/root/lib64" "$TMP/c3/root/lib/x86_64-linux-gnu"
+cat > "$TMP/cgo/main.go" <<'GOEOF'
+package main
+
+// int cw_lib_crash_here(int v);
+import "C"
+
+import (
+	"os"
+	"time"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "wait" {
+		for {
+			time.Sleep(time.Hour)
+		}
+	}
+	C.cw_lib_crash_here(1)
+}
+GOEOF
+printf 'module cgoapp\n\ngo 1.21\n' > "$TMP/cgo/go.mod"
+cp "$TMP/lib/libcwlibtest.so" "$TMP/c3/root/opt/lib/"
+for f in "$host_ld:$TMP/c3/root/lib64/ld-linux-x86-64.so.2" "$host_libc:$TMP/c3/root/lib/x86_64-linux-gnu/libc.so.6"; do
+	ln "${f%%:*}" "${f#*:}" 2>/dev/null || cp "${f%%:*}" "${f#*:}"
+done
+if (cd "$TMP/cgo" && CGO_ENABLED=1 CGO_LDFLAGS="-L$TMP/lib -lcwlibtest -Wl,-rpath,/opt/lib" GOTOOLCHAIN=local \
+	GOFLAGS=-mod=mod GOCACHE="${GOCACHE:-$HOME/.cache/go-build}" "$GO" build -o "$TMP/ref/app" .) >"$TMP/cgo.log" 2>&1 &&
+	run_container c3 "$CG" dir ""; then
+	collect_held ""
+	check "cgo: the third container's crash stored" wait_for_crashes 4
+	"$CLI" info --json > "$TMP/info-cgo.json" 2>/dev/null
+	echo "# cgo native functions: $(functions "$TMP/info-cgo.json" | grep -v '^runtime\.' | head -n 8 | tr '\n' ' ')"
+	check "cgo: analysed as Go" test "$(jq -r '.. | objects | .go? | objects | .version // empty' "$TMP/info-cgo.json" | head -n 1 | cut -c1-4)" = go1.
+	check "cgo: crashwatchd's analysis names the library's function" names_fn "$TMP/info-cgo.json"
+	"$CLI" analyze --json "$TMP/c3/root/app" "$TMP/c3/core" > "$TMP/a-cgo.json" 2>/dev/null
+	check "cgo: without the kept library it is not named" test -n "$(functions "$TMP/a-cgo.json")" -a \
+		"$(functions "$TMP/a-cgo.json" | grep -cx cw_lib_crash_here)" = 0
+else
+	for i in 1 2 3 4; do not_ok "cgo container $i" "$(head -c 200 "$TMP/cgo.log" "$TMP/c3.log" 2>/dev/null | tr '\n' ' ')"; done
+fi
+kill -9 "$HELD" 2>/dev/null
+# 23: the collector, crashwatchd, crashwatch-analyze and the CLI (sanitizer builds)
 check_sanitizer_reports
 exit 0
