@@ -203,11 +203,12 @@ static void check_build_id(struct cw_core *core, const struct cw_exe *exe, uint6
 
 /* Native frames for threads the Go parts left without frames (cgo, C
  * code), or for every thread of a non-Go program. */
-static void merge_native_threads(struct cw_core *core, const char *exe_path, struct cw_analysis *a)
+static void merge_native_threads(struct cw_core *core, const char *exe_path, const struct cw_analyze_opts *o,
+				 struct cw_analysis *a)
 {
 	struct cw_thread *native = NULL;
 	size_t n = 0;
-	int r = cw_native_unwind(core, exe_path, &native, &n);
+	int r = cw_native_unwind_libs(core, exe_path, o->library_fds, o->nlibrary_fds, &native, &n);
 	if (r < 0) {
 		cw_analysis_warn(a, "native unwinding failed: %s", strerror(-r));
 		return;
@@ -431,7 +432,7 @@ int cw_analyze_fds(int exe_fd, const char *exe_path, int core_fd, const char *co
 	}
 	if (o->native_unwind && needs_native_frames(core, a)) {
 		progress(o, "native threads");
-		merge_native_threads(core, exe_path, a);
+		merge_native_threads(core, exe_path, o, a);
 	}
 	r = ensure_threads(core, a);
 	if (r < 0)

@@ -17,6 +17,8 @@ struct cw_analyze_opts {
 	bool native_unwind;          /* libdwfl frames for non-Go threads and cgo (default on) */
 	size_t max_goroutines;       /* 0 = no limit */
 	size_t max_frames;           /* per goroutine, 0 = the runtime's own limit (100) */
+	const int *library_fds;      /* open shared libraries (not taken) native unwinding prefers by build id */
+	size_t nlibrary_fds;
 	void (*progress)(void *userdata, const char *stage, size_t done, size_t total);
 	void *userdata;
 };

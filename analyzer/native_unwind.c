@@ -5,15 +5,32 @@
 #include "analyzer/native_unwind.h"
 
 #include <dwarf.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 
 #define NATIVE_MAX_THREADS 100000U
+
+/* A library file handed over by descriptor (a container's library kept by
+ * the collector, or `crashwatch analyze --library`), by its own build id. */
+struct lib_file {
+	int fd;                  /* not ours */
+	const unsigned char *id; /* in elf's memory */
+	int idlen;
+	Elf *elf;
+};
+
+struct lib_set {
+	struct lib_file *v;
+	size_t n;
+};
 
 struct unwind_ctx {
 	Dwfl *dwfl;
@@ -129,6 +146,66 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 	return ctx->error ? DWARF_CB_ABORT : DWARF_CB_OK;
 }
 
+/* find_elf: a handed-over file whose build id is the one the core
+ * records for this module, else what libdwfl finds by build id and by
+ * the module's path. libdwfl checks the build id of what it gets again. */
+static int find_elf_cb(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+		       char **file_name, Elf **elfp)
+{
+	const struct lib_set *libs = *userdata;
+	const unsigned char *bits = NULL;
+	GElf_Addr vaddr;
+	int len = libs && libs->n ? dwfl_module_build_id(mod, &bits, &vaddr) : 0;
+	for (size_t i = 0; len > 0 && i < libs->n; i++) {
+		const struct lib_file *l = &libs->v[i];
+		if (l->idlen != len || memcmp(l->id, bits, (size_t)len) != 0)
+			continue;
+		int fd = fcntl(l->fd, F_DUPFD_CLOEXEC, 0); /* libdwfl closes what it gets */
+		if (fd < 0)
+			break;
+		*elfp = NULL;
+		*file_name = NULL;
+		return fd;
+	}
+	return dwfl_build_id_find_elf(mod, userdata, modname, base, file_name, elfp);
+}
+
+static int set_module_libs(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+	*userdata = arg;
+	return DWARF_CB_OK;
+}
+
+static void lib_set_free(struct lib_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		elf_end(s->v[i].elf);
+	free(s->v);
+}
+
+/* Reads each file's GNU build id (files without one cannot match). */
+static int lib_set_init(struct lib_set *s, const int *fds, size_t n)
+{
+	memset(s, 0, sizeof(*s));
+	if (!n)
+		return 0;
+	s->v = calloc(n, sizeof(*s->v));
+	if (!s->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		Elf *e = fds[i] >= 0 ? elf_begin(fds[i], ELF_C_READ_MMAP, NULL) : NULL;
+		const void *id = NULL;
+		ssize_t len = e ? dwelf_elf_gnu_build_id(e, &id) : -1;
+		if (len <= 0 || len > 64) {
+			if (e)
+				elf_end(e);
+			continue;
+		}
+		s->v[s->n++] = (struct lib_file){ .fd = fds[i], .id = id, .idlen = (int)len, .elf = e };
+	}
+	return 0;
+}
+
 static void dwfl_endp(Dwfl **d)
 {
 	if (*d)
@@ -143,6 +220,12 @@ static void elf_endp(Elf **e)
 
 int cw_native_unwind(struct cw_core *core, const char *exe_path, struct cw_thread **out, size_t *n)
 {
+	return cw_native_unwind_libs(core, exe_path, NULL, 0, out, n);
+}
+
+int cw_native_unwind_libs(struct cw_core *core, const char *exe_path, const int *lib_fds, size_t nlibs,
+			  struct cw_thread **out, size_t *n)
+{
 	if (!core || !out || !n)
 		return -EINVAL;
 	int fd;
@@ -154,9 +237,13 @@ int cw_native_unwind(struct cw_core *core, const char *exe_path, struct cw_threa
 	CW_CLEANUP(elf_endp) Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf)
 		return -EBADMSG;
+	CW_CLEANUP(lib_set_free) struct lib_set libs = { 0 };
+	ret = lib_set_init(&libs, lib_fds, nlibs);
+	if (ret < 0)
+		return ret;
 	char *debuginfo_path = NULL;
 	const Dwfl_Callbacks callbacks = {
-		.find_elf = dwfl_build_id_find_elf,
+		.find_elf = find_elf_cb,
 		.find_debuginfo = dwfl_standard_find_debuginfo,
 		.debuginfo_path = &debuginfo_path,
 	};
@@ -168,6 +255,8 @@ int cw_native_unwind(struct cw_core *core, const char *exe_path, struct cw_threa
 		return -EBADMSG;
 	if (dwfl_report_end(dwfl, NULL, NULL) != 0)
 		return -EBADMSG;
+	/* each module's userdata: the handed-over libraries, for find_elf_cb */
+	(void)dwfl_getmodules(dwfl, set_module_libs, &libs, 0);
 	if (dwfl_core_file_attach(dwfl, elf) < 0)
 		return -EBADMSG;
 	struct unwind_ctx ctx = { .dwfl = dwfl };

@@ -17,6 +17,12 @@
  * core's main module (NULL: found by build id). Errors: -EBADMSG when
  * libdwfl cannot read the core, -ENOMEM. Free with cw_native_threads_free. */
 int cw_native_unwind(struct cw_core *core, const char *exe_path, struct cw_thread **out, size_t *n);
+/* The same, preferring for a module the file among lib_fds (open
+ * descriptors, not taken) whose GNU build id is the module's in the core:
+ * a container's library kept by the collector, whose path in the core
+ * names nothing (or another file) on this host. */
+int cw_native_unwind_libs(struct cw_core *core, const char *exe_path, const int *lib_fds, size_t nlibs,
+			  struct cw_thread **out, size_t *n);
 void cw_native_threads_free(struct cw_thread *threads, size_t n);
 
 #endif

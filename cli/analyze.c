@@ -14,6 +14,7 @@
 #include "cli/verbs.h"
 #include "common/cleanup.h"
 #include "common/exit_codes.h"
+#include "common/io.h"
 #include "common/parse.h"
 
 static void analyze_help(FILE *f)
@@ -32,6 +33,9 @@ static void analyze_help(FILE *f)
 	      "      --pretty            indent the JSON (default when stdout is a terminal)\n"
 	      "  -a, --all               text: print every goroutine group and frame in full\n"
 	      "      --no-native         skip native (libdwfl) unwinding of threads\n"
+	      "  -L, --library FILE      a shared library for native frames, used for the module\n"
+	      "                          of the core with its build id (repeatable, at most 32):\n"
+	      "                          e.g. a container's library that is not on this host\n"
 	      "      --max-goroutines N  stop after N goroutines\n"
 	      "      --strict            exit with 7 when the executable does not match the core\n"
 	      "      --color=WHEN        auto (default), always or never\n"
@@ -56,6 +60,17 @@ static void show_progress(void *userdata, const char *stage, size_t done, size_t
 
 CW_DEFINE_CLEANUP(struct cw_analysis *, cw_analysis_free)
 
+struct lib_fds {
+	int fd[32];
+	size_t n;
+};
+
+static void lib_fds_close(struct lib_fds *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		close(l->fd[i]);
+}
+
 int cw_verb_analyze(int argc, char **argv)
 {
 	enum { OPT_NO_NATIVE = 256, OPT_MAX_G, OPT_STRICT, OPT_COLOR, OPT_PRETTY };
@@ -64,6 +79,7 @@ int cw_verb_analyze(int argc, char **argv)
 		{ "pretty", no_argument, NULL, OPT_PRETTY },
 		{ "all", no_argument, NULL, 'a' },
 		{ "no-native", no_argument, NULL, OPT_NO_NATIVE },
+		{ "library", required_argument, NULL, 'L' },
 		{ "max-goroutines", required_argument, NULL, OPT_MAX_G },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "color", required_argument, NULL, OPT_COLOR },
@@ -77,13 +93,24 @@ int cw_verb_analyze(int argc, char **argv)
 	struct cw_analyze_opts aopts;
 	cw_analyze_opts_default(&aopts);
 	int c;
+	_cleanup_(lib_fds_close) struct lib_fds libs = { .n = 0 };
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jaqh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jaqhL:", options, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case OPT_PRETTY: pretty = true; break;
 		case 'a': topts.all_goroutines = true; break;
 		case OPT_NO_NATIVE: aopts.native_unwind = false; break;
+		case 'L': {
+			int fd = -1, r = libs.n < CW_ARRAY_SIZE(libs.fd) ? cw_open_regular(optarg, &fd) : -E2BIG;
+			if (r < 0) {
+				fprintf(stderr, "crashwatch analyze: --library %s: %s\n", optarg,
+					r == -E2BIG ? "at most 32 libraries" : strerror(-r));
+				return r == -ENOENT ? CW_EXIT_NOTFOUND : r == -E2BIG ? CW_EXIT_USAGE : CW_EXIT_FAILURE;
+			}
+			libs.fd[libs.n++] = fd;
+			break;
+		}
 		case OPT_MAX_G: {
 			uint64_t v;
 			if (cw_parse_u64(optarg, 1, 100000000, &v) < 0) {
@@ -124,6 +151,8 @@ int cw_verb_analyze(int argc, char **argv)
 	bool progress = !quiet && isatty(STDERR_FILENO);
 	if (progress)
 		aopts.progress = show_progress;
+	aopts.library_fds = libs.fd;
+	aopts.nlibrary_fds = libs.n;
 
 	char err[1024] = "";
 	_cleanup_(cw_analysis_freep) struct cw_analysis *a = NULL;

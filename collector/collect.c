@@ -226,27 +226,27 @@ static int copy_fd(int in, int out, off_t size)
 	return off < size ? -EIO : 0;
 }
 
-/* Copies the executable into STORAGE/executables/BUILDID once. */
-static int keep_executable(const struct cw_config *cfg, int storage_fd, const struct cw_store_limits *limits,
-			   const struct cw_procinfo *p, char **rel)
+/* Copies the ELF file fd into STORAGE/executables/BUILDID once (the
+ * executable, or a container's library: both are found by build id).
+ * *rel is "executables/BUILDID" when the copy is there. */
+static int keep_by_build_id(const struct cw_config *cfg, int storage_fd, const struct cw_store_limits *limits,
+			    int fd, const char *build_id, char **rel)
 {
 	_cleanup_close_ int dir_fd = -1;
 	struct cw_spool_file f = { .fd = -1 };
 	struct stat st;
 	int r;
 
-	if (!cfg->keep_executable || p->exe_fd < 0 || !p->build_id)
-		return 0;
-	if (fstat(p->exe_fd, &st) < 0 || !S_ISREG(st.st_mode))
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return -EBADF;
 	dir_fd = cw_spool_open_dir(storage_fd, "executables", 0711);
 	if (dir_fd < 0)
 		return dir_fd;
-	if (asprintf(rel, "executables/%s", p->build_id) < 0) {
+	if (asprintf(rel, "executables/%s", build_id) < 0) {
 		*rel = NULL;
 		return -ENOMEM;
 	}
-	if (faccessat(dir_fd, p->build_id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+	if (faccessat(dir_fd, build_id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
 	if ((uint64_t)st.st_size > cfg->external_size_max ||
 	    (r = cw_store_limits_check(limits, storage_fd, (uint64_t)st.st_size)) < 0) {
@@ -256,10 +256,10 @@ static int keep_executable(const struct cw_config *cfg, int storage_fd, const st
 	r = cw_spool_file_begin(dir_fd, &f);
 	if (r < 0)
 		goto fail;
-	r = copy_fd(p->exe_fd, f.fd, st.st_size);
+	r = copy_fd(fd, f.fd, st.st_size);
 	if (r < 0)
 		goto fail;
-	r = cw_spool_file_commit(dir_fd, &f, p->build_id, st.st_mode & S_IROTH ? 0444 : 0400, -1, NULL);
+	r = cw_spool_file_commit(dir_fd, &f, build_id, st.st_mode & S_IROTH ? 0444 : 0400, -1, NULL);
 	if (r == -EEXIST)
 		r = 0; /* another crash kept it first */
 	if (r < 0)
@@ -269,6 +269,29 @@ fail:
 	cw_spool_file_abort(dir_fd, &f);
 	free(*rel), *rel = NULL;
 	return r;
+}
+
+static int keep_executable(const struct cw_config *cfg, int storage_fd, const struct cw_store_limits *limits,
+			   const struct cw_procinfo *p, char **rel)
+{
+	if (!cfg->keep_executable || p->exe_fd < 0 || !p->build_id)
+		return 0;
+	return keep_by_build_id(cfg, storage_fd, limits, p->exe_fd, p->build_id, rel);
+}
+
+/* A container's libraries (opened while the process was held, bounded in
+ * number and size by libraries.c), kept like the executable: the analysis
+ * of this crash gets them by build id (lib->copy, in the record). */
+static void keep_libraries(const struct cw_config *cfg, int storage_fd, const struct cw_store_limits *limits,
+			   struct cw_proc_libs *libs)
+{
+	if (!cfg->keep_executable)
+		return;
+	for (size_t i = 0; i < libs->n; i++) {
+		struct cw_proc_lib *lib = &libs->v[i];
+		if (keep_by_build_id(cfg, storage_fd, limits, lib->fd, lib->build_id, &lib->copy) < 0)
+			lib->copy = NULL;
+	}
 }
 
 static int write_record(int spool_fd, const struct cw_record *rec, int64_t reader)
@@ -446,8 +469,10 @@ static int collect_one(const struct cw_config *cfg, const struct cw_crash_info *
 			res->reason = write_error_reason(r);
 		}
 	}
-	if (!restricted)
+	if (!restricted) {
 		(void)keep_executable(cfg, storage_fd, &limits, &p, &exe_copy);
+		keep_libraries(cfg, storage_fd, &limits, &p.libs);
+	}
 	if (cw_read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, &boot_id, &len) >= 0)
 		boot_id[strcspn(boot_id, "\n")] = 0;
 

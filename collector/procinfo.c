@@ -68,6 +68,7 @@ void cw_procinfo_free(struct cw_procinfo *p)
 		free(p->maps[i].path);
 	free(p->maps);
 	cw_container_info_free(&p->container_info);
+	cw_proc_libs_free(&p->libs);
 	cw_procinfo_init(p);
 }
 
@@ -415,6 +416,9 @@ int cw_procinfo_read(const struct cw_crash_info *c, struct cw_procinfo *p)
 	p->exe_fd = openat(proc_fd, "exe", O_RDONLY | O_CLOEXEC);
 	if (p->exe_fd >= 0)
 		(void)cw_elf_build_id(p->exe_fd, &p->build_id);
+	/* a container's libraries, by the files it mapped (while it is held) */
+	if ((r = cw_proc_libs_open(&p->libs, proc_fd, p->maps, p->n_maps, p->exe_fd)) < 0)
+		goto fail;
 	host_root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if ((r = cw_container_read(c, p, proc_fd, host_root, cgroup, cgroup_len)) < 0)
 		goto fail;

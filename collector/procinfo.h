@@ -10,6 +10,7 @@
 
 #include "collector/collect.h"
 #include "collector/container.h"
+#include "collector/libraries.h"
 
 #define CW_MAX_MAPPINGS 8192
 #define CW_PROCINFO_NS_COUNT 8
@@ -46,6 +47,7 @@ struct cw_procinfo {
 	struct cw_mapping *maps;
 	size_t n_maps;
 	bool maps_truncated;
+	struct cw_proc_libs libs;  /* a container's mapped libraries, open (libraries.h) */
 };
 
 extern const char *const cw_procinfo_ns_names[CW_PROCINFO_NS_COUNT];

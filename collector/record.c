@@ -155,6 +155,27 @@ static json_object *core_json(const struct cw_record *rec)
 	return c;
 }
 
+/* The container's libraries kept for this crash (null: the process was in
+ * the collector's mount namespace, or its maps could not be read). */
+static json_object *libraries_json(const struct cw_proc_libs *l)
+{
+	if (!l->checked)
+		return NULL;
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; a && i < l->n; i++) {
+		if (!l->v[i].copy)
+			continue;
+		json_object *e = json_object_new_object();
+		if (!e)
+			continue;
+		add(e, "path", jstr(l->v[i].path));
+		add(e, "build_id", jstr(l->v[i].build_id));
+		add(e, "copy", jstr(l->v[i].copy));
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
 int cw_record_to_json(const struct cw_record *rec, char **out)
 {
 	_cleanup_json_ json_object *o = json_object_new_object();
@@ -196,6 +217,8 @@ int cw_record_to_json(const struct cw_record *rec, char **out)
 	add(o, "collector_name_matched", json_object_new_boolean(rec->result->named_like_collector));
 	proc_json_into(o, p);
 	add(o, "executable_copy", jstr(rec->executable_copy));
+	add(o, "libraries", libraries_json(&p->libs));
+	add(o, "libraries_truncated", p->libs.checked ? json_object_new_boolean(p->libs.truncated) : NULL);
 	add(o, "forwarded_to", jstr(rec->forwarded_to));
 	add(o, "core", core_json(rec));
 

@@ -96,10 +96,15 @@ static void child_fail(const char *fmt, ...)
 	_exit(1);
 }
 
+/* the kept libraries go to descriptors 6, 7, ... */
+#define ANALYSIS_FIRST_LIBRARY_FD 6
+/* parked above every descriptor the analyzer gets */
+#define ANALYSIS_PARK_FD (ANALYSIS_FIRST_LIBRARY_FD + CW_ANALYSIS_LIBRARIES_MAX + 4)
+
 /* fd at a high number, close-on-exec, the original closed */
 static int park_fd(int fd)
 {
-	int high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, ANALYSIS_PARK_FD);
 	close(fd);
 	return high;
 }
@@ -110,7 +115,8 @@ static int park_fd(int fd)
  * (core) and 5 (executable, when readable) and an environment of its own,
  * so no byte of the daemon's memory (secrets, tokens, DSNs, the database)
  * reaches the process that parses the core. */
-static void child_run(const struct cw_sandbox *sb, const char *exe, const char *core)
+static void child_run(const struct cw_sandbox *sb, const char *exe, const char *core, const char *const *libs,
+		      size_t nlibs)
 {
 	sigset_t all;
 	sigemptyset(&all);
@@ -130,8 +136,6 @@ static void child_run(const struct cw_sandbox *sb, const char *exe, const char *
 		struct rlimit cpu = { sb->timeout_sec, sb->timeout_sec + 1 };
 		setrlimit(RLIMIT_CPU, &cpu);
 	}
-	struct rlimit nofile = { 64, 64 };
-	setrlimit(RLIMIT_NOFILE, &nofile);
 	/* the core (the daemon's own file under cores/) is opened with the
 	 * daemon's rights: the analysis user needs no access to stored cores,
 	 * so a core that names another crash's stored core as a mapped file
@@ -155,16 +159,32 @@ static void child_run(const struct cw_sandbox *sb, const char *exe, const char *
 	/* an executable the analysis user may not read (a 0400 copy, a private
 	 * binary): analyse the core alone rather than not at all */
 	int exe_fd = exe ? open(exe, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+	/* this crash's kept libraries (a container's), opened as the analysis
+	 * user too: the analyzer gets these files, never a directory of them */
+	int lib_fds[CW_ANALYSIS_LIBRARIES_MAX];
+	size_t nlib = 0;
+	for (size_t i = 0; i < nlibs && nlib < CW_ANALYSIS_LIBRARIES_MAX; i++) {
+		int fd = open(libs[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+		if (fd >= 0 && (fd = park_fd(fd)) >= 0)
+			lib_fds[nlib++] = fd;
+	}
 	core_fd = park_fd(core_fd);
 	if (exe_fd >= 0)
 		exe_fd = park_fd(exe_fd);
 	if (core_fd < 0 || dup2(core_fd, 4) < 0 || (exe_fd >= 0 && dup2(exe_fd, 5) < 0))
 		child_fail("cannot pass the core to the analyzer: %s", strerror(errno));
-	close_range(exe_fd >= 0 ? 6 : 5, ~0U, 0);
+	for (size_t i = 0; i < nlib; i++)
+		if (dup2(lib_fds[i], ANALYSIS_FIRST_LIBRARY_FD + (int)i) < 0)
+			child_fail("cannot pass a library to the analyzer: %s", strerror(errno));
+	if (exe_fd < 0)
+		close(5);
+	close_range(ANALYSIS_FIRST_LIBRARY_FD + (unsigned)nlib, ~0U, 0);
+	struct rlimit nofile = { 64, 64 };
+	setrlimit(RLIMIT_NOFILE, &nofile);
 
-	char *argv[8];
+	char *argv[8 + CW_ANALYSIS_LIBRARIES_MAX];
 	size_t argc = 0;
-	char core_arg[PATH_MAX + 16], exe_arg[PATH_MAX + 16];
+	char core_arg[PATH_MAX + 16], exe_arg[PATH_MAX + 16], lib_args[CW_ANALYSIS_LIBRARIES_MAX][32];
 	snprintf(core_arg, sizeof(core_arg), "--core=%s", core);
 	argv[argc++] = (char *)ANALYZER_NAME;
 	argv[argc++] = (char *)"--result-fd=3";
@@ -174,6 +194,10 @@ static void child_run(const struct cw_sandbox *sb, const char *exe, const char *
 		snprintf(exe_arg, sizeof(exe_arg), "--exe=%s", exe);
 		argv[argc++] = (char *)"--exe-fd=5";
 		argv[argc++] = exe_arg;
+	}
+	for (size_t i = 0; i < nlib; i++) {
+		snprintf(lib_args[i], sizeof(lib_args[i]), "--library-fd=%d", ANALYSIS_FIRST_LIBRARY_FD + (int)i);
+		argv[argc++] = lib_args[i];
 	}
 	argv[argc] = NULL;
 	/* nothing of the daemon's environment: no DEBUGINFOD_URLS (an analysis
@@ -299,6 +323,13 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 int cw_analysis_job_start(sd_event *ev, const struct cw_sandbox *sb, const char *exe, const char *core,
 			  cw_analysis_done_fn done, void *userdata, struct cw_analysis_job **out)
 {
+	return cw_analysis_job_start_libs(ev, sb, exe, core, NULL, 0, done, userdata, out);
+}
+
+int cw_analysis_job_start_libs(sd_event *ev, const struct cw_sandbox *sb, const char *exe, const char *core,
+			       const char *const *libs, size_t nlibs, cw_analysis_done_fn done, void *userdata,
+			       struct cw_analysis_job **out)
+{
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
@@ -324,7 +355,7 @@ int cw_analysis_job_start(sd_event *ev, const struct cw_sandbox *sb, const char 
 		if (dup2(p[1], 3) < 0)
 			_exit(2);
 		close_range(4, ~0U, 0);
-		child_run(sb, exe, core);
+		child_run(sb, exe, core, libs, nlibs);
 	}
 	close(p[1]);
 	job->pid = pid;

@@ -52,6 +52,14 @@ typedef void (*cw_analysis_done_fn)(void *userdata, bool ok, const char *json, c
 struct cw_analysis_job;
 int cw_analysis_job_start(sd_event *ev, const struct cw_sandbox *sb, const char *exe, const char *core,
 			  cw_analysis_done_fn done, void *userdata, struct cw_analysis_job **out);
+/* The same, and this crash's kept libraries (absolute paths, at most
+ * CW_ANALYSIS_LIBRARIES_MAX used): each is opened as the analysis user and
+ * passed as a descriptor from 6 on (--library-fd=N); one left unreadable
+ * is left out. */
+#define CW_ANALYSIS_LIBRARIES_MAX 32
+int cw_analysis_job_start_libs(sd_event *ev, const struct cw_sandbox *sb, const char *exe, const char *core,
+			       const char *const *libs, size_t nlibs, cw_analysis_done_fn done, void *userdata,
+			       struct cw_analysis_job **out);
 /* Kills the child if it still runs; never calls done. */
 void cw_analysis_job_free(struct cw_analysis_job *job);
 

@@ -22,11 +22,15 @@
 #include "analyzer/analysis.h"
 #include "daemon/analyzer_sandbox.h"
 
+#define MAX_LIBRARIES 32
+
 static void usage(FILE *f)
 {
-	fputs("Usage: crashwatch-analyze --result-fd=N --core-fd=N --core=NAME [--exe-fd=N --exe=PATH]\n\n"
+	fputs("Usage: crashwatch-analyze --result-fd=N --core-fd=N --core=NAME [--exe-fd=N --exe=PATH]\n"
+	      "                          [--library-fd=N]...\n\n"
 	      "Analyses one core for crashwatchd, which starts it (it is not meant to be run by hand):\n"
-	      "the core and the executable come as open descriptors, the result ('J' + the\n"
+	      "the core, the executable and the crash's kept libraries come as open descriptors\n"
+	      "(a library is used for the module of the core with its build id), the result ('J' + the\n"
 	      "crashwatch.analysis.v1 JSON, or 'E' + the reason) goes to the result descriptor.\n"
 	      "It runs with no capabilities under a seccomp allow-list; see crashwatchd(8).\n", f);
 }
@@ -67,10 +71,13 @@ int main(int argc, char **argv)
 		{ "core", required_argument, NULL, 'C' },
 		{ "exe-fd", required_argument, NULL, 'e' },
 		{ "exe", required_argument, NULL, 'E' },
+		{ "library-fd", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int result_fd = -1, core_fd = -1, exe_fd = -1, c;
+	int lib_fds[MAX_LIBRARIES];
+	size_t nlibs = 0;
 	const char *core = NULL, *exe = NULL;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -85,6 +92,14 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
+		case 'l':
+			if (nlibs >= MAX_LIBRARIES || parse_fd(optarg, &lib_fds[nlibs]) < 0) {
+				fprintf(stderr, "crashwatch-analyze: --library-fd=%s: expected a descriptor number"
+					" (at most %d)\n", optarg, MAX_LIBRARIES);
+				return 2;
+			}
+			nlibs++;
+			break;
 		case 'C': core = optarg; break;
 		case 'E': exe = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -113,7 +128,11 @@ int main(int argc, char **argv)
 
 	struct cw_analysis *a = NULL;
 	char err[512] = "";
-	r = cw_analyze_fds(exe_fd, exe, core_fd, core, NULL, &a, err, sizeof(err));
+	struct cw_analyze_opts opts;
+	cw_analyze_opts_default(&opts);
+	opts.library_fds = lib_fds;
+	opts.nlibrary_fds = nlibs;
+	r = cw_analyze_fds(exe_fd, exe, core_fd, core, &opts, &a, err, sizeof(err));
 	if (r < 0)
 		return fail(result_fd, "%s", err[0] ? err : strerror(-r));
 	fputc('J', out);

@@ -343,7 +343,17 @@ int cw_ingest_start(struct cw_daemon *d, const char *id)
 	}
 	in->exe_path = pick_executable(d, &in->rec);
 	d->current = in;
-	r = cw_analysis_job_start(d->ev, &d->sandbox, in->exe_path, in->core_path, on_analysis_done, in, &in->job);
+	/* this crash's kept libraries only (the record names them; the child
+	 * opens these files, the analyzer never sees executables/ itself) */
+	char *libs[CW_SPOOL_LIBRARIES_MAX];
+	size_t nlibs = 0;
+	for (size_t i = 0; i < in->rec.n_libraries; i++)
+		if (asprintf(&libs[nlibs], "%s/%s", d->cfg.storage_dir, in->rec.library_copies[i]) >= 0)
+			nlibs++;
+	r = cw_analysis_job_start_libs(d->ev, &d->sandbox, in->exe_path, in->core_path, (const char *const *)libs,
+				       nlibs, on_analysis_done, in, &in->job);
+	for (size_t i = 0; i < nlibs; i++)
+		free(libs[i]);
 	if (r < 0) {
 		snprintf(reason, sizeof(reason), "cannot start the analysis: %s", strerror(-r));
 		complete(in, false, NULL, reason);

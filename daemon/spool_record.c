@@ -120,6 +120,36 @@ static bool only_space(const char *s, size_t n)
 	return true;
 }
 
+/* "executables/" followed by a hex build id: nothing else names a kept copy */
+static bool valid_copy(const char *s)
+{
+	static const char prefix[] = "executables/";
+	if (strncmp(s, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	s += sizeof(prefix) - 1;
+	size_t n = strspn(s, "0123456789abcdef");
+	return n >= 2 && n <= 128 && s[n] == '\0';
+}
+
+/* The copies of the "libraries" array, at most CW_SPOOL_LIBRARIES_MAX,
+ * invalid entries skipped. */
+static int dup_libraries(struct json_object *arr, struct cw_spool_record *out)
+{
+	size_t n = arr ? json_object_array_length(arr) : 0;
+	for (size_t i = 0; i < n && out->n_libraries < CW_SPOOL_LIBRARIES_MAX; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		struct json_object *copy = e && json_object_is_type(e, json_type_object) ?
+			get(e, "copy", json_type_string) : NULL;
+		if (!copy || !valid_copy(json_object_get_string(copy)))
+			continue;
+		char *c = strdup(json_object_get_string(copy));
+		if (!c)
+			return -ENOMEM;
+		out->library_copies[out->n_libraries++] = c;
+	}
+	return 0;
+}
+
 int cw_spool_record_parse(const char *buf, size_t len, struct cw_spool_record *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -168,7 +198,8 @@ int cw_spool_record_parse(const char *buf, size_t len, struct cw_spool_record *o
 	    dup_str(root, "executable_copy", &out->executable_copy) < 0 ||
 	    dup_str(root, "unit", &out->unit) < 0 ||
 	    join_cmdline(get(root, "cmdline", json_type_array), &out->cmdline) < 0 ||
-	    dup_environment(get(root, "environment", json_type_object), &out->environment) < 0)
+	    dup_environment(get(root, "environment", json_type_object), &out->environment) < 0 ||
+	    dup_libraries(get(root, "libraries", json_type_array), out) < 0)
 		goto out;
 	struct json_object *ci = get(root, "container_info", json_type_object);
 	for (size_t i = 0; ci && i < CW_CRASH_CONTAINER_NFIELDS; i++)
@@ -201,6 +232,8 @@ void cw_spool_record_clear(struct cw_spool_record *r)
 	free(r->exe);
 	free(r->build_id);
 	free(r->executable_copy);
+	for (size_t i = 0; i < r->n_libraries; i++)
+		free(r->library_copies[i]);
 	free(r->cmdline);
 	for (size_t i = 0; r->environment && r->environment[i]; i++)
 		free(r->environment[i]);

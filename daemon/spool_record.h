@@ -9,6 +9,7 @@
 #include "storage/storage.h"
 
 #define CW_SPOOL_RECORD_MAX (4U << 20) /* bytes of an ID.meta we accept */
+#define CW_SPOOL_LIBRARIES_MAX 32      /* kept libraries of one crash we pass on */
 
 struct cw_spool_record {
 	char *id;
@@ -26,6 +27,10 @@ struct cw_spool_record {
 	int64_t core_size;      /* decompressed bytes stored */
 	int64_t core_compressed_size;
 	char *dropped_reason;
+	/* "libraries": the kept copies of a container's libraries, relative
+	 * to STORAGE, each "executables/" and a hex build id */
+	char *library_copies[CW_SPOOL_LIBRARIES_MAX];
+	size_t n_libraries;
 };
 
 /* Parses len bytes of ID.meta; -EBADMSG when it is not a valid record. */

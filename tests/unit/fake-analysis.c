@@ -46,10 +46,15 @@ static void status_fields(char *buf, size_t len)
 	fclose(f);
 }
 
+void cw_analyze_opts_default(struct cw_analyze_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->native_unwind = true;
+}
+
 int cw_analyze_fds(int exe_fd, const char *exe_path, int core_fd, const char *core_path,
 		   const struct cw_analyze_opts *o, struct cw_analysis **out, char *err, size_t errlen)
 {
-	(void)o;
 	const char *exe = exe_path ? strrchr(exe_path, '/') : NULL;
 	exe = exe ? exe + 1 : exe_path;
 	if (!exe || strcmp(exe, "fail") == 0) {
@@ -111,6 +116,22 @@ int cw_analyze_fds(int exe_fd, const char *exe_path, int core_fd, const char *co
 			if (fcntl(fd, F_GETFD) >= 0)
 				open_fds++;
 		snprintf(buf, sizeof(buf), "fds=%d exe_fd=%d core_fd=%d%s", open_fds, exe_fd, core_fd, status);
+		(*out)->comm = strdup(buf);
+	} else if (strcmp(exe, "check-libraries") == 0) {
+		/* the library descriptors it was given, each with its file's first bytes */
+		int open_fds = 0, k = snprintf(buf, sizeof(buf), "libs=%zu", o ? o->nlibrary_fds : 0);
+		for (int fd = 0; fd < 64; fd++)
+			if (fcntl(fd, F_GETFD) >= 0)
+				open_fds++;
+		for (size_t i = 0; o && i < o->nlibrary_fds && k > 0 && (size_t)k < sizeof(buf); i++) {
+			char head[8] = "";
+			ssize_t n = pread(o->library_fds[i], head, sizeof(head) - 1, 0);
+			head[n > 0 ? n : 0] = 0;
+			head[strcspn(head, "\n")] = 0;
+			k += snprintf(buf + k, sizeof(buf) - (size_t)k, " %d:%s", o->library_fds[i], head);
+		}
+		if (k > 0 && (size_t)k < sizeof(buf))
+			snprintf(buf + k, sizeof(buf) - (size_t)k, " fds=%d", open_fds);
 		(*out)->comm = strdup(buf);
 	}
 	return 0;

@@ -160,6 +160,47 @@ static void test_privileges_dropped(void **state)
 		assert_non_null(strstr(o.json, " CapBnd=0000000000000000"));
 }
 
+/* a crash's kept libraries arrive as descriptors 6.. and nothing else:
+ * a missing one and one the analysis user cannot read are left out */
+static void test_libraries_passed(void **state)
+{
+	char a[160], b[160], secret[160];
+	snprintf(a, sizeof(a), "%s/lib-a", dir);
+	snprintf(b, sizeof(b), "%s/lib-b", dir);
+	snprintf(secret, sizeof(secret), "%s/lib-secret", dir);
+	const char *const files[][2] = { { a, "AAAA\n" }, { b, "BBBB\n" }, { secret, "SSSS\n" } };
+	for (size_t i = 0; i < 3; i++) {
+		FILE *f = fopen(files[i][0], "w");
+		assert_non_null(f);
+		fputs(files[i][1], f);
+		fclose(f);
+		chmod(files[i][0], i == 2 ? 0600 : 0644);
+	}
+	struct passwd *pw = geteuid() == 0 ? getpwnam("nobody") : NULL;
+	struct cw_sandbox sb = { .timeout_sec = 10 };
+	if (pw) {
+		sb.drop = true;
+		sb.uid = pw->pw_uid;
+		sb.gid = pw->pw_gid;
+	}
+	snprintf(sb.analyzer, sizeof(sb.analyzer), "%s", CW_FAKE_ANALYZER);
+	const char *libs[] = { a, "/nonexistent/lib", b, secret };
+	sd_event *ev = NULL;
+	assert_int_equal(sd_event_new(&ev), 0);
+	struct cw_analysis_job *job = NULL;
+	struct outcome o;
+	memset(&o, 0, sizeof(o));
+	const char *exe = exe_file("check-libraries");
+	assert_int_equal(cw_analysis_job_start_libs(ev, &sb, exe, core_path, libs, pw ? 4 : 3, on_done, &o, &job), 0);
+	while (!o.called)
+		assert_true(sd_event_run(ev, 10 * 1000000ULL) >= 0);
+	cw_analysis_job_free(job);
+	sd_event_unref(ev);
+	assert_true(o.ok);
+	/* 0-2, the pipe, the core, the exe, two libraries */
+	assert_non_null(strstr(o.json, "libs=2 6:AAAA 7:BBBB fds=8"));
+}
+
 /* as the [Analyze] User= when the daemon runs as root */
 static void test_runs_as_analysis_user(void **state)
 {
@@ -265,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_analyzer_located),
 		cmocka_unit_test(test_privileges_dropped),
 		cmocka_unit_test(test_runs_as_analysis_user),
+		cmocka_unit_test(test_libraries_passed),
 		cmocka_unit_test(test_socket_trapped),
 		cmocka_unit_test(test_exec_trapped),
 		cmocka_unit_test(test_open_for_writing_denied),

@@ -55,6 +55,35 @@ static void test_record_socket_mode(void **state)
 	cw_spool_record_clear(&r);
 }
 
+/* "libraries": only copies that are executables/HEX are passed on, at
+ * most CW_SPOOL_LIBRARIES_MAX; a null or missing array is none */
+static void test_record_libraries(void **state)
+{
+	char j[8192];
+	int k = snprintf(j, sizeof(j), "{\"schema\":\"crashwatch.record.v1\",\"id\":\"" GOOD_ID "\","
+			 "\"time_usec\":1,\"pid\":7,\"uid\":1,\"gid\":1,\"signal\":11,\"libraries\":["
+			 "{\"path\":\"/opt/lib/liba.so\",\"build_id\":\"ab12\",\"copy\":\"executables/ab12\"},"
+			 "{\"copy\":\"executables/../cores/x\"},{\"copy\":\"/etc/shadow\"},"
+			 "{\"copy\":\"executables/AB12\"},{\"copy\":\"executables/\"},{\"copy\":7},\"executables/cd\","
+			 "{\"copy\":\"executables/cd34/x\"},{\"copy\":\"executables/cd34\"}");
+	for (int i = 0; i < 40; i++)
+		k += snprintf(j + k, sizeof(j) - (size_t)k, ",{\"copy\":\"executables/%04x\"}", i);
+	snprintf(j + k, sizeof(j) - (size_t)k, "]}");
+	struct cw_spool_record r;
+	assert_int_equal(cw_spool_record_parse(j, strlen(j), &r), 0);
+	assert_int_equal(r.n_libraries, CW_SPOOL_LIBRARIES_MAX);
+	assert_string_equal(r.library_copies[0], "executables/ab12");
+	assert_string_equal(r.library_copies[1], "executables/cd34");
+	assert_string_equal(r.library_copies[2], "executables/0000");
+	cw_spool_record_clear(&r);
+
+	const char *none = "{\"schema\":\"crashwatch.record.v1\",\"id\":\"" GOOD_ID "\","
+		"\"time_usec\":1,\"pid\":7,\"uid\":1,\"gid\":1,\"signal\":11,\"libraries\":null}";
+	assert_int_equal(cw_spool_record_parse(none, strlen(none), &r), 0);
+	assert_int_equal(r.n_libraries, 0);
+	cw_spool_record_clear(&r);
+}
+
 static void test_record_bad(void **state)
 {
 	static const char *const bad[] = {
@@ -153,6 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_good),
 		cmocka_unit_test(test_record_socket_mode),
+		cmocka_unit_test(test_record_libraries),
 		cmocka_unit_test(test_record_bad),
 		cmocka_unit_test(test_query_roundtrip),
 		cmocka_unit_test(test_query_verbs),
