@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Which kind of thread took a process-directed SIGABRT, from the runtime's
+traceback (GOTRACEBACK=crash) of tests/go/sigstorm.
+
+    sigabrt_class.py STDERR     prints one word-ish class, e.g. "g0:idle"
+
+The signal dump starts "SIGABRT: abort" / "PC=... m=N sigcode=C"; the
+first goroutine header after it is what the m that took the signal was
+running: a goroutine ("running", "syscall"...), its g0 ("goroutine 0",
+classified by the g0's frames: idle in stopm, spinning in findRunnable,
+starting in mstart/minit, exiting in mexit, sysmon, the template thread,
+a non-Go thread borrowing an m in needm/badsignal) or, for C code, "cgo"
+("signal arrived during cgo execution")."""
+import re
+import sys
+
+G0_KINDS = [
+    ('badsignal', 'nongo'), ('needm', 'nongo'),
+    ('runtime.mexit', 'exiting'),
+    ('runtime.minit', 'starting'), ('runtime.mstart1', 'starting'),
+    ('runtime.sysmon', 'sysmon'), ('runtime.templateThread', 'template'),
+    ('runtime.findRunnable', 'spinning'), ('runtime.findrunnable', 'spinning'),
+    ('runtime.stopm', 'idle'), ('runtime.mPark', 'idle'), ('runtime.notesleep', 'idle'),
+    ('runtime.mstart', 'starting'),
+]
+
+
+def classify(text):
+    lines = text.splitlines()
+    try:
+        start = next(i for i, l in enumerate(lines) if l.startswith('SIGABRT: abort'))
+    except StopIteration:
+        return 'no-signal-dump'
+    code = '?'
+    m = re.search(r'sigcode=(-?\d+)', lines[start + 1] if start + 1 < len(lines) else '')
+    if m:
+        code = m.group(1)
+    cgo = False
+    for i in range(start + 1, len(lines)):
+        l = lines[i]
+        if l.startswith('signal arrived during cgo execution'):
+            cgo = True
+        h = re.match(r'goroutine (\d+)(?: gp=\S+)?(?: m=\S+)?(?: mp=\S+)? \[([^\],]+)', l)
+        if not h:
+            continue
+        if h.group(1) != '0':
+            return '%s:%s%s' % ('cgo' if cgo else 'g', h.group(2), '' if code == '0' else ' code=' + code)
+        body = []
+        for k in range(i + 1, len(lines)):
+            if not lines[k].strip():
+                break
+            body.append(lines[k])
+        kind = 'other'
+        for fn, name in G0_KINDS:
+            if any(b.startswith(fn + '(') for b in body):
+                kind = name
+                break
+        return 'g0:%s%s' % (kind, '' if code == '0' else ' code=' + code)
+    return 'no-header'
+
+
+if __name__ == '__main__':
+    with open(sys.argv[1], errors='replace') as f:
+        print(classify(f.read()))
