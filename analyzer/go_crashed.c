@@ -140,6 +140,23 @@ static bool handler_on_g0(struct collect *c, const struct cw_core_thread *t, con
 	       in_stack(sigsp, m->g0_lo, m->g0_hi);
 }
 
+/* t, on m's g0, is inside function fn (one of its innermost frames). */
+static bool g0_in(struct collect *c, const struct cw_core_thread *t, const struct mview *m, const char *fn)
+{
+	const struct cw_arch *arch = c->ctx->arch;
+	uint64_t sp = arch->sp(&t->regs);
+	if (!in_stack(sp, m->g0_lo, m->g0_hi))
+		return false;
+	struct cw_go_stack s;
+	if (cw_go_unwind(c->u, arch->pc(&t->regs), sp, m->g0_lo, m->g0_hi, 0, 0, &s) < 0)
+		return false;
+	bool found = false;
+	for (size_t k = 0; k < s.nframes && k < FATAL_FRAME_DEPTH && !found; k++)
+		found = strcmp(s.frames[k].function, fn) == 0;
+	cw_go_stack_clear(&s);
+	return found;
+}
+
 /* Each strategy returns true when it recognises its situation, with the
  * crashed goroutine's address in *g (0: none crashed) and, when another
  * thread than the crashing one printed, that thread and m in
@@ -284,11 +301,44 @@ static bool process_signal_taker(struct collect *c, const struct crash_in *in, u
 	return false;
 }
 
+/* A thread the runtime did not create (cgo: a pthread of C code) took the
+ * SIGQUIT of the crash relay (every release): sigtrampgo found no g,
+ * badsignal borrowed an extra m (needm, its g brought from dead to
+ * syscall), nothing wanted the signal (sigsend) and raisebadsignal raised
+ * it again with the default action, which dumped the core before the
+ * relay ended. That g was dead when the runtime printed (tracebackothers
+ * skips it) and crashed nothing; the printer is the m still in its
+ * handler for a signal that prints, which printed the goroutine its
+ * signal interrupted, else see g0_printed. */
+static bool foreign_thread_relay(struct collect *c, const struct crash_in *in, uint64_t *g)
+{
+	if (!in->si || in->si->signo != SIGQUIT_NUMBER || !c->crash_m ||
+	    !g0_in(c, c->crash_thread, c->crash_m, "runtime.badsignal"))
+		return false;
+	c->unprinted_g = c->crash_m->curg;
+	const struct cw_core_thread *t;
+	const struct mview *m;
+	size_t i = 0;
+	*g = 0;
+	while ((t = next_in_handler(c, &i, &m)) != NULL) {
+		int32_t handled = 0;
+		uint64_t hg = handler_g(c, t, m, &handled);
+		if (!printing_signal(handled))
+			continue;
+		c->print_thread = t;
+		c->print_m = m;
+		*g = hg ? hg : g0_printed(c, m);
+		break;
+	}
+	return true;
+}
+
 /* In this order: a situation that a later strategy would misread comes
  * first (a waiting printer or a signal taker leaves the crashing thread
  * with a goroutine that did not crash). */
 static bool (*const strategies[])(struct collect *c, const struct crash_in *in, uint64_t *g) = {
 	waiting_printer,
+	foreign_thread_relay,
 	signal_taker,
 	handler_interrupted_g0,
 	crashing_thread,

@@ -49,6 +49,7 @@ struct collect {
 	const struct mview *crash_m;
 	const struct cw_core_thread *print_thread;   /* the thread whose m printed the traceback */
 	const struct mview *print_m;
+	uint64_t unprinted_g;   /* a live g the runtime had not yet brought to life when it printed, 0: none */
 };
 
 static inline bool in_stack(uint64_t sp, uint64_t lo, uint64_t hi)
