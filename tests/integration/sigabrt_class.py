@@ -9,7 +9,8 @@ first goroutine header after it is what the m that took the signal was
 running: a goroutine ("running", "syscall"...), its g0 ("goroutine 0",
 classified by the g0's frames: idle in stopm, spinning in findRunnable,
 starting in mstart/minit, exiting in mexit, sysmon, the template thread,
-a non-Go thread borrowing an m in needm/badsignal) or, for C code, "cgo"
+a non-Go thread borrowing an m in needm/badsignal, C code: an
+unknown pc) or, for C code, "cgo"
 ("signal arrived during cgo execution")."""
 import re
 import sys
@@ -51,6 +52,8 @@ def classify(text):
                 break
             body.append(lines[k])
         kind = 'other'
+        if body and 'unknown pc' in body[0]:
+            kind = 'C'   # g0 interrupted in C code (pthread_create in newosproc, say)
         for fn, name in G0_KINDS:
             if any(b.startswith(fn + '(') for b in body):
                 kind = name
