@@ -301,19 +301,21 @@ static bool process_signal_taker(struct collect *c, const struct crash_in *in, u
 	return false;
 }
 
-/* A thread the runtime did not create (cgo: a pthread of C code) took the
- * SIGQUIT of the crash relay (every release): sigtrampgo found no g,
- * badsignal borrowed an extra m (needm, its g brought from dead to
+/* A thread the runtime did not create (cgo: a pthread of C code) took
+ * the signal that killed the process (every release): sigtrampgo found no
+ * g, badsignal borrowed an extra m (needm, its g brought from dead to
  * syscall), nothing wanted the signal (sigsend) and raisebadsignal raised
- * it again with the default action, which dumped the core before the
- * relay ended. That g was dead when the runtime printed (tracebackothers
- * skips it) and crashed nothing; the printer is the m still in its
- * handler for a signal that prints, which printed the goroutine its
- * signal interrupted, else see g0_printed. */
-static bool foreign_thread_relay(struct collect *c, const struct crash_in *in, uint64_t *g)
+ * it again with the default action. When that signal was the crash
+ * relay's SIGQUIT, the printer is the m still in its handler for a signal
+ * that prints, and it printed the goroutine its signal interrupted, else
+ * see g0_printed; when it was the first signal (a SIGABRT sent to the
+ * process or to that thread), nothing printed and nothing crashed. The
+ * borrowed g was dead when the runtime printed (tracebackothers skips
+ * it), if it printed at all. */
+static bool foreign_thread(struct collect *c, const struct crash_in *in, uint64_t *g)
 {
-	if (!in->si || in->si->signo != SIGQUIT_NUMBER || !c->crash_m ||
-	    !g0_in(c, c->crash_thread, c->crash_m, "runtime.badsignal"))
+	(void)in;
+	if (!c->crash_m || !g0_in(c, c->crash_thread, c->crash_m, "runtime.badsignal"))
 		return false;
 	c->unprinted_g = c->crash_m->curg;
 	const struct cw_core_thread *t;
@@ -338,7 +340,7 @@ static bool foreign_thread_relay(struct collect *c, const struct crash_in *in, u
  * with a goroutine that did not crash). */
 static bool (*const strategies[])(struct collect *c, const struct crash_in *in, uint64_t *g) = {
 	waiting_printer,
-	foreign_thread_relay,
+	foreign_thread,
 	signal_taker,
 	handler_interrupted_g0,
 	crashing_thread,

@@ -73,7 +73,7 @@ build() {
 
 # run DIR K: one crash in DIR/run-K; prints "K CLASS ok|mismatch|error".
 run() {
-	local dir=$1 k=$2 rd=$1/run-$2 st=0 pid class
+	local dir=$1 k=$2 rd=$1/run-$2 st=0 pid class t0=$SECONDS
 	rm -rf "$rd"
 	mkdir -p "$rd"
 	(
@@ -106,6 +106,7 @@ ctypes.CDLL(None, use_errno=True).syscall(234, pid, tid, 6)' "$pid" 2>/dev/null 
 	kill "$watchdog" 2>/dev/null
 	wait "$watchdog" 2>/dev/null
 	echo "$st" >"$rd/status"
+	[ $((SECONDS - t0)) -lt 5 ] || echo "run-$k took $((SECONDS - t0)) s" >&2
 	class=$(python3 "$here/sigabrt_class.py" "$rd/stderr" 2>/dev/null | tr ' ' '_')
 	if [ ! -f "$rd/core" ]; then
 		echo "$k ${class:-?} error:no-core(status=$st)"

@@ -28,6 +28,9 @@ G0_KINDS = [
 
 def classify(text):
     lines = text.splitlines()
+    if not lines:
+        # a thread the runtime did not create took it (badsignal)
+        return 'silent'
     try:
         start = next(i for i, l in enumerate(lines) if l.startswith('SIGABRT: abort'))
     except StopIteration:
@@ -35,7 +38,7 @@ def classify(text):
     code = '?'
     m = re.search(r'sigcode=(-?\d+)', lines[start + 1] if start + 1 < len(lines) else '')
     if m:
-        code = m.group(1)
+        code = str(int(m.group(1)) - (1 << 64) if int(m.group(1)) >= 1 << 63 else int(m.group(1)))
     cgo = False
     for i in range(start + 1, len(lines)):
         l = lines[i]
@@ -45,7 +48,7 @@ def classify(text):
         if not h:
             continue
         if h.group(1) != '0':
-            return '%s:%s%s' % ('cgo' if cgo else 'g', h.group(2), '' if code == '0' else ' code=' + code)
+            return '%s:%s%s' % ('cgo' if cgo else 'g', h.group(2), '' if code == '0' else ' ' + ('tgkill' if code == '-6' else 'code=' + code))
         body = []
         for k in range(i + 1, len(lines)):
             if not lines[k].strip():
@@ -58,7 +61,7 @@ def classify(text):
             if any(b.startswith(fn + '(') for b in body):
                 kind = name
                 break
-        return 'g0:%s%s' % (kind, '' if code == '0' else ' code=' + code)
+        return 'g0:%s%s' % (kind, '' if code == '0' else ' ' + ('tgkill' if code == '-6' else 'code=' + code))
     return 'no-header'
 
 
