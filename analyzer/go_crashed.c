@@ -108,19 +108,21 @@ static bool printing_signal(int32_t signo)
 }
 
 /* m printed from its handler for a signal that interrupted its g0: the
- * runtime prints "goroutine 0 [idle]" (or, in cgo C code, switches to
- * curg: "signal arrived during cgo execution"), then tracebackothers
- * prints m's curg first. That curg is the crashed goroutine when it is
- * running (a systemstack call) or in a system call (the cgo call); an m
- * idle in the scheduler, just starting (minit) or between two goroutines
- * (curg still set, but runnable or waiting) crashed none. */
+ * runtime prints "goroutine 0 [idle]" (or, in cgo C code, m.incgo,
+ * switches to curg: "signal arrived during cgo execution"), then
+ * tracebackothers prints m's curg first. That curg is the crashed
+ * goroutine when it is running (a systemstack call) or in the cgo call;
+ * an m idle in the scheduler, just starting (minit), between two
+ * goroutines (curg still set, but runnable or waiting) or on g0 for a
+ * system call of its curg (exitsyscallfast's systemstack, say: curg in
+ * "syscall", m not in C code) crashed none. */
 static uint64_t g0_printed(const struct collect *c, const struct mview *m)
 {
 	const struct gview *g = g_by_addr(c, m->curg);
 	if (!g)
 		return 0;
 	uint32_t st = g->status & ~(uint32_t)CW_G_SCAN;
-	return st == CW_G_RUNNING || st == CW_G_SYSCALL ? g->addr : 0;
+	return st == CW_G_RUNNING || (st == CW_G_SYSCALL && m->incgo) ? g->addr : 0;
 }
 
 /* t died in crash() called from its signal handler (the innermost signal

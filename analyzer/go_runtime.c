@@ -112,6 +112,7 @@ static int read_ms(struct collect *c)
 			.vdso_sp = get_field(buf, len, l->m_vdso_sp),
 			.vdso_pc = get_field(buf, len, l->m_vdso_pc),
 			.dying = get_field(buf, len, l->m_dying),
+			.incgo = get_field(buf, len, l->m_incgo) != 0,
 		};
 		if (g_stack(c, v->g0, &v->g0_lo, &v->g0_hi) < 0)
 			v->g0_lo = v->g0_hi = 0;

@@ -31,6 +31,7 @@ struct mview {
 	uint64_t addr, procid, id, curg, g0, gsignal, vdso_sp, vdso_pc;
 	uint64_t g0_lo, g0_hi, gs_lo, gs_hi;
 	uint64_t dying;                        /* m.dying: 2 after "panic during panic" */
+	bool incgo;                            /* m.incgo: in a cgo call (C code) */
 	const struct cw_core_thread *thread;   /* the core's thread with tid == procid */
 };
 

@@ -11,6 +11,14 @@
 #
 # Per release and variant (plain, cgo) one TAP line: every run matched,
 # with how often each kind of thread took the signal (sigabrt_class.py).
+# The runtime does not stop the world before it prints: a goroutine it
+# printed "running" on another m goes on until the relay's SIGQUIT
+# reaches that m, and may be preempted or park first (the core then
+# holds it runnable or waiting, which nothing in the core tells from a
+# goroutine that was so when printed). A run whose only differences are
+# such goroutines counts as "raced"; more than a quarter of the runs
+# raced fails too. The garbage collector is off (GOGC=off): a GC cycle
+# that goes on after the print changes its workers the same way.
 # A mismatching run is kept, with its core, stderr, analysis and diff:
 #   $top_builddir/tests/work/sigabrt/<release>/<variant>/run-N/
 # Knobs: CW_GO_VERSIONS (exact releases or minors, default below),
@@ -79,7 +87,7 @@ run() {
 	(
 		cd "$rd" || exit 1
 		ulimit -c unlimited
-		GOTRACEBACK=crash exec "$dir/sigstorm" >ready 2>stderr
+		GOTRACEBACK=crash GOGC=off exec "$dir/sigstorm" >ready 2>stderr
 	) &
 	pid=$!
 	for _ in $(seq 500); do
@@ -100,6 +108,13 @@ tid = int(random.choice(os.listdir("/proc/%d/task" % pid)))
 ctypes.CDLL(None, use_errno=True).syscall(234, pid, tid, 6)' "$pid" 2>/dev/null ||
 			kill -ABRT "$pid" 2>/dev/null
 	fi
+	# A thread that exits with the signal pending takes it along: then
+	# the process gets it again, process-directed.
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null && [ ! -s "$rd/stderr" ] || break
+		sleep 0.02
+	done
+	kill -0 "$pid" 2>/dev/null && [ ! -s "$rd/stderr" ] && kill -ABRT "$pid" 2>/dev/null
 	( sleep 60; kill -KILL "$pid" 2>/dev/null ) &
 	local watchdog=$!
 	wait "$pid" 2>/dev/null || st=$?
@@ -121,7 +136,11 @@ ctypes.CDLL(None, use_errno=True).syscall(234, pid, tid, 6)' "$pid" 2>/dev/null 
 		echo "$k $class ok"
 		[ "${CW_SIGABRT_KEEP:-0}" = 1 ] || rm -rf "$rd"
 	else
-		echo "$k $class mismatch"
+		if python3 "$here/sigabrt_class.py" --raced "$rd/stderr" "$rd/diff"; then
+			echo "$k $class raced"
+		else
+			echo "$k $class mismatch"
+		fi
 		# the core alone, compressed, is what a later look needs
 		rm -f "$rd/ready"
 	fi
@@ -144,14 +163,15 @@ for rel in $releases; do
 		fi
 		rm -rf "$dir"/run-*
 		seq "$runs" | xargs -P 2 -I{} bash -c 'run "$1" "$2"' _ "$dir" {} >"$dir/results" 2>"$dir/runs.log"
-		bad=$(grep -vc ' ok$' "$dir/results")
+		bad=$(grep -vc ' ok$\| raced$' "$dir/results")
+		raced=$(grep -c ' raced$' "$dir/results")
 		classes=$(awk '{ n[$2]++ } END { for (c in n) printf "%s%s=%d", (s++ ? " " : ""), c, n[c] }' "$dir/results")
-		if [ "$bad" = 0 ] && [ "$(grep -c . "$dir/results")" = "$runs" ]; then
-			echo "ok $i - $rel $var: $runs runs match ($classes)"
+		if [ "$bad" = 0 ] && [ $((raced * 4)) -le "$runs" ] && [ "$(grep -c . "$dir/results")" = "$runs" ]; then
+			echo "ok $i - $rel $var: $((runs - raced)) of $runs runs match, $raced raced ($classes)"
 		else
-			echo "not ok $i - $rel $var: $bad of $runs runs differ ($classes)"
+			echo "not ok $i - $rel $var: $bad of $runs runs differ, $raced raced ($classes)"
 			grep -v ' ok$' "$dir/results" | sed 's/^/# run-/'
-			for d in $(grep ' mismatch$' "$dir/results" | head -n 3 | cut -d' ' -f1); do
+			for d in $(grep ' mismatch$\| raced$' "$dir/results" | head -n 3 | cut -d' ' -f1); do
 				head -n 5 "$dir/run-$d/diff" | sed "s/^/# run-$d: /"
 			done
 		fi

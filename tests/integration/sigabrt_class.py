@@ -3,6 +3,10 @@
 traceback (GOTRACEBACK=crash) of tests/go/sigstorm.
 
     sigabrt_class.py STDERR     prints one word-ish class, e.g. "g0:idle"
+    sigabrt_class.py --raced STDERR DIFF   exit 0 when every difference
+                                (compare.py) is about a goroutine printed
+                                "running" on another m: it ran on after
+                                the print
 
 The signal dump starts "SIGABRT: abort" / "PC=... m=N sigcode=C"; the
 first goroutine header after it is what the m that took the signal was
@@ -12,6 +16,7 @@ starting in mstart/minit, exiting in mexit, sysmon, the template thread,
 a non-Go thread borrowing an m in needm/badsignal, C code: an
 unknown pc) or, for C code, "cgo"
 ("signal arrived during cgo execution")."""
+import os
 import re
 import sys
 
@@ -65,6 +70,26 @@ def classify(text):
     return 'no-header'
 
 
+def raced(text, diff):
+    """Every difference is about a goroutine the runtime printed "running"
+    on another m than the one that took the signal (and not the one it
+    reported crashed): such a goroutine ran on after the print."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import traceback as tb
+    rt = tb.parse(text)
+    running = {g['id'] for g in rt['goroutines']
+               if g['status'] == 'running' and g['id'] != rt['crashed_goroutine']}
+    lines = [l for l in diff.splitlines() if l.strip()]
+    for l in lines:
+        m = re.match(r'goroutine (\d+)[ :]', l)
+        if not m or int(m.group(1)) not in running:
+            return False
+    return bool(lines)
+
+
 if __name__ == '__main__':
+    if len(sys.argv) == 4 and sys.argv[1] == '--raced':
+        with open(sys.argv[2], errors='replace') as f, open(sys.argv[3]) as d:
+            sys.exit(0 if raced(f.read(), d.read()) else 1)
     with open(sys.argv[1], errors='replace') as f:
         print(classify(f.read()))
