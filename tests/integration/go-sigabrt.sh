@@ -11,19 +11,22 @@
 #
 # Per release and variant (plain, cgo) one TAP line: every run matched,
 # with how often each kind of thread took the signal (sigabrt_class.py).
-# The runtime does not stop the world before it prints: a goroutine it
-# printed "running" on another m goes on until the relay's SIGQUIT
-# reaches that m, and may be preempted or park first (the core then
-# holds it runnable or waiting, which nothing in the core tells from a
-# goroutine that was so when printed). A run whose only differences are
-# such goroutines counts as "raced"; more than a quarter of the runs
-# raced fails too. The garbage collector is off (GOGC=off): a GC cycle
-# that goes on after the print changes its workers the same way.
+# The runtime freezes the world before it prints but does not wait for
+# it: a goroutine printed "running" or "syscall" on another m goes on
+# until the relay's SIGQUIT reaches that m, and an m past its last look
+# at the freeze may run one printed "runnable"; the core then holds a
+# later state, which nothing in it tells from the state printed. A run
+# whose only differences are such goroutines (and goroutines they
+# started) counts as "raced" (sigabrt_class.py --raced); more than a
+# quarter of the runs raced fails too. The garbage collector is off
+# (GOGC=off): a GC cycle that goes on after the print changes its workers
+# the same way.
 # A mismatching run is kept, with its core, stderr, analysis and diff:
 #   $top_builddir/tests/work/sigabrt/<release>/<variant>/run-N/
 # Knobs: CW_GO_VERSIONS (exact releases or minors, default below),
-# CW_SIGABRT_VARIANTS ("plain cgo"), CW_SIGABRT_RUNS (runs per release
-# and variant, default 6), CW_SIGABRT_KEEP=1 keeps every run.
+# CW_SIGABRT_VARIANTS ("plain cgo"; by default cgo from 1.21 only),
+# CW_SIGABRT_RUNS (runs per release and variant, default 6),
+# CW_SIGABRT_KEEP=1 keeps every run.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,8 +49,19 @@ for want in ${CW_GO_VERSIONS:-$default}; do
 		case "$r" in "$want"|"$want".*) releases="$releases $r";; esac
 	done
 done
+pairs=
+for rel in $releases; do
+	for var in $variants; do
+		# Before 1.21 a cgo run waits out the 5 s of a broken relay: only
+		# on request.
+		if [ -z "${CW_GO_VERSIONS:-}${CW_SIGABRT_VARIANTS:-}" ] && [ "$var" = cgo ]; then
+			case "$rel" in 1.18.*|1.19*|1.20.*) continue ;; esac
+		fi
+		pairs="$pairs $rel/$var"
+	done
+done
 n=0
-for _ in $releases; do for _ in $variants; do n=$((n + 1)); done; done
+for _ in $pairs; do n=$((n + 1)); done
 echo "1..$n"
 
 core_ok=1
@@ -149,8 +163,9 @@ export -f run
 export here crashwatch
 
 i=0
-for rel in $releases; do
-	for var in $variants; do
+for pair in $pairs; do
+	rel=${pair%/*} var=${pair#*/}
+	{
 		i=$((i + 1))
 		dir=$out/$rel/$var
 		if [ $core_ok = 0 ]; then
@@ -175,6 +190,6 @@ for rel in $releases; do
 				head -n 5 "$dir/run-$d/diff" | sed "s/^/# run-$d: /"
 			done
 		fi
-	done
+	}
 done
 exit 0
