@@ -76,9 +76,10 @@ def raced(text, diff):
     a system call, C code) goes on until the relay's SIGQUIT reaches that
     m, and an m that had passed its last look at the freeze may still run
     a goroutine printed "runnable". Such a goroutine may be preempted,
-    park, leave its call and find no P, or start new goroutines (then "not
-    printed by the runtime"). Never the crashed goroutine, the signal, a
-    panic, fatal error or fault."""
+    park, leave its call and find no P, ready a waiting goroutine (then
+    runnable in the core), or start new goroutines (then "not printed by
+    the runtime"). Never the crashed goroutine, the signal, a panic, fatal
+    error or fault."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import traceback as tb
     rt = tb.parse(text)
@@ -88,6 +89,9 @@ def raced(text, diff):
     evidence = False
     for l in lines:
         if l.startswith('goroutines: ') and ' not printed by the runtime: ' in l:
+            continue
+        # a waiting goroutine that one of them readied
+        if re.match(r"goroutine \d+: status: runtime '[^']*', analysis 'runnable'$", l):
             continue
         m = re.match(r'goroutine (\d+)[ :]', l)
         if not m or int(m.group(1)) not in ran_on:
