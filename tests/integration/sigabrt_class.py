@@ -19,15 +19,23 @@ import os
 import re
 import sys
 
-G0_KINDS = [
-    ('badsignal', 'nongo'), ('needm', 'nongo'),
-    ('runtime.mexit', 'exiting'),
-    ('runtime.minit', 'starting'), ('runtime.mstart1', 'starting'),
-    ('runtime.sysmon', 'sysmon'), ('runtime.templateThread', 'template'),
-    ('runtime.findRunnable', 'spinning'), ('runtime.findrunnable', 'spinning'),
-    ('runtime.stopm', 'idle'), ('runtime.mPark', 'idle'), ('runtime.notesleep', 'idle'),
-    ('runtime.mstart', 'starting'),
+# What a g0 was doing: first these, wherever they are on the stack ...
+G0_OUTER = [
+    ('runtime.badsignal', 'nongo'), ('runtime.needm', 'nongo'),
+    ('runtime.mexit', 'exiting'), ('runtime.sysmon', 'sysmon'),
+    ('runtime.templateThread', 'template'),
 ]
+# ... else the innermost of these.
+G0_INNER = {
+    'runtime.minit': 'starting', 'runtime.mstart1': 'starting', 'runtime.mstart': 'starting',
+    'runtime.findRunnable': 'spinning', 'runtime.findrunnable': 'spinning',
+    'runtime.stopm': 'idle', 'runtime.mPark': 'idle',
+    'runtime.exitsyscall0': 'exitsyscall', 'runtime.exitsyscallfast': 'exitsyscall',
+    'runtime.exitsyscallfast_pidle': 'exitsyscall',
+    'runtime.entersyscallblock_handoff': 'syscall', 'runtime.handoffp': 'handoff',
+    'runtime.newm': 'newm', 'runtime.newosproc': 'newm', 'runtime.startm': 'startm',
+    'runtime.schedule': 'schedule', 'runtime.park_m': 'schedule', 'runtime.goschedImpl': 'schedule',
+}
 
 
 def classify(text):
@@ -61,10 +69,13 @@ def classify(text):
         kind = 'other'
         if body and 'unknown pc' in body[0]:
             kind = 'C'   # g0 interrupted in C code (pthread_create in newosproc, say)
-        for fn, name in G0_KINDS:
-            if any(b.startswith(fn + '(') for b in body):
-                kind = name
-                break
+        fns = [b.split('(')[0] for b in body if not b.startswith('\t')]
+        outer = [name for fn, name in G0_OUTER if fn in fns]
+        inner = [G0_INNER[f] for f in fns if f in G0_INNER]
+        if outer:
+            kind = outer[0]
+        elif inner:
+            kind = inner[0]
         return 'g0:%s%s' % (kind, '' if code == '0' else ' ' + ('tgkill' if code == '-6' else 'code=' + code))
     return 'no-header'
 
