@@ -55,7 +55,14 @@ RE_BUBBLE = re.compile(r'^synctest bubble \d+$')
 # stack words, 2 a line, some followed by the function they point into
 RE_HEXDUMP_HEAD = re.compile(
     r'^stack: frame=\{sp:0x[0-9a-f]+, fp:0x[0-9a-f]+\} stack=\[0x[0-9a-f]+,0x[0-9a-f]+\)$')
-RE_HEXDUMP_LINE = re.compile(r'^0x[0-9a-f]+: (?: ?[^ ]?0x[0-9a-f]+ (?:<[^>]+> )?)+$')
+# up to 1.25 "0x<addr>: " and words (marks, <func+off>); from 1.26 a
+# column header, "<addr>: " 16 bytes as words and as text, and "^ <func+off>"
+# lines under the words that point into a function
+RE_HEXDUMP_LINE = re.compile(
+    r'^(?:0x[0-9a-f]+: (?: ?[^ ]?0x[0-9a-f]+ (?:<[^>]+> )?)+'
+    r'|[0-9a-f]{16}: .*'
+    r'| +(?:[0-9a-f] ){4} .* 0123456789abcdef'
+    r'| +\^.*)$')
 
 PANIC_DURING_PANIC = 'panic during panic'
 
