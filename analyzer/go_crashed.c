@@ -108,19 +108,21 @@ static bool printing_signal(int32_t signo)
 }
 
 /* m printed from its handler for a signal that interrupted its g0: the
- * runtime prints "goroutine 0 [idle]" (or, in cgo C code, switches to
- * curg: "signal arrived during cgo execution"), then tracebackothers
- * prints m's curg first. That curg is the crashed goroutine when it is
- * running (a systemstack call) or in a system call (the cgo call); an m
- * idle in the scheduler, just starting (minit) or between two goroutines
- * (curg still set, but runnable or waiting) crashed none. */
+ * runtime prints "goroutine 0 [idle]" (or, in cgo C code, m.incgo,
+ * switches to curg: "signal arrived during cgo execution"), then
+ * tracebackothers prints m's curg first. That curg is the crashed
+ * goroutine when it is running (a systemstack call) or in the cgo call;
+ * an m idle in the scheduler, just starting (minit), between two
+ * goroutines (curg still set, but runnable or waiting) or on g0 for a
+ * system call of its curg (exitsyscallfast's systemstack, say: curg in
+ * "syscall", m not in C code) crashed none. */
 static uint64_t g0_printed(const struct collect *c, const struct mview *m)
 {
 	const struct gview *g = g_by_addr(c, m->curg);
 	if (!g)
 		return 0;
 	uint32_t st = g->status & ~(uint32_t)CW_G_SCAN;
-	return st == CW_G_RUNNING || st == CW_G_SYSCALL ? g->addr : 0;
+	return st == CW_G_RUNNING || (st == CW_G_SYSCALL && m->incgo) ? g->addr : 0;
 }
 
 /* t died in crash() called from its signal handler (the innermost signal
@@ -138,6 +140,23 @@ static bool handler_on_g0(struct collect *c, const struct cw_core_thread *t, con
 		return false;
 	return cw_go_signal_context(c->u, pc, sp, m->gs_lo, m->gs_hi, &sigpc, &sigsp, NULL) == 0 &&
 	       in_stack(sigsp, m->g0_lo, m->g0_hi);
+}
+
+/* t, on m's g0, is inside function fn (one of its innermost frames). */
+static bool g0_in(struct collect *c, const struct cw_core_thread *t, const struct mview *m, const char *fn)
+{
+	const struct cw_arch *arch = c->ctx->arch;
+	uint64_t sp = arch->sp(&t->regs);
+	if (!in_stack(sp, m->g0_lo, m->g0_hi))
+		return false;
+	struct cw_go_stack s;
+	if (cw_go_unwind(c->u, arch->pc(&t->regs), sp, m->g0_lo, m->g0_hi, 0, 0, &s) < 0)
+		return false;
+	bool found = false;
+	for (size_t k = 0; k < s.nframes && k < FATAL_FRAME_DEPTH && !found; k++)
+		found = strcmp(s.frames[k].function, fn) == 0;
+	cw_go_stack_clear(&s);
+	return found;
 }
 
 /* Each strategy returns true when it recognises its situation, with the
@@ -284,11 +303,46 @@ static bool process_signal_taker(struct collect *c, const struct crash_in *in, u
 	return false;
 }
 
+/* A thread the runtime did not create (cgo: a pthread of C code) took
+ * the signal that killed the process (every release): sigtrampgo found no
+ * g, badsignal borrowed an extra m (needm, its g brought from dead to
+ * syscall), nothing wanted the signal (sigsend) and raisebadsignal raised
+ * it again with the default action. When that signal was the crash
+ * relay's SIGQUIT, the printer is the m still in its handler for a signal
+ * that prints, and it printed the goroutine its signal interrupted, else
+ * see g0_printed; when it was the first signal (a SIGABRT sent to the
+ * process or to that thread), nothing printed and nothing crashed. The
+ * borrowed g was dead when the runtime printed (tracebackothers skips
+ * it), if it printed at all. */
+static bool foreign_thread(struct collect *c, const struct crash_in *in, uint64_t *g)
+{
+	(void)in;
+	if (!c->crash_m || !g0_in(c, c->crash_thread, c->crash_m, "runtime.badsignal"))
+		return false;
+	c->unprinted_g = c->crash_m->curg;
+	const struct cw_core_thread *t;
+	const struct mview *m;
+	size_t i = 0;
+	*g = 0;
+	while ((t = next_in_handler(c, &i, &m)) != NULL) {
+		int32_t handled = 0;
+		uint64_t hg = handler_g(c, t, m, &handled);
+		if (!printing_signal(handled))
+			continue;
+		c->print_thread = t;
+		c->print_m = m;
+		*g = hg ? hg : g0_printed(c, m);
+		break;
+	}
+	return true;
+}
+
 /* In this order: a situation that a later strategy would misread comes
  * first (a waiting printer or a signal taker leaves the crashing thread
  * with a goroutine that did not crash). */
 static bool (*const strategies[])(struct collect *c, const struct crash_in *in, uint64_t *g) = {
 	waiting_printer,
+	foreign_thread,
 	signal_taker,
 	handler_interrupted_g0,
 	crashing_thread,

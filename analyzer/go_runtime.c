@@ -112,6 +112,7 @@ static int read_ms(struct collect *c)
 			.vdso_sp = get_field(buf, len, l->m_vdso_sp),
 			.vdso_pc = get_field(buf, len, l->m_vdso_pc),
 			.dying = get_field(buf, len, l->m_dying),
+			.incgo = get_field(buf, len, l->m_incgo) != 0,
 		};
 		if (g_stack(c, v->g0, &v->g0_lo, &v->g0_hi) < 0)
 			v->g0_lo = v->g0_hi = 0;
@@ -515,7 +516,7 @@ static int fill_goroutines(struct collect *c, uint64_t crashed_g)
 		for (size_t i = 0; i < c->ngs; i++) {
 			const struct gview *g = &c->gs[i];
 			bool crashed = crashed_g && g->addr == crashed_g;
-			if ((pass == 0) != crashed)
+			if ((pass == 0) != crashed || g->addr == c->unprinted_g)
 				continue;
 			int r = fill_goroutine(c, g, crashed, &a->goroutines[a->ngoroutines]);
 			a->ngoroutines++;
@@ -578,7 +579,7 @@ static int fill_thread(struct collect *c, const struct cw_core_thread *t, struct
 	if (m) {
 		struct gview g;
 		bool have_g = m->curg && read_g(c, m->curg, &g) == 0;
-		if (have_g)
+		if (have_g && m->curg != c->unprinted_g)
 			out->goroutine = (int64_t)g.goid;
 		kind = stack_of(m, have_g ? &g : NULL, sp, &lo, &hi);
 		uint64_t sigpc, sigsp, slo, shi;

@@ -31,6 +31,7 @@ struct mview {
 	uint64_t addr, procid, id, curg, g0, gsignal, vdso_sp, vdso_pc;
 	uint64_t g0_lo, g0_hi, gs_lo, gs_hi;
 	uint64_t dying;                        /* m.dying: 2 after "panic during panic" */
+	bool incgo;                            /* m.incgo: in a cgo call (C code) */
 	const struct cw_core_thread *thread;   /* the core's thread with tid == procid */
 };
 
@@ -49,6 +50,7 @@ struct collect {
 	const struct mview *crash_m;
 	const struct cw_core_thread *print_thread;   /* the thread whose m printed the traceback */
 	const struct mview *print_m;
+	uint64_t unprinted_g;   /* a live g the runtime had not yet brought to life when it printed, 0: none */
 };
 
 static inline bool in_stack(uint64_t sp, uint64_t lo, uint64_t hi)

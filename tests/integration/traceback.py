@@ -50,6 +50,19 @@ RE_ELIDED = re.compile(r'^\.\.\.(\d+) frames elided\.\.\.$')
 RE_PANIC = re.compile(r'^\t?panic: (.*)$')
 RE_MINUTES = re.compile(r'^(\d+) minutes$')
 RE_BUBBLE = re.compile(r'^synctest bubble \d+$')
+# tracebackHexdump, after "runtime: g N gp=...: unknown pc" (a signal that
+# interrupted C code on an m's g0, say) or "unexpected return pc": the
+# stack words, 2 a line, some followed by the function they point into
+RE_HEXDUMP_HEAD = re.compile(
+    r'^stack: frame=\{sp:0x[0-9a-f]+, fp:0x[0-9a-f]+\} stack=\[0x[0-9a-f]+,0x[0-9a-f]+\)$')
+# up to 1.25 "0x<addr>: " and words (marks, <func+off>); from 1.26 a
+# column header, "<addr>: " 16 bytes as words and as text, and "^ <func+off>"
+# lines under the words that point into a function
+RE_HEXDUMP_LINE = re.compile(
+    r'^(?:0x[0-9a-f]+: (?: ?[^ ]?0x[0-9a-f]+ (?:<[^>]+> )?)+'
+    r'|[0-9a-f]{16}: .*'
+    r'| +(?:[0-9a-f] ){4} .* 0123456789abcdef'
+    r'| +\^.*)$')
 
 PANIC_DURING_PANIC = 'panic during panic'
 
@@ -357,6 +370,11 @@ class Parser:
             if line.startswith('runtime: '):
                 r['runtime_messages'].append(line)
                 self.i += 1
+                continue
+            if RE_HEXDUMP_HEAD.match(line) and r['runtime_messages']:
+                self.i += 1
+                while self.i < len(self.lines) and RE_HEXDUMP_LINE.match(self.lines[self.i]):
+                    self.i += 1
                 continue
             if line == 'runtime stack:':
                 self.i += 1

@@ -1,0 +1,3 @@
+module crashwatch.test/sigstorm
+
+go 1.18
