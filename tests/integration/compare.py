@@ -32,9 +32,10 @@ Checked strictly, wherever the runtime prints the value:
     crashing thread (the thread goes on to raise the signal after printing);
   - each goroutine that a thread's SIGQUIT section shows running must be the
     goroutine of one of the analysis's threads.
-When the runtime printed nothing (a thread it did not create took the
-signal, cgo), only the signal, the absence of panics, fatal error and fault,
-and "no crashed goroutine" are compared.
+With --allow-silent (go-sigabrt.sh only), a runtime that printed nothing
+(a thread it did not create took the signal, cgo) is compared on the
+signal, the absence of panics, fatal error and fault, and "no crashed
+goroutine"; without it, an empty traceback fails like any other.
 """
 import difflib
 import json
@@ -365,7 +366,7 @@ def compare_go(d, bi, an):
                    (key, bi['settings'].get(key), got.get(key)))
 
 
-def compare(rt, an, exit_status=None, buildinfo=None):
+def compare(rt, an, exit_status=None, buildinfo=None, allow_silent=False):
     d = Diff()
     if an.get('schema') != 'crashwatch.analysis.v1':
         d.add('schema', 'schema', 'crashwatch.analysis.v1', an.get('schema'))
@@ -377,7 +378,7 @@ def compare(rt, an, exit_status=None, buildinfo=None):
     # the signal and raisebadsignal raised it again with the default
     # action. Then only what does not need a traceback is compared: the
     # signal, no panic, fault or fatal error, and no crashed goroutine.
-    silent = not (rt['goroutines'] or rt['threads'] or rt['panics'] or rt['fatal_error']
+    silent = allow_silent and not (rt['goroutines'] or rt['threads'] or rt['panics'] or rt['fatal_error']
                   or rt['signal_header'] or rt['runtime_stack'] or rt['runtime_messages'])
     if not silent:
         compare_goroutines(d, rt, an, sections)
@@ -447,6 +448,8 @@ def main(argv):
     exit_status = None
     buildinfo = None
     args = argv[1:]
+    allow_silent = '--allow-silent' in args
+    args = [a for a in args if a != '--allow-silent']
     try:
         while len(args) >= 2 and args[0] in ('--exit-status', '--buildinfo'):
             if args[0] == '--exit-status':
@@ -462,7 +465,7 @@ def main(argv):
         print('compare.py: %s' % e)
         return 2
     if len(args) != 2:
-        print('usage: compare.py [--exit-status N] [--buildinfo FILE] STDERR ANALYSIS_JSON',
+        print('usage: compare.py [--allow-silent] [--exit-status N] [--buildinfo FILE] STDERR ANALYSIS_JSON',
               file=sys.stderr)
         return 2
     try:
@@ -481,7 +484,7 @@ def main(argv):
         return 2
     for u in rt['unparsed']:
         print('traceback line %d not understood: %r' % (u['line'] + 1, u['text']))
-    items = compare(rt, an, exit_status, buildinfo)
+    items = compare(rt, an, exit_status, buildinfo, allow_silent)
     for it in items:
         print(it)
     return 1 if items or rt['unparsed'] else 0
