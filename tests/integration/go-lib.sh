@@ -17,3 +17,17 @@ cw_release_wanted() {
 	done
 	return 1
 }
+
+# cw_go_offline: the environment of every Go build of the tests: the
+# toolchain named, never another one fetched, modules only from go.sum
+# and the module cache.
+cw_go_offline() {
+	export GOTOOLCHAIN=local GOFLAGS= GOPROXY=off GO111MODULE=on GOWORK=off
+	unset GOROOT
+}
+
+# cw_src_hash DIR: a short hash of a Go test program's go.mod and sources,
+# the key of its cached builds.
+cw_src_hash() {
+	cat "$1"/go.mod "$1"/*.go | sha256sum | cut -c1-16
+}

@@ -30,9 +30,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-top_builddir=$(cd "$top_builddir" && pwd)
+. "$here/go-lib.sh"
 out=$top_builddir/tests/work/sigabrt
 crashwatch=$top_builddir/crashwatch
 toolchain=$top_srcdir/scripts/go-toolchain.sh
@@ -44,10 +42,8 @@ variants=${CW_SIGABRT_VARIANTS:-plain cgo}
 default="1.18.10 1.20.14 1.21.0 1.22.12 1.23.12 1.24.13 1.25.14 1.26.11"
 releases=
 matrix=$("$toolchain" --list)
-for want in ${CW_GO_VERSIONS:-$default}; do
-	for r in $matrix; do
-		case "$r" in "$want"|"$want".*) releases="$releases $r";; esac
-	done
+for r in $matrix; do
+	if CW_GO_VERSIONS=${CW_GO_VERSIONS:-$default} cw_release_wanted "$r"; then releases="$releases $r"; fi
 done
 pairs=
 for rel in $releases; do
@@ -73,9 +69,8 @@ esac
 mkdir -p "$out"
 exec 9>"$out/.lock"
 flock 9
-export GOTOOLCHAIN=local GOFLAGS= GOPROXY=off GO111MODULE=on GOWORK=off
-unset GOROOT
-hash=$(cat "$src"/go.mod "$src"/*.go | sha256sum | cut -c1-16)
+cw_go_offline
+hash=$(cw_src_hash "$src")
 
 # build RELEASE VARIANT: $out/RELEASE/VARIANT/{sigstorm,buildinfo}, cached.
 build() {

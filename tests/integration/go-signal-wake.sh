@@ -46,9 +46,8 @@ esac
 mkdir -p "$out" "$results"
 exec 9>"$out/.lock"
 flock 9
-export GOTOOLCHAIN=local GOFLAGS= GOPROXY=off GO111MODULE=on GOWORK=off
-unset GOROOT
-hash=$(cat "$src"/go.mod "$src"/*.go | sha256sum | cut -c1-16)
+cw_go_offline
+hash=$(cw_src_hash "$src")
 
 # make RELEASE: the build and the crash of one release, cached.
 make_core() {
