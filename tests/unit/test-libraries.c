@@ -76,6 +76,13 @@ struct run {
 	struct cw_procinfo p;
 };
 
+/* What the kernel would tell the collector of a SIGSEGV of pid. */
+static struct cw_crash_info crash_of(pid_t pid)
+{
+	return (struct cw_crash_info){ .pid = pid, .tid = pid, .uid = -1, .gid = -1, .signal = 11,
+				       .crash_time = -1, .dump_mode = 1, .pidfd = -1 };
+}
+
 static void run_child(unsigned n, bool deleted, struct run *r)
 {
 	int pfd[2];
@@ -91,14 +98,7 @@ static void run_child(unsigned n, bool deleted, struct run *r)
 	assert_int_equal(read(pfd[0], &ok, 1), 1);
 	close(pfd[0]);
 	assert_int_equal(ok, 'y');
-	struct cw_crash_info c = { .pid = r->pid,
-				   .tid = r->pid,
-				   .uid = -1,
-				   .gid = -1,
-				   .signal = 11,
-				   .crash_time = -1,
-				   .dump_mode = 1,
-				   .pidfd = -1 };
+	struct cw_crash_info c = crash_of(r->pid);
 	cw_procinfo_init(&r->p);
 	assert_int_equal(cw_procinfo_read(&c, &r->p), 0);
 }
@@ -112,14 +112,7 @@ static void end_child(struct run *r)
 
 static void test_same_namespace_reads_nothing(void **state)
 {
-	struct cw_crash_info c = { .pid = getpid(),
-				   .tid = getpid(),
-				   .uid = -1,
-				   .gid = -1,
-				   .signal = 11,
-				   .crash_time = -1,
-				   .dump_mode = 1,
-				   .pidfd = -1 };
+	struct cw_crash_info c = crash_of(getpid());
 	struct cw_procinfo p;
 	cw_procinfo_init(&p);
 	assert_int_equal(cw_procinfo_read(&c, &p), 0);
