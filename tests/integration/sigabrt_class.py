@@ -101,13 +101,16 @@ def raced(text, diff):
     for l in lines:
         if l.startswith('goroutines: ') and ' not printed by the runtime: ' in l:
             continue
+        m = re.match(r'goroutine (\d+)[ :]', l)
+        if m and int(m.group(1)) in ran_on:
+            # one that ran on: left its system call and found no P
+            # (then runnable), parked, was preempted...
+            evidence = True
+            continue
         # a waiting goroutine that one of them readied
         if re.match(r"goroutine \d+: status: runtime '[^']*', analysis 'runnable'$", l):
             continue
-        m = re.match(r'goroutine (\d+)[ :]', l)
-        if not m or int(m.group(1)) not in ran_on:
-            return False
-        evidence = True
+        return False
     return evidence
 
 
