@@ -94,7 +94,7 @@ fi
 exe_copy="$STORE/$(field .executable_copy)"
 zstd -q -d -c "$(ls "$SPOOL"/*.core.zst | head -n 1)" > "$TMP/c1/core.out"
 
-# 5-6: the control first: the same crash with its record naming no
+# 5-7: the control first: the same crash with its record naming no
 # library (edited while the daemon is stopped).
 m=$(meta_of)
 jq 'del(.libraries)' "$m" > "$TMP/meta.edit" && cat "$TMP/meta.edit" > "$m"
@@ -110,7 +110,7 @@ else
 	ok "without the kept library the function is not named (the host has no such file)"
 fi
 
-# 7-9: the crash as the collector recorded it, analysed by crashwatchd
+# 8-10: the crash as the collector recorded it, analysed by crashwatchd
 # with its kept library.
 collect_held ""
 check "the crash with its kept library: stored" wait_for_crashes 2
