@@ -17,6 +17,7 @@
 #include "common/query_proto.h"
 #include "storage/outbox.h"
 #include "storage/crash_json.h"
+#include "storage/crash_libraries.h"
 
 #define RESPONSE_MAX (512U << 20)
 
@@ -173,7 +174,15 @@ int cw_source_crashes(struct cw_source *s, const struct cw_crash_filter *f, cw_c
 			continue;
 		if (json_object_object_get_ex(o, "analysis", &a) && a)
 			c.analysis_json = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
+		struct cw_crash_libraries libs;
+		r = cw_crash_libraries_from_json(o, &libs);
+		if (r < 0)
+			break;
+		c.libraries = libs.v;
+		c.n_libraries = libs.n;
+		c.libraries_truncated = libs.truncated;
 		r = cb(&c, ud);
+		cw_crash_libraries_clear(&libs);
 	}
 	json_object_put(resp);
 	return r;

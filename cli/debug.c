@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/debug_sysroot.h"
 #include "cli/select_one.h"
 #include "cli/verbs.h"
 #include "common/cleanup.h"
@@ -25,7 +26,11 @@ static void debug_usage(FILE *f)
 		"(default: the newest) with the matching executable.\n\n"
 		"  -D, --debugger PROG  dlv or gdb (default: dlv for Go when found, else gdb)\n"
 		"  -A, --debugger-arguments ARGS  extra arguments, split at spaces\n"
-		"  -c, --config FILE    configuration file\n");
+		"  -c, --config FILE    configuration file\n\n"
+		"For a container's crash, gdb gets a private sysroot in which the container's\n"
+		"kept libraries (crashwatch info lists them) stand at their paths and every\n"
+		"other file the core maps is the host's. dlv has no such option: with dlv the\n"
+		"host's files are used (-D gdb for the container's).\n");
 }
 
 static bool in_path(const char *prog)
@@ -66,7 +71,8 @@ int cw_verb_debug(int argc, char **argv)
 		return rc;
 	struct cw_selected sel;
 	_cleanup_close_ int in = -1, tmp = -1;
-	int r = cw_select_one(src, argc - optind, argv + optind, &sel);
+	_cleanup_(cw_crash_libraries_clear) struct cw_crash_libraries libs = { 0 };
+	int r = cw_select_one_libraries(src, argc - optind, argv + optind, &sel, &libs);
 	if (r == 0)
 		r = cw_source_open_core(src, sel.id, &in);
 	if (r < 0) {
@@ -98,10 +104,31 @@ int cw_verb_debug(int argc, char **argv)
 	char *args[64];
 	size_t n = 0;
 	_cleanup_free_ char *extra_copy = extra ? strdup(extra) : NULL;
+	_cleanup_free_ char *sysroot = NULL, *set_sysroot = NULL;
 	args[n++] = (char *)debugger;
 	bool is_dlv = strcmp(debugger, "dlv") == 0 || strstr(debugger, "/dlv");
 	if (is_dlv)
 		args[n++] = "core";
+	if (libs.n && is_dlv)
+		fprintf(stderr, "crashwatch debug: dlv has no sysroot: the %zu kept container libraries are used "
+			"with gdb only (-D gdb)\n", libs.n);
+	else if (libs.n) {
+		size_t supplied = 0;
+		r = cw_debug_sysroot_make(tmpdir ? tmpdir : "/var/tmp", core_path, libs.v, libs.n, &sysroot, &supplied);
+		if (r < 0)
+			fprintf(stderr, "crashwatch debug: cannot make a sysroot of the container's libraries: %s "
+				"(gdb uses the host's)\n", strerror(-r));
+		else if (asprintf(&set_sysroot, "set sysroot %s", sysroot) < 0) {
+			cw_debug_sysroot_remove(sysroot);
+			free(sysroot);
+			sysroot = NULL;
+		} else {
+			fprintf(stderr, "Supplying %zu of %zu kept container libraries to gdb (sysroot %s)\n", supplied,
+				libs.n, sysroot);
+			args[n++] = "-iex";
+			args[n++] = set_sysroot;
+		}
+	}
 	args[n++] = sel.exe;
 	args[n++] = core_path;
 	for (char *save = NULL, *a = extra_copy ? strtok_r(extra_copy, " ", &save) : NULL; a && n < 62;
@@ -121,6 +148,7 @@ int cw_verb_debug(int argc, char **argv)
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	unlink(core_path);
+	cw_debug_sysroot_remove(sysroot);
 	if (pid < 0)
 		return CW_EXIT_FAILURE;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : CW_EXIT_FAILURE;

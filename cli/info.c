@@ -1,11 +1,13 @@
 /* crashwatch info: a crash's record and its analysis as text (like `analyze`). */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyzer/analysis.h"
 #include "cli/cli.h"
@@ -31,7 +33,8 @@ static void info_usage(FILE *f)
 		CW_MATCH_CONTAINER_USAGE
 		"                          (alone: the newest crash that matches)\n"
 		"  -a, --all               print every goroutine group in full\n"
-		"      --json              the record plus \"analysis\" as JSON\n"
+		"      --json              the record plus \"analysis\" (and a container crash's\n"
+		"                          kept \"libraries\") as JSON\n"
 		"      --no-pager          do not pipe into a pager\n"
 		"  -c, --config FILE       configuration file\n");
 }
@@ -40,6 +43,27 @@ static void field(const char *name, const char *value)
 {
 	if (value && *value)
 		printf("%15s: %s\n", name, value);
+}
+
+/* A container crash's kept libraries: path, short build id, whether the
+ * copy is still there (retention or an operator may have removed it). */
+static void print_libraries(const struct cw_crash_record *c)
+{
+	char head[96];
+	if (!c->n_libraries && !c->libraries_truncated)
+		return;
+	snprintf(head, sizeof(head), "%zu kept from the container%s", c->n_libraries,
+		 c->libraries_truncated ? " (list truncated: more were mapped than were kept)" : "");
+	field("Libraries", head);
+	for (size_t i = 0; i < c->n_libraries; i++) {
+		const struct cw_crash_library *l = &c->libraries[i];
+		const char *state = "copy kept";
+		if (!l->copy)
+			state = "no copy";
+		else if (access(l->copy, F_OK) < 0)
+			state = errno == ENOENT ? "copy removed" : "copy not accessible";
+		printf("%15s  %s (build id %.12s, %s)\n", "", l->path, l->build_id ? l->build_id : "unknown", state);
+	}
 }
 
 static int print_info(const struct cw_crash_record *c, void *ud)
@@ -82,6 +106,7 @@ static int print_info(const struct cw_crash_record *c, void *ud)
 	field("Core", c->core_state == CW_CORE_REMOVED ? "removed (record kept)" : core);
 	field("Analysis", cw_analysis_status_name(c->analysis_status));
 	field("Analysis error", c->analysis_error);
+	print_libraries(c);
 	if (!c->analysis_json)
 		return 0;
 	struct json_object *a = json_tokener_parse(c->analysis_json);

@@ -19,7 +19,8 @@ struct verb {
 };
 
 /* crashwatch-full (-DCW_CLI_FULL) has every verb; crashwatch leaves the
- * ones that need libdw, capstone or libcurl to it (cli/exec_full.c). */
+ * ones that need libdw, capstone or libcurl to it (cli/exec_full.c), and
+ * debug, which reads cores (libelf) for a container crash's sysroot. */
 #ifdef CW_CLI_FULL
 #define FULL_ONLY(fn) fn
 #else
@@ -31,7 +32,7 @@ static const struct verb verbs[] = {
 	{ "list", cw_verb_list, "list stored crashes (newest last)" },
 	{ "info", cw_verb_info, "show a crash and its analysis" },
 	{ "dump", cw_verb_dump, "write a crash's original core" },
-	{ "debug", cw_verb_debug, "open a crash in dlv or gdb" },
+	{ "debug", FULL_ONLY(cw_verb_debug), "open a crash in dlv or gdb" },
 	{ "groups", cw_verb_groups, "crashes grouped by fingerprint" },
 	{ "status", cw_verb_status, "daemon health, spool, store usage, queue" },
 	{ "config", FULL_ONLY(cw_verb_config), "config check: validate the configuration" },

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "cli/crash_source.h"
+#include "storage/crash_libraries.h"
 
 struct cw_selected {
 	int64_t id;
@@ -14,5 +15,9 @@ struct cw_selected {
 
 /* Matches (NULL: newest crash). -ENOENT when nothing matches. */
 int cw_select_one(struct cw_source *src, int nmatches, char **matches, struct cw_selected *out);
+/* The same, with the crash's kept libraries (a container's: debug's
+ * sysroot) into *libs, which the caller clears (cw_crash_libraries_clear). */
+int cw_select_one_libraries(struct cw_source *src, int nmatches, char **matches, struct cw_selected *out,
+			    struct cw_crash_libraries *libs);
 
 #endif

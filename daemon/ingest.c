@@ -228,9 +228,27 @@ static void finish(struct cw_ingest *in, bool ok, const char *json, const char *
 	if (rec->executable_copy && !strstr(rec->executable_copy, "..") &&
 	    asprintf(&exe_copy, "%s/%s", d->cfg.storage_dir, rec->executable_copy) >= 0)
 		c.exe_copy = exe_copy;
+	/* the kept libraries that name their path, for info and debug */
+	struct cw_crash_library libs[CW_SPOOL_LIBRARIES_MAX];
+	char *lib_copies[CW_SPOOL_LIBRARIES_MAX];
+	size_t nlibs = 0;
+	for (size_t i = 0; i < rec->n_libraries; i++) {
+		if (!rec->library_paths[i] ||
+		    asprintf(&lib_copies[nlibs], "%s/%s", d->cfg.storage_dir, rec->library_copies[i]) < 0)
+			continue;
+		libs[nlibs] = (struct cw_crash_library){ .path = rec->library_paths[i],
+							 .build_id = rec->library_build_ids[i],
+							 .copy = lib_copies[nlibs] };
+		nlibs++;
+	}
+	c.libraries = libs;
+	c.n_libraries = nlibs;
+	c.libraries_truncated = rec->libraries_truncated;
 	int64_t id = 0;
 	/* the outbox rows for every upload endpoint go in the same transaction */
 	int r = cw_crash_insert_hooked(d->db, &c, insert_hook, &ictx, &id);
+	for (size_t i = 0; i < nlibs; i++)
+		free(lib_copies[i]);
 	if (r == 0 && ictx.repeat)
 		mark_loop(d, rec);
 	if (r == 0 || r == -EEXIST) {

@@ -120,32 +120,55 @@ static bool only_space(const char *s, size_t n)
 	return true;
 }
 
-/* "executables/" followed by a hex build id: nothing else names a kept copy */
-static bool valid_copy(const char *s)
+/* A build id as the collector writes it: 2 to 128 lower-case hex digits. */
+static bool valid_build_id(const char *s)
 {
-	static const char prefix[] = "executables/";
-	if (strncmp(s, prefix, sizeof(prefix) - 1) != 0)
-		return false;
-	s += sizeof(prefix) - 1;
 	size_t n = strspn(s, "0123456789abcdef");
 	return n >= 2 && n <= 128 && s[n] == '\0';
 }
 
-/* The copies of the "libraries" array, at most CW_SPOOL_LIBRARIES_MAX,
- * invalid entries skipped. */
+/* "executables/" followed by a hex build id: nothing else names a kept copy */
+static bool valid_copy(const char *s)
+{
+	static const char prefix[] = "executables/";
+	return strncmp(s, prefix, sizeof(prefix) - 1) == 0 && valid_build_id(s + sizeof(prefix) - 1);
+}
+
+/* A library's path as the process saw it: absolute, no NUL inside, at
+ * most PATH_MAX bytes. */
+static bool valid_library_path(struct json_object *p)
+{
+	const char *s = json_object_get_string(p);
+	size_t n = (size_t)json_object_get_string_len(p);
+	return n > 1 && n < 4096 && s[0] == '/' && strlen(s) == n;
+}
+
+/* The "libraries" array, at most CW_SPOOL_LIBRARIES_MAX, entries without
+ * a valid copy skipped (an unusable path or build id is dropped alone). */
 static int dup_libraries(struct json_object *arr, struct cw_spool_record *out)
 {
 	size_t n = arr ? json_object_array_length(arr) : 0;
-	for (size_t i = 0; i < n && out->n_libraries < CW_SPOOL_LIBRARIES_MAX; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
-		struct json_object *copy = e && json_object_is_type(e, json_type_object) ?
-			get(e, "copy", json_type_string) : NULL;
+		bool obj = e && json_object_is_type(e, json_type_object);
+		struct json_object *copy = obj ? get(e, "copy", json_type_string) : NULL;
 		if (!copy || !valid_copy(json_object_get_string(copy)))
 			continue;
-		char *c = strdup(json_object_get_string(copy));
-		if (!c)
+		if (out->n_libraries == CW_SPOOL_LIBRARIES_MAX) {
+			out->libraries_truncated = true;
+			break;
+		}
+		struct json_object *path = get(e, "path", json_type_string);
+		struct json_object *bid = get(e, "build_id", json_type_string);
+		size_t k = out->n_libraries++; /* counted first: clear frees what was copied */
+		out->library_copies[k] = strdup(json_object_get_string(copy));
+		if (path && valid_library_path(path))
+			out->library_paths[k] = strdup(json_object_get_string(path));
+		if (bid && valid_build_id(json_object_get_string(bid)))
+			out->library_build_ids[k] = strdup(json_object_get_string(bid));
+		if (!out->library_copies[k] || (path && valid_library_path(path) && !out->library_paths[k]) ||
+		    (bid && valid_build_id(json_object_get_string(bid)) && !out->library_build_ids[k]))
 			return -ENOMEM;
-		out->library_copies[out->n_libraries++] = c;
 	}
 	return 0;
 }
@@ -201,6 +224,8 @@ int cw_spool_record_parse(const char *buf, size_t len, struct cw_spool_record *o
 	    dup_environment(get(root, "environment", json_type_object), &out->environment) < 0 ||
 	    dup_libraries(get(root, "libraries", json_type_array), out) < 0)
 		goto out;
+	if (get_bool(root, "libraries_truncated"))
+		out->libraries_truncated = true;
 	struct json_object *ci = get(root, "container_info", json_type_object);
 	for (size_t i = 0; ci && i < CW_CRASH_CONTAINER_NFIELDS; i++)
 		if (dup_str(ci, cw_crash_container_fields[i].key, &out->container_info[i]) < 0)
@@ -232,8 +257,11 @@ void cw_spool_record_clear(struct cw_spool_record *r)
 	free(r->exe);
 	free(r->build_id);
 	free(r->executable_copy);
-	for (size_t i = 0; i < r->n_libraries; i++)
+	for (size_t i = 0; i < r->n_libraries; i++) {
 		free(r->library_copies[i]);
+		free(r->library_paths[i]);
+		free(r->library_build_ids[i]);
+	}
 	free(r->cmdline);
 	for (size_t i = 0; r->environment && r->environment[i]; i++)
 		free(r->environment[i]);

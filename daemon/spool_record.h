@@ -28,9 +28,14 @@ struct cw_spool_record {
 	int64_t core_compressed_size;
 	char *dropped_reason;
 	/* "libraries": the kept copies of a container's libraries, relative
-	 * to STORAGE, each "executables/" and a hex build id */
+	 * to STORAGE, each "executables/" and a hex build id; beside each, its
+	 * path in the container (absolute, NULL when missing or unusable) and
+	 * its build id (lower-case hex, else NULL) */
 	char *library_copies[CW_SPOOL_LIBRARIES_MAX];
+	char *library_paths[CW_SPOOL_LIBRARIES_MAX];
+	char *library_build_ids[CW_SPOOL_LIBRARIES_MAX];
 	size_t n_libraries;
+	bool libraries_truncated; /* the collector's flag, or more than we pass on */
 };
 
 /* Parses len bytes of ID.meta; -EBADMSG when it is not a valid record. */

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "storage/crash_json.h"
 #include "storage/crash_container.h"
+#include "storage/crash_libraries.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -53,7 +54,7 @@ struct json_object *cw_crash_to_json(const struct cw_crash_record *c, bool with_
 	add_str(o, "exe_copy", c->exe_copy);
 	add_str(o, "analysis_status", cw_analysis_status_name(c->analysis_status));
 	add_str(o, "analysis_error", c->analysis_error);
-	if (cw_crash_container_to_json(o, &c->ctr) < 0) {
+	if (cw_crash_container_to_json(o, &c->ctr) < 0 || cw_crash_libraries_to_json(o, c) < 0) {
 		json_object_put(o);
 		return NULL;
 	}

@@ -10,7 +10,9 @@ struct json_object;
 /* New object with every field of c; with_analysis adds "analysis" (parsed
  * from c->analysis_json, null when absent). NULL on out of memory. */
 struct json_object *cw_crash_to_json(const struct cw_crash_record *c, bool with_analysis);
-/* Fills c from obj (strings borrowed from obj); -EINVAL on a malformed object. */
+/* Fills c from obj (strings borrowed from obj); -EINVAL on a malformed
+ * object. The kept libraries are left out (they need an array of their
+ * own: cw_crash_libraries_from_json, storage/crash_libraries.h). */
 int cw_crash_from_json(struct json_object *obj, struct cw_crash_record *c);
 
 struct json_object *cw_group_to_json(const struct cw_group *g);

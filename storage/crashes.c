@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "storage/crash_container.h"
+#include "storage/crash_libraries.h"
 #include "storage/crash_summary.h"
 #include "storage/sql.h"
 
@@ -114,6 +115,8 @@ int cw_crash_insert_hooked(struct cw_db *db, const struct cw_crash_record *c, cw
 	r = insert_row(db, c, &id);
 	if (r == 0)
 		r = cw_crash_container_store(db, id, &c->ctr);
+	if (r == 0)
+		r = cw_crash_libraries_store(db, id, c);
 	if (r == 0 && c->analysis_json)
 		r = insert_analysis(db, id, c->analysis_json);
 	bool new_group = false;
@@ -345,7 +348,18 @@ int cw_crashes_foreach(struct cw_db *db, const struct cw_crash_filter *f, cw_cra
 	while ((r = cw_sql_step(st)) > 0) {
 		struct cw_crash_record c;
 		row_to_crash(st, &c, f->with_analysis);
+		/* what info and debug show: the kept libraries too */
+		struct cw_crash_libraries libs = { 0 };
+		if (f->with_analysis) {
+			r = cw_crash_libraries_list(db, c.id, &libs);
+			if (r < 0)
+				return r;
+			c.libraries = libs.v;
+			c.n_libraries = libs.n;
+			c.libraries_truncated = libs.truncated;
+		}
 		int k = cb(&c, userdata);
+		cw_crash_libraries_clear(&libs);
 		if (k != 0)
 			return k;
 	}

@@ -202,6 +202,18 @@ static const struct cw_migration migrations[] = {
 	  ");"
 	  "CREATE INDEX crash_loops_build ON crash_loops(build_id, uid, last_usec);"
 	  "CREATE INDEX crash_loops_last ON crash_loops(last_usec);" },
+	/* a container crash's kept shared libraries (storage/crash_libraries.h),
+	 * in the collector's order; deleted with their crash */
+	{ 8,
+	  "CREATE TABLE crash_libraries ("
+	  " crash_id INTEGER NOT NULL REFERENCES crashes(id) ON DELETE CASCADE,"
+	  " seq INTEGER NOT NULL,"
+	  " path TEXT NOT NULL,"
+	  " build_id TEXT,"
+	  " copy TEXT,"
+	  " PRIMARY KEY (crash_id, seq)"
+	  ") WITHOUT ROWID;"
+	  "ALTER TABLE crashes ADD COLUMN libraries_truncated INTEGER NOT NULL DEFAULT 0;" },
 	/* append new migrations here (keep versions consecutive) */
 };
 

@@ -59,6 +59,14 @@ struct cw_crash_container {
 #define CW_CRASH_CONTAINER_EXE_IN_CONTAINER 8
 #define CW_CRASH_CONTAINER_EXE_ON_HOST 9
 
+/* A shared library kept for a container's crash (migration 8,
+ * storage/crash_libraries.h): its path in the container's mount
+ * namespace, its GNU build id (hex, NULL when unknown) and the kept copy
+ * (absolute, like exe_copy). */
+struct cw_crash_library {
+	const char *path, *build_id, *copy;
+};
+
 /* One crash. Strings may be NULL (unknown). For cw_crash_insert the
  * caller owns them; in query callbacks they are borrowed for the call. */
 struct cw_crash_record {
@@ -86,6 +94,11 @@ struct cw_crash_record {
 	const char *analysis_json;   /* only filled by queries that ask for it */
 	const char *const *environment; /* not stored: "KEY=value" list for insert hooks (uploads) */
 	struct cw_crash_container ctr;  /* container and pod */
+	/* kept libraries: stored by insert; filled by queries that ask for
+	 * the analysis (with_analysis), else none */
+	const struct cw_crash_library *libraries;
+	size_t n_libraries;
+	bool libraries_truncated;       /* the collector left some out */
 };
 
 /* Inserts c (and its analysis JSON) in one transaction and counts it in

@@ -9,10 +9,13 @@
 # analyses it in its sandbox with the library the collector kept. Controls:
 # the same crash without the kept library (its record edited) and
 # `crashwatch analyze` without --library do not name the function.
+# After ingest, `crashwatch info` (text, --json, the query socket) names
+# the kept library, and `crashwatch debug -D gdb` opens the core with it
+# through a private sysroot (gdb without it: the library is not found).
 . "$top_srcdir/tests/integration/daemon-lib.sh"
-echo "1..23"
+echo "1..32"
 . "$top_srcdir/tests/integration/container-lib.sh"
-skip_all() { for i in $(seq 23); do skip "container library step $i" "$1"; done; exit 0; }
+skip_all() { for i in $(seq 32); do skip "container library step $i" "$1"; done; exit 0; }
 find_go || skip_all "no Go toolchain (container-lib.sh builds its Go program)"
 ctr_setup || skip_all "$CTR_SKIP"
 trap 'ctr_cleanup; cleanup' EXIT
@@ -91,7 +94,7 @@ fi
 exe_copy="$STORE/$(field .executable_copy)"
 zstd -q -d -c "$(ls "$SPOOL"/*.core.zst | head -n 1)" > "$TMP/c1/core.out"
 
-# 5-6: the control first: the same crash with its record naming no
+# 5-7: the control first: the same crash with its record naming no
 # library (edited while the daemon is stopped).
 m=$(meta_of)
 jq 'del(.libraries)' "$m" > "$TMP/meta.edit" && cat "$TMP/meta.edit" > "$m"
@@ -107,7 +110,7 @@ else
 	ok "without the kept library the function is not named (the host has no such file)"
 fi
 
-# 7-9: the crash as the collector recorded it, analysed by crashwatchd
+# 8-10: the crash as the collector recorded it, analysed by crashwatchd
 # with its kept library.
 collect_held ""
 check "the crash with its kept library: stored" wait_for_crashes 2
@@ -117,7 +120,40 @@ check "crashwatchd's analysis names the library's function in the native frames"
 check "that frame is in the module libcwlibtest.so" test "$(jq -r '[.. | objects |
 	select(.function? == "cw_lib_crash_here") | .module] | first' "$TMP/info-lib.json")" = libcwlibtest.so
 
-# 10-13: crashwatch analyze, with and without --library.
+# 11-19: the kept library after ingest: info (text, --json, the query
+# socket: the daemon's own JSON), and gdb through debug's sysroot.
+lib_json='[.libraries[] | .path + " " + .build_id + " " + .copy] | join(",")'
+check "info --json names the kept library: path in the container, build id, copy" \
+	test "$(jq -r "$lib_json" "$TMP/info-lib.json")/$(jq -r .libraries_truncated "$TMP/info-lib.json")" = \
+	"/opt/lib/libcwlibtest.so $LIB_ID $STORE/executables/$LIB_ID/false"
+check "the crash without its kept library has no \"libraries\"" \
+	test "$(jq -r 'has("libraries")' "$TMP/info-nolib.json")" = false
+q=$(rawq 0 '{"verb":"info","filter":{"newest":1}}')
+check "the query socket's info answer carries the libraries too" \
+	test "$(echo "$q" | jq -r ".crashes[0] | $lib_json")" = "/opt/lib/libcwlibtest.so $LIB_ID $STORE/executables/$LIB_ID"
+"$CLI" info --no-pager > "$TMP/info-lib.txt" 2>&1
+check "info lists the kept library with its short build id and its copy" \
+	grep -qF "/opt/lib/libcwlibtest.so (build id ${LIB_ID:0:12}, copy kept)" "$TMP/info-lib.txt"
+grep -F -A2 "Libraries:" "$TMP/info-lib.txt" | sed 's/^/# /'
+if command -v gdb >/dev/null; then
+	printf 'info sharedlibrary\nbt\n' > "$TMP/gdb.cmds"
+	mkdir -p "$TMP/dbg"
+	TMPDIR="$TMP/dbg" "$CLI" debug -D gdb -A "-nx -batch -x $TMP/gdb.cmds" > "$TMP/gdb-lib.out" 2>&1
+	sed -n '/Supplying/p; /^0x/p; /^#[0-9]/p' "$TMP/gdb-lib.out" | head -n 10 | sed 's/^/# /'
+	check "debug says how many container libraries it supplied" grep -q "^Supplying 1 of 1 kept container libraries" "$TMP/gdb-lib.out"
+	check "gdb loaded the container's library from the sysroot, with symbols" \
+		grep -Eq "Yes( \(\*\))? +$TMP/dbg/crashwatch-sysroot-[A-Za-z0-9]+/opt/lib/libcwlibtest.so" "$TMP/gdb-lib.out"
+	check "gdb's backtrace names the library's function" grep -Eq "^#0 .*cw_lib_crash_here" "$TMP/gdb-lib.out"
+	check "the sysroot is removed when gdb exits" test -z "$(ls -A "$TMP/dbg")"
+	# the control: gdb on the same core with the host's files
+	gdb -nx -batch -x "$TMP/gdb.cmds" "$exe_copy" "$TMP/c1/core.out" > "$TMP/gdb-host.out" 2>&1
+	check "gdb without the sysroot does not find the library (the host has none)" \
+		test "$(grep -c 'Yes.*libcwlibtest' "$TMP/gdb-host.out")" = 0
+else
+	for i in 1 2 3 4 5; do skip "debug -D gdb with the container's library $i" "no gdb"; done
+fi
+
+# 20-22: crashwatch analyze, with and without --library.
 "$CLI" analyze --json --library "$STORE/$copy" "$exe_copy" "$TMP/c1/core.out" > "$TMP/a-lib.json" 2>"$TMP/a-lib.err"
 check "crashwatch analyze --library names the function" names_fn "$TMP/a-lib.json"
 "$CLI" analyze --json "$exe_copy" "$TMP/c1/core.out" > "$TMP/a-nolib.json" 2>/dev/null
@@ -129,7 +165,7 @@ check "crashwatch analyze --library with another file does not name it" test -n 
 	"$(functions "$TMP/a-other.json" | grep -cx cw_lib_crash_here)" = 0
 kill -9 "$HELD" 2>/dev/null
 
-# 14-18: worse, the host has another file at the library's path (the same
+# 23-27: worse, the host has another file at the library's path (the same
 # name, another build): it is kept all the same, and the analysis names
 # the container's function, never the host file's.
 same="$TMP/samepath"
@@ -159,7 +195,7 @@ else
 	for i in 1 2 3 4 5; do not_ok "the second container $i" "it did not start or left no core"; done
 fi
 kill -9 "$HELD" 2>/dev/null
-# 19-22: a cgo program calling into the container's library: the crashed
+# 28-31: a cgo program calling into the container's library: the crashed
 # thread's native frames (below the runtime's signal frames) name it.
 mkdir -p "$TMP/cgo" "$TMP/c3/root/opt/lib" "$TMP/c3/root/lib64" "$TMP/c3/root/lib/x86_64-linux-gnu"
 cat > "$TMP/cgo/main.go" <<'GOEOF'
@@ -203,6 +239,6 @@ else
 	for i in 1 2 3 4; do not_ok "cgo container $i" "$(head -c 200 "$TMP/cgo.log" "$TMP/c3.log" 2>/dev/null | tr '\n' ' ')"; done
 fi
 kill -9 "$HELD" 2>/dev/null
-# 23: the collector, crashwatchd, crashwatch-analyze and the CLI (sanitizer builds)
+# 32: the collector, crashwatchd, crashwatch-analyze and the CLI (sanitizer builds)
 check_sanitizer_reports
 exit 0

@@ -75,12 +75,36 @@ static void test_record_libraries(void **state)
 	assert_string_equal(r.library_copies[0], "executables/ab12");
 	assert_string_equal(r.library_copies[1], "executables/cd34");
 	assert_string_equal(r.library_copies[2], "executables/0000");
+	/* the path and build id beside each copy; unusable ones dropped alone */
+	assert_string_equal(r.library_paths[0], "/opt/lib/liba.so");
+	assert_string_equal(r.library_build_ids[0], "ab12");
+	assert_null(r.library_paths[1]);
+	assert_null(r.library_build_ids[1]);
+	assert_true(r.libraries_truncated); /* more than CW_SPOOL_LIBRARIES_MAX */
+	cw_spool_record_clear(&r);
+
+	const char *odd = "{\"schema\":\"crashwatch.record.v1\",\"id\":\"" GOOD_ID "\","
+		"\"time_usec\":1,\"pid\":7,\"uid\":1,\"gid\":1,\"signal\":11,\"libraries\":["
+		"{\"path\":\"lib/rel.so\",\"build_id\":\"AB\",\"copy\":\"executables/ab\"},"
+		"{\"path\":\"/a\\u0000b\",\"build_id\":7,\"copy\":\"executables/cd\"},"
+		"{\"path\":\"/lib/x.so (deleted)\",\"build_id\":\"ef01\",\"copy\":\"executables/ef01\"}],"
+		"\"libraries_truncated\":true}";
+	assert_int_equal(cw_spool_record_parse(odd, strlen(odd), &r), 0);
+	assert_int_equal(r.n_libraries, 3);
+	assert_null(r.library_paths[0]);      /* not absolute */
+	assert_null(r.library_build_ids[0]);  /* not lower-case hex */
+	assert_null(r.library_paths[1]);      /* a NUL inside */
+	assert_null(r.library_build_ids[1]);
+	assert_string_equal(r.library_paths[2], "/lib/x.so (deleted)");
+	assert_string_equal(r.library_build_ids[2], "ef01");
+	assert_true(r.libraries_truncated);   /* the collector's flag */
 	cw_spool_record_clear(&r);
 
 	const char *none = "{\"schema\":\"crashwatch.record.v1\",\"id\":\"" GOOD_ID "\","
 		"\"time_usec\":1,\"pid\":7,\"uid\":1,\"gid\":1,\"signal\":11,\"libraries\":null}";
 	assert_int_equal(cw_spool_record_parse(none, strlen(none), &r), 0);
 	assert_int_equal(r.n_libraries, 0);
+	assert_false(r.libraries_truncated);
 	cw_spool_record_clear(&r);
 }
 

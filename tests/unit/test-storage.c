@@ -19,6 +19,7 @@
 #include "storage/outbox.h"
 #include "storage/storage.h"
 #include "storage/crash_json.h"
+#include "storage/crash_libraries.h"
 #include "storage/crash_summary.h"
 #include <json-c/json.h>
 
@@ -479,6 +480,131 @@ static void test_container(void **state)
 	json_object_put(o);
 }
 
+struct libs_seen {
+	size_t n, n_libraries;
+	bool truncated;
+	char line[512];
+};
+
+static int libs_cb(const struct cw_crash_record *c, void *userdata)
+{
+	struct libs_seen *x = userdata;
+	x->n++;
+	x->n_libraries = c->n_libraries;
+	x->truncated = c->libraries_truncated;
+	size_t k = 0;
+	x->line[0] = '\0';
+	for (size_t i = 0; i < c->n_libraries && k < sizeof(x->line); i++)
+		k += (size_t)snprintf(x->line + k, sizeof(x->line) - k, "%s%s=%s@%s", i ? ";" : "", c->libraries[i].path,
+				      c->libraries[i].build_id ? c->libraries[i].build_id : "-",
+				      c->libraries[i].copy ? c->libraries[i].copy : "-");
+	return 0;
+}
+
+/* A container crash's kept libraries (migration 8): stored with the
+ * crash in order, listed back, in info's records and JSON, refused
+ * without a path (the whole crash rolled back), deleted with the crash. */
+static void test_libraries(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct cw_crash_library kept[] = {
+		{ "/opt/lib/libfoo.so.1", "9c1d00aa", "/var/lib/crashwatch/executables/9c1d00aa" },
+		{ "/usr/lib/libbar.so (deleted)", NULL, "/var/lib/crashwatch/executables/77" },
+		{ "/lib/libc.so.6", "ab", NULL },
+	};
+	struct cw_crash_record a = make_crash("l1", 100, 7, 0, "/app", "app", NULL);
+	a.libraries = kept;
+	a.n_libraries = 3;
+	a.libraries_truncated = true;
+	struct cw_crash_record b = make_crash("l2", 200, 8, 0, "/app", "app", NULL);
+	int64_t ida = 0, idb = 0;
+	assert_int_equal(cw_crash_insert(fx->db, &a, &ida), 0);
+	assert_int_equal(cw_crash_insert(fx->db, &b, &idb), 0);
+
+	struct cw_crash_libraries l;
+	assert_int_equal(cw_crash_libraries_list(fx->db, ida, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_true(l.truncated);
+	assert_string_equal(l.v[0].path, "/opt/lib/libfoo.so.1");
+	assert_string_equal(l.v[0].build_id, "9c1d00aa");
+	assert_string_equal(l.v[0].copy, "/var/lib/crashwatch/executables/9c1d00aa");
+	assert_null(l.v[1].build_id);
+	assert_string_equal(l.v[1].path, "/usr/lib/libbar.so (deleted)");
+	assert_null(l.v[2].copy);
+	cw_crash_libraries_clear(&l);
+	assert_int_equal(cw_crash_libraries_list(fx->db, idb, &l), 0);
+	assert_int_equal(l.n, 0);
+	assert_false(l.truncated);
+	cw_crash_libraries_clear(&l);
+	assert_int_equal(cw_crash_libraries_list(fx->db, 999, &l), 0); /* no such crash: none */
+	assert_int_equal(l.n, 0);
+
+	/* info's records carry them, listings do not read them */
+	struct libs_seen x = { 0 };
+	struct cw_crash_filter fa = { .id = ida, .with_analysis = true };
+	assert_int_equal(cw_crashes_foreach(fx->db, &fa, libs_cb, &x), 0);
+	assert_int_equal(x.n, 1);
+	assert_int_equal(x.n_libraries, 3);
+	assert_true(x.truncated);
+	assert_string_equal(x.line, "/opt/lib/libfoo.so.1=9c1d00aa@/var/lib/crashwatch/executables/9c1d00aa;"
+			    "/usr/lib/libbar.so (deleted)=-@/var/lib/crashwatch/executables/77;/lib/libc.so.6=ab@-");
+	memset(&x, 0, sizeof(x));
+	fa.with_analysis = false;
+	assert_int_equal(cw_crashes_foreach(fx->db, &fa, libs_cb, &x), 0);
+	assert_int_equal(x.n_libraries, 0);
+
+	/* JSON both ways; a crash without any has neither key */
+	a.id = ida;
+	struct json_object *o = cw_crash_to_json(&a, false), *arr, *t;
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "libraries", &arr));
+	assert_int_equal(json_object_array_length(arr), 3);
+	assert_true(json_object_object_get_ex(o, "libraries_truncated", &t) && json_object_get_boolean(t));
+	assert_string_equal(json_object_to_json_string_ext(json_object_array_get_idx(arr, 1), JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE),
+			    "{\"path\":\"/usr/lib/libbar.so (deleted)\",\"build_id\":null,"
+			    "\"copy\":\"/var/lib/crashwatch/executables/77\"}");
+	assert_int_equal(cw_crash_libraries_from_json(o, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_true(l.truncated);
+	assert_string_equal(l.v[2].build_id, "ab");
+	assert_null(l.v[2].copy);
+	cw_crash_libraries_clear(&l);
+	json_object_put(o);
+	b.id = idb;
+	o = cw_crash_to_json(&b, false);
+	assert_false(json_object_object_get_ex(o, "libraries", &arr));
+	assert_false(json_object_object_get_ex(o, "libraries_truncated", &t));
+	assert_int_equal(cw_crash_libraries_from_json(o, &l), 0);
+	assert_int_equal(l.n, 0);
+	json_object_put(o);
+
+	/* a library without a path: refused, nothing of that crash stored */
+	static const struct cw_crash_library nopath[] = { { NULL, "aa", "/x" } };
+	struct cw_crash_record c = make_crash("l3", 300, 9, 0, "/app", "app", NULL);
+	c.libraries = nopath;
+	c.n_libraries = 1;
+	int64_t idc = 0;
+	assert_int_equal(cw_crash_insert(fx->db, &c, &idc), -EINVAL);
+	assert_int_equal(cw_crash_exists(fx->db, "l3", NULL), 0);
+
+	/* deleted with their crash (foreign keys, as cw_db_open turns on) */
+	sqlite3 *h = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "PRAGMA foreign_keys=ON", NULL, NULL, NULL), SQLITE_OK);
+	char sql[128];
+	snprintf(sql, sizeof(sql), "DELETE FROM crashes WHERE id = %" PRId64, ida);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM crash_libraries", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	assert_int_equal(cw_crash_libraries_list(fx->db, ida, &l), 0);
+	assert_int_equal(l.n, 0);
+}
+
 struct loops_seen {
 	size_t n;
 	struct cw_crash_loop last;
@@ -859,8 +985,16 @@ static void up_check(const char *path, int v)
 	struct cw_crash_record nc = make_crash("0000000004000000-5-0000000d", 4000000, 5, 1000, "/srv/bin/api",
 					       "api", UP_FP);
 	int64_t id = 0, out_id = 0;
+	static const struct cw_crash_library nl[] = { { "/opt/lib/libu.so", "beef", "/s/executables/beef" } };
+	nc.libraries = nl;
+	nc.n_libraries = 1;
 	assert_int_equal(cw_crash_insert(db, &nc, &id), 0);
 	assert_true(id > (v >= 6 ? 12 : 11));
+	struct cw_crash_libraries ul;
+	assert_int_equal(cw_crash_libraries_list(db, id, &ul), 0); /* migration 8 */
+	assert_int_equal(ul.n, 1);
+	assert_string_equal(ul.v[0].path, "/opt/lib/libu.so");
+	cw_crash_libraries_clear(&ul);
 	assert_int_equal(cw_outbox_insert(db, "0000000001000000-4242-0000000a", "Upload", "json", "{}", 400, &out_id), 0);
 	struct cw_loop_crash lc = { .fingerprint = UP_FP, .uid = 1000, .time_usec = 4000000, .crash_id = id };
 	assert_int_equal(cw_loop_count(db, &lc, 60000000), 0);
@@ -928,6 +1062,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crash_loops, setup, teardown),
 		cmocka_unit_test(test_summary_parse),
 		cmocka_unit_test_setup_teardown(test_container, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_libraries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
