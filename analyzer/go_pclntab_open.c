@@ -102,10 +102,10 @@ static int open_scan(const struct cw_exe *exe, struct cw_pcln **out)
 /* The offset of a moduledata field in a binary of ptr_size: the generated
  * table of a 64-bit release scaled, for fields preceded only by pointers
  * and slices (text, gofunc); -1 when the table lacks it. */
-static int64_t md_word_off(int go_minor, enum cw_go_field_id id, unsigned ptr_size)
+static int64_t md_word_off(const struct cw_go_layout *l, enum cw_go_field_id id, unsigned ptr_size)
 {
 	struct cw_go_field f;
-	if (cw_go_layout_field(cw_go_layout_exact(go_minor), id, &f, NULL, NULL) < 0 || !cw_go_has(f))
+	if (!l || cw_go_layout_field(l, id, &f, NULL, NULL) < 0 || !cw_go_has(f))
 		return -1;
 	return (int64_t)f.off / 8 * ptr_size;
 }
@@ -119,7 +119,7 @@ static void find_text_start(const struct cw_exe *exe, struct cw_pcln *p)
 		p->text_start = v;
 		return;
 	}
-	int64_t off = md_word_off(18, CW_GOF_md_text, p->ptr_size);
+	int64_t off = md_word_off(cw_go_layout_exact(18), CW_GOF_md_text, p->ptr_size);
 	if (p->md_addr && off >= 0 &&
 	    cw_go_file_word(exe, p->md_addr + (uint64_t)off, p->ptr_size, &v) == 0 && v) {
 		p->text_start = v;   /* text precedes covctrs/epclntab: same offset in every release */
@@ -130,15 +130,32 @@ static void find_text_start(const struct cw_exe *exe, struct cw_pcln *p)
 		p->text_start = s->addr;
 }
 
+/* The layout table of the release that built exe (from its build info,
+ * which stripping keeps), else the table of fallback_minor. */
+static const struct cw_go_layout *exe_layout(const struct cw_exe *exe, int fallback_minor)
+{
+	const struct cw_go_layout *l = NULL;
+	struct cw_go_buildinfo *bi = NULL;
+	struct cw_go_version v;
+	bool approx = false;
+	if (cw_exe_go_buildinfo(exe, &bi) == 0 && cw_go_version_parse(bi->go_version, &v) == 0)
+		l = cw_go_layout_for_version(&v, &approx);
+	cw_go_buildinfo_free(bi);
+	return l ? l : cw_go_layout_exact(fallback_minor);
+}
+
 static void find_gofunc(const struct cw_exe *exe, struct cw_pcln *p)
 {
 	uint64_t addr = 0;
 	if (exe_symbol(exe, "go:func.*", &addr, NULL) < 0 &&
 	    exe_symbol(exe, "go.func.*", &addr, NULL) < 0 && p->md_addr) {
-		/* gofunc follows covctrs, which 1.20 (magic 0xfffffff1) added */
+		/* gofunc's offset changes with the release (1.20 added covctrs
+		 * before it, 1.27 the itab fields): the binary's own release
+		 * decides; without build info, the pclntab's magic (1.20's is
+		 * 0xfffffff1) */
 		uint64_t v;
-		int minor = p->magic == CW_PCLN_MAGIC_118 ? 18 : 20;
-		int64_t off = md_word_off(minor, CW_GOF_md_gofunc, p->ptr_size);
+		const struct cw_go_layout *l = exe_layout(exe, p->magic == CW_PCLN_MAGIC_118 ? 18 : 20);
+		int64_t off = md_word_off(l, CW_GOF_md_gofunc, p->ptr_size);
 		if (off >= 0 && cw_go_file_word(exe, p->md_addr + (uint64_t)off, p->ptr_size, &v) == 0)
 			addr = v;
 	}
