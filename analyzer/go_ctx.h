@@ -24,7 +24,7 @@ struct cw_go_ctx {
 	struct cw_pcln *pcln;
 	const struct cw_arch *arch;
 	uint64_t load_bias;                  /* runtime pc = link pc + load_bias */
-	int go_minor;                        /* 18 .. 26: version.minor */
+	int go_minor;                        /* 18 .. 27: version.minor */
 	struct cw_go_version version;        /* the exact release from the build info ("go1.22.3") */
 	const struct cw_go_layout *layout;   /* struct offsets for this release */
 };

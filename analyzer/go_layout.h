@@ -213,7 +213,7 @@
 #define CW_GO_SYM_SCHED "runtime.sched"
 #define CW_GO_SYM_MEMSTATS "runtime.memstats"
 
-/* g.atomicstatus values (runtime2.go; stable 1.18 .. 1.26, _Gleaked and
+/* g.atomicstatus values (runtime2.go; stable 1.18 .. 1.27, _Gleaked and
  * _Gdeadextra from 1.26). */
 enum cw_go_gstatus {
 	CW_G_IDLE = 0,
@@ -237,7 +237,7 @@ struct cw_go_field {
 };
 
 struct cw_go_layout {
-	int go_minor;                 /* 18 .. 26 */
+	int go_minor;                 /* 18 .. 27 */
 	const char *since;            /* the first release the table holds for, "go1.24.6" */
 	const char *probe_version;    /* the release the table was generated with, "go1.24.13" */
 #define CW_GO_LAYOUT_MEMBER(name, st, fld) struct cw_go_field name;
@@ -259,7 +259,7 @@ static inline bool cw_go_has(struct cw_go_field f) { return f.off >= 0 && f.size
  * table); for a minor newer than the newest table, the newest one
  * (*approx = true); NULL below 1.18 or for no version. */
 const struct cw_go_layout *cw_go_layout_for_version(const struct cw_go_version *v, bool *approx);
-/* The table of the newest release of a minor (go_minor 18 .. 26), NULL when
+/* The table of the newest release of a minor (go_minor 18 .. 27), NULL when
  * there is none (tests and fuzzers that name a minor, not a release). */
 const struct cw_go_layout *cw_go_layout_exact(int go_minor);
 /* cw_go_layout_exact, or for a newer minor than the newest table the newest

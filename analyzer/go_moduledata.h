@@ -1,4 +1,4 @@
-/* runtime.moduledata (runtime/symtab.go) of Go 1.18 .. 1.26: where
+/* runtime.moduledata (runtime/symtab.go) of Go 1.18 .. 1.27: where
  * runtime.firstmoduledata is in the executable, and its fields read from
  * the crashed process (runtime addresses: for PIE the relocated values
  * exist only in the core's memory) at the offsets of the generated layout

@@ -1,7 +1,7 @@
 /* Go pclntab (1.18+): header, function table, _func records, pc-value
  * tables, file:line. Checked against runtime/symtab.go, runtime2.go
  * (_func), internal/abi/symtab.go and cmd/link/internal/ld/pcln.go of
- * every release 1.18 .. 1.26. All table reads go through the accessors
+ * every release 1.18 .. 1.27. All table reads go through the accessors
  * below; every loop is bounded by the table size. */
 #include "config.h"
 

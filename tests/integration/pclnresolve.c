@@ -56,7 +56,8 @@ static int do_moduledata(const struct cw_exe *exe, const struct cw_pcln *p, cons
 		return 1;
 	}
 	struct cw_go_moduledata m;
-	int r = cw_go_moduledata_read(mem, p, bias, cw_go_layout_for_version(&version, NULL), &m);
+	const struct cw_go_layout *layout = cw_go_layout_for_version(&version, NULL);
+	int r = cw_go_moduledata_read(mem, p, bias, layout, &m);
 	if (r < 0) {
 		printf("# cw_go_moduledata_read: %s\n", strerror(-r));
 		return 1;
@@ -70,7 +71,12 @@ static int do_moduledata(const struct cw_exe *exe, const struct cw_pcln *p, cons
 	bad |= check(m.ftab.len == cw_pcln_nfuncs(p) + 1, "ftab.len", m.ftab.len, cw_pcln_nfuncs(p) + 1);
 	bad |= check(m.etext > m.text && m.etext >= m.maxpc, "etext", m.etext, m.maxpc);
 	bad |= check(m.types < m.etypes && m.rodata <= m.types, "types", m.types, m.etypes);
-	bad |= check(m.typelinks.len > 0 && m.typelinks.len == m.typelinks.cap, "typelinks.len", m.typelinks.len, m.typelinks.cap);
+	/* 1.27 has no typelinks slice (types are walked by typedesclen) */
+	if (cw_go_has(layout->md_typelinks))
+		bad |= check(m.typelinks.len > 0 && m.typelinks.len == m.typelinks.cap, "typelinks.len", m.typelinks.len,
+			     m.typelinks.cap);
+	else
+		bad |= check(m.typelinks.len == 0 && m.typelinks.ptr == 0, "typelinks (absent)", m.typelinks.len, 0);
 	bad |= check(m.noptrdata < m.enoptrdata && m.data < m.edata && m.bss < m.ebss && m.noptrbss < m.enoptrbss &&
 		     m.enoptrbss <= m.end, "data/bss ranges", m.end, m.enoptrbss);
 	bad |= check(m.hasmain == 1, "hasmain", m.hasmain, 1);

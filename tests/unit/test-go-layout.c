@@ -69,6 +69,9 @@ static void test_version_order(void **state)
 		}
 }
 
+/* The newest minor the generated tables hold. */
+#define NEWEST_MINOR 27
+
 static const struct cw_go_layout *layout_of(const char *name, bool *approx)
 {
 	struct cw_go_version v;
@@ -79,8 +82,8 @@ static const struct cw_go_layout *layout_of(const char *name, bool *approx)
 static void test_selection(void **state)
 {
 	bool approx = true;
-	assert_int_equal(cw_go_layout_count(), 11);
-	for (int minor = 18; minor <= 26; minor++) {
+	assert_int_equal(cw_go_layout_count(), 12);
+	for (int minor = 18; minor <= NEWEST_MINOR; minor++) {
 		const struct cw_go_layout *l = cw_go_layout_for(minor, &approx);
 		assert_non_null(l);
 		assert_false(approx);
@@ -94,9 +97,9 @@ static void test_selection(void **state)
 	const struct cw_go_layout *newer = cw_go_layout_for(30, &approx);
 	assert_non_null(newer);
 	assert_true(approx);
-	assert_int_equal(newer->go_minor, 26);
+	assert_int_equal(newer->go_minor, NEWEST_MINOR);
 	assert_null(cw_go_layout_for(17, &approx));
-	assert_null(cw_go_layout_exact(27));
+	assert_null(cw_go_layout_exact(NEWEST_MINOR + 1));
 	assert_null(cw_go_layout_at(cw_go_layout_count()));
 
 	/* patch releases that moved runtime.m's fields: 1.23.12 and 1.24.6
@@ -113,8 +116,16 @@ static void test_selection(void **state)
 	assert_string_equal(layout_of("go1.23.11", NULL)->since, "go1.23.0");
 	assert_string_equal(layout_of("go1.23.12", NULL)->since, "go1.23.12");
 	assert_ptr_equal(layout_of("go1.22.0", NULL), layout_of("go1.22.12", NULL));
-	assert_ptr_equal(layout_of("devel go1.27-abc", &approx), cw_go_layout_exact(26));
+	assert_ptr_equal(layout_of("devel go1.28-abc", &approx), cw_go_layout_exact(NEWEST_MINOR));
 	assert_true(approx);
+
+	/* 1.27 dropped moduledata.typelinks/itablinks and added typedesclen,
+	 * itaboffset and itabsize before rodata: gofunc moved by 24 bytes */
+	const struct cw_go_layout *l26 = layout_of("go1.26.11", NULL), *l27 = layout_of("go1.27.0", NULL);
+	assert_false(cw_go_has(l27->md_typelinks));
+	assert_true(cw_go_has(l26->md_typelinks));
+	assert_int_equal(l27->md_gofunc.off, l26->md_gofunc.off + 24);
+	assert_ptr_equal(l27, layout_of("go1.27.4", NULL));
 }
 
 static bool quirk_of(const char *name, enum cw_go_quirk q)
@@ -216,7 +227,7 @@ static void check_status(int minor, uint32_t st, uint8_t wr, int64_t since, int6
 
 static void test_status(void **state)
 {
-	for (int minor = 18; minor <= 26; minor++) {
+	for (int minor = 18; minor <= NEWEST_MINOR; minor++) {
 		check_status(minor, CW_G_RUNNING, 0, 0, 0, "running", 0);
 		check_status(minor, CW_G_RUNNABLE, 0, 0, 0, "runnable", 0);
 		check_status(minor, CW_G_WAITING, 0, 0, 0, "waiting", 0);
@@ -239,10 +250,12 @@ static void test_status(void **state)
 	check_status(26, CW_G_LEAKED, 19, 0, 0, "chan receive (leaked)", 0);
 	check_status(25, CW_G_LEAKED, 19, 0, 0, "???", 0);
 	check_status(26, 11, 0, 0, 0, "waiting for cgo callback", 0);
+	check_status(27, CW_G_WAITING, 46, 0, 0, "cleanup wait", 0);
+	check_status(27, CW_G_LEAKED, 19, 0, 0, "chan receive (leaked)", 0);
 
 	const struct cw_go_strings *s = cw_go_strings_for(30);
 	assert_non_null(s);
-	assert_int_equal(s->go_minor, 26);
+	assert_int_equal(s->go_minor, NEWEST_MINOR);
 	assert_null(cw_go_strings_for(17));
 	char buf[4];
 	assert_int_equal(cw_go_format_status(NULL, false, 0, 0, 0, 0, buf, sizeof(buf), NULL), -EINVAL);
