@@ -41,8 +41,10 @@ declare -A pkg=(
 # the standard library already in the build cache (gen-cores.sh), so it
 # takes every minor's newest release and the first releases of 1.18 and of
 # 1.21, where the runtime began to print type arguments as "[...]".
+# caddy v2.8.4 does not start when built with Go 1.27 (its module loader
+# panics: "expected ModuleMap ... we do not recognize this type").
 declare -A releases=(
-	[caddy]="1.21.13 1.26 1.27.4"
+	[caddy]="1.21.13 1.26"
 	[etcd]="1.22.12 1.26 1.27.4"
 	[generics]="1.18.0 1.18.10 1.19 1.20.14 1.21.0 1.21.13 1.22.12 1.23.12 1.24.13 1.25.14 1.26 1.27.4"
 )

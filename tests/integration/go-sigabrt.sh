@@ -24,7 +24,7 @@
 # A mismatching run is kept, with its core, stderr, analysis and diff:
 #   $top_builddir/tests/work/sigabrt/<release>/<variant>/run-N/
 # Knobs: CW_GO_VERSIONS (exact releases or minors, default below),
-# CW_SIGABRT_VARIANTS ("plain cgo"; by default cgo for 1.26 only),
+# CW_SIGABRT_VARIANTS ("plain cgo"; by default cgo for the newest release only),
 # CW_SIGABRT_RUNS (runs per release and variant, default 6),
 # CW_SIGABRT_KEEP=1 keeps every run.
 set -uo pipefail
@@ -39,7 +39,9 @@ runs=${CW_SIGABRT_RUNS:-6}
 variants=${CW_SIGABRT_VARIANTS:-plain cgo}
 # the releases whose signal handling differs (docs/go-releases.md), and
 # two before 1.21 for contrast
-default="1.18.10 1.20.14 1.21.0 1.22.12 1.23.12 1.24.13 1.25.14 1.26.11"
+default="1.18.10 1.20.14 1.21.0 1.22.12 1.23.12 1.24.13 1.25.14 1.26.11 1.27.4"
+# the newest release of the newest minor
+newest=$("$toolchain" --minors | tr ' ' '\n' | tail -n 1)
 releases=
 matrix=$("$toolchain" --list)
 for r in $matrix; do
@@ -51,7 +53,7 @@ for rel in $releases; do
 		# Most cgo runs wait out the relay's watchdog (5 s, 10 s from
 		# 1.23): by default only the newest release's.
 		if [ -z "${CW_GO_VERSIONS:-}${CW_SIGABRT_VARIANTS:-}" ] && [ "$var" = cgo ]; then
-			case "$rel" in 1.26.*) ;; *) continue ;; esac
+			[ "$rel" = "$newest" ] || continue
 		fi
 		pairs="$pairs $rel/$var"
 	done
