@@ -95,6 +95,16 @@ static void test_func_name_for_print(void **state)
 		{ "main.Sum[...]", "main.Sum[...]" },          /* 1.18-1.20 store it shortened */
 		{ "weird]name[", "weird]name[" },
 		{ "", "" },
+		/* nested brackets inside one group */
+		{ "main.F[[4]int]", "main.F[...]" },
+		{ "main.G[go.shape.[]int,go.shape.map[string]int].func2", "main.G[...].func2" },
+		/* Go 1.27: generic methods of generic types keep the middle */
+		{ "main.(*T[go.shape.int]).M[go.shape.string]", "main.(*T[...]).M[...]" },
+		{ "main.T[go.shape.int].M[go.shape.string].func1", "main.T[...].M[...].func1" },
+		{ "main.(*T[[2]int]).M[go.shape.[]uint8]", "main.(*T[...]).M[...]" },
+		/* unbalanced: printed whole, as the runtime does */
+		{ "main.A[x]]]y[z]", "main.A[x]]]y[z]" },
+		{ "main.A[[x]", "main.A[[x]" },
 	};
 	for (size_t i = 0; i < CW_ARRAY_SIZE(cases); i++) {
 		char *s = cw_go_func_name_for_print(cases[i][0]);
