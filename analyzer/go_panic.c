@@ -111,7 +111,9 @@ static const char *runtime_error_type(const char *caller, const char *msg)
 {
 	if (!caller || !msg)
 		return NULL;
-	if (strcmp(msg, "panic called with nil argument") == 0)   /* (*PanicNilError).Error, 1.21+ */
+	/* (*PanicNilError).Error: 1.21+, with "runtime error: " from 1.27 */
+	if (strcmp(msg, "panic called with nil argument") == 0 ||
+	    strcmp(msg, "runtime error: panic called with nil argument") == 0)
 		return "*runtime.PanicNilError";
 	if (!starts_with(caller, "runtime."))
 		return NULL;

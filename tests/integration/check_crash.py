@@ -64,6 +64,10 @@ def main(argv):
     compare.compare_fault(d, rt, an)
     panics = [p for p in an.get('panics') or [] if not p.get('goexit')]
     want = TYPES.get(mode)
+    # panic(nil) with panicnil=0 is a *runtime.PanicNilError from Go 1.21
+    # (its text gains "runtime error: " in 1.27); before, plain nil
+    if mode == 'panic-nil-error' and panics and 'panic called with nil argument' in (panics[-1].get('message') or ''):
+        want = '*runtime.PanicNilError'
     if want and panics and panics[-1].get('type') != want:
         d.add('panic type', mode, want, panics[-1].get('type'))
     fault = an.get('fault')

@@ -12,7 +12,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/go-lib.sh"
-export CW_GO_VERSIONS=${CW_GO_VERSIONS:-1.18 1.21 1.23 1.25 1.26}
+export CW_GO_VERSIONS=${CW_GO_VERSIONS:-1.18 1.21 1.23 1.25 1.26 1.27}
 export CW_VARIANTS=${CW_VARIANTS:-plain pie}
 export CW_MODES=${CW_MODES:-panic-string panic-error panic-named-int panic-struct panic-pointer \
 panic-nil-error repanic panic-in-defer goexit-then-panic index nil-deref goroutine-segv divide \
