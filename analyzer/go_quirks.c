@@ -25,6 +25,7 @@ static const struct quirk_range quirks[CW_GO_QUIRK_COUNT] = {
 	[CW_GO_QUIRK_FATAL_PRINTS_PANICS] = { "FATAL_PRINTS_PANICS", "go1.26", NULL },
 	[CW_GO_QUIRK_GDEADEXTRA] = { "GDEADEXTRA", "go1.26", NULL },
 	[CW_GO_QUIRK_GLEAKED] = { "GLEAKED", "go1.26", NULL },
+	[CW_GO_QUIRK_LABELS_PRINTED] = { "LABELS_PRINTED", "go1.26", NULL },
 };
 
 /* A bound: a whole minor ("go1.23") is its devel build, the oldest. */

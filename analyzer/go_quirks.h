@@ -42,6 +42,12 @@ enum cw_go_quirk {
 	/* g status _Gleaked (a goroutine the leak detector found), printed
 	 * with its wait reason and " (leaked)" (1.26) */
 	CW_GO_QUIRK_GLEAKED,
+	/* goroutineheader prints a goroutine's pprof labels (g.labels, a
+	 * *label.Set) when GODEBUG tracebacklabels=1 (1.26): inside the
+	 * brackets, ` labels:{"k": "v"}`; from 1.27 after them, ` {k: v}`,
+	 * quoted only where needed (the analysis reports the labels, not the
+	 * text: docs/go-releases.md) */
+	CW_GO_QUIRK_LABELS_PRINTED,
 	CW_GO_QUIRK_COUNT
 };
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/go_labels.h"
 #include "analyzer/go_layout.h"
 #include "common/cleanup.h"
 
@@ -64,6 +65,7 @@ static int read_g(struct collect *c, uint64_t addr, struct gview *g)
 		.stack_hi = get_field(buf, len, l->g_stack_hi),
 		.gopc = get_field(buf, len, l->g_gopc),
 		.startpc = get_field(buf, len, l->g_startpc),
+		.labels = get_field(buf, len, l->g_labels),
 	};
 	return 0;
 }
@@ -472,6 +474,11 @@ static int fill_goroutine(struct collect *c, const struct gview *g, bool crashed
 	if (m && m->curg == g->addr && m->thread)
 		out->thread = m->thread->tid;
 	out->system = is_system(c, g);
+	r = cw_go_read_labels(c->ctx, g->labels, &out->labels, &out->nlabels);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		cw_analysis_warn(c->a, "goroutine %llu: labels unreadable: %s", (unsigned long long)g->goid, strerror(-r));
 	/* after "panic during panic" the crashing goroutine is not printed by
 	 * dopanic_m from fatalpanic's caller but by tracebackothers, from
 	 * g.sched like any other (runtime.systemstack_switch first) */
@@ -664,6 +671,7 @@ int cw_go_collect_goroutines(struct cw_go_ctx *ctx, struct cw_analysis *a)
 	if (r < 0)
 		return r;
 	c.now = estimate_now(&c);
+	a->traceback_labels = cw_go_traceback_labels(ctx);
 	c.crash_thread = find_crash_thread(ctx->core);
 	if (c.crash_thread) {
 		a->crashed_tid = c.crash_thread->tid;

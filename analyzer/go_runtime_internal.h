@@ -25,6 +25,7 @@ struct gview {
 	uint64_t sched_pc, sched_sp, syscallpc, syscallsp;
 	uint64_t stack_lo, stack_hi;
 	uint64_t gopc, startpc;
+	uint64_t labels;          /* g.labels: the pprof label set, 0 when none */
 };
 
 struct mview {

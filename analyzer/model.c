@@ -31,6 +31,11 @@ void cw_goroutine_clear(struct cw_goroutine *g)
 	frames_free(g->frames, g->nframes);
 	cw_frame_clear(&g->created_by);
 	free(g->unwind_error);
+	for (size_t i = 0; i < g->nlabels; i++) {
+		free(g->labels[i].key);
+		free(g->labels[i].value);
+	}
+	free(g->labels);
 	memset(g, 0, sizeof(*g));
 }
 

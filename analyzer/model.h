@@ -20,6 +20,20 @@ struct cw_frame {
 	char *module;          /* native frames: the ELF module (libc.so.6), else NULL */
 };
 
+/* Whether the runtime prints goroutines' labels (GODEBUG tracebacklabels,
+ * Go 1.26+): unknown for other releases and programs. */
+enum cw_labels_printed {
+	CW_LABELS_UNKNOWN = 0,
+	CW_LABELS_SHOWN,
+	CW_LABELS_HIDDEN,
+};
+
+/* A pprof label of a goroutine (runtime/pprof.Do, SetGoroutineLabels). */
+struct cw_label {
+	char *key;
+	char *value;
+};
+
 struct cw_goroutine {
 	int64_t id;
 	uint64_t g_addr;               /* address of the runtime.g */
@@ -37,6 +51,8 @@ struct cw_goroutine {
 	struct cw_frame created_by;    /* function, file, line, pc of the go statement */
 	int64_t created_by_goroutine;  /* parent goid (Go 1.21+), 0 when unknown */
 	char *unwind_error;            /* why the unwinder stopped early, or NULL */
+	struct cw_label *labels;       /* pprof labels, in the runtime's order (Go 1.26+) */
+	size_t nlabels;
 };
 
 struct cw_thread {
@@ -101,6 +117,7 @@ struct cw_analysis {
 	size_t npanics;
 	char *fatal_error;
 	bool panic_during_panic;       /* the runtime printed "panic during panic" (go_panic.c) */
+	enum cw_labels_printed traceback_labels;   /* whether goroutineheader prints labels (go_labels.c) */
 	struct cw_fault fault;
 	int64_t crashed_goroutine;     /* 0 when none */
 	int32_t crashed_tid;

@@ -315,6 +315,18 @@ static void goroutine(struct jw *w, const struct cw_goroutine *g)
 	m_bool(w, "locked_to_thread", g->locked_to_thread);
 	m_int_or_null(w, "thread", g->thread);
 	m_bool(w, "system", g->system);
+	if (g->nlabels) {
+		jw_key(w, "labels");
+		jw_open(w, '[');
+		for (size_t i = 0; i < g->nlabels; i++) {
+			jw_sep(w);
+			jw_open(w, '{');
+			m_str(w, "key", g->labels[i].key);
+			m_str(w, "value", g->labels[i].value);
+			jw_close(w, '}');
+		}
+		jw_close(w, ']');
+	}
 	frames(w, "frames", g->frames, g->nframes);
 	m_bool(w, "frames_truncated", g->frames_truncated);
 	if (g->has_created_by) {
@@ -451,6 +463,8 @@ int cw_analysis_write_json(const struct cw_analysis *a, FILE *out, bool pretty)
 	jw_close(w, ']');
 	m_str(w, "fatal_error", a->fatal_error);
 	m_bool(w, "panic_during_panic", a->panic_during_panic);
+	if (a->traceback_labels != CW_LABELS_UNKNOWN)
+		m_bool(w, "traceback_labels", a->traceback_labels == CW_LABELS_SHOWN);
 	fault(w, &a->fault);
 	m_int_or_null(w, "crashed_goroutine", a->crashed_goroutine);
 

@@ -223,6 +223,47 @@ static struct json_object *find_goroutine(struct json_object *gs, int64_t id)
 	return NULL;
 }
 
+/* A label's key or value as Go 1.27's goroutineheader prints it: bare when
+ * it is only [A-Za-z0-9./_], else quoted (the text is terminal-safe
+ * already: make_terminal_safe). */
+static void print_label_text(FILE *out, const char *s)
+{
+	bool bare = *s != '\0';
+	for (const char *p = s; *p && bare; p++)
+		bare = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		       *p == '.' || *p == '/' || *p == '_';
+	if (bare) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (const char *p = s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fputc('\\', out);
+		fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+/* The goroutine's pprof labels, " {k: v, ...}", printed whether or not
+ * the runtime printed them (GODEBUG tracebacklabels). */
+static void print_labels(FILE *out, struct json_object *g)
+{
+	struct json_object *ls = jget(g, "labels");
+	if (!jlen(ls))
+		return;
+	fputs(" {", out);
+	for (size_t i = 0; i < jlen(ls); i++) {
+		struct json_object *l = json_object_array_get_idx(ls, i);
+		if (i)
+			fputs(", ", out);
+		print_label_text(out, jstr(l, "key") ? jstr(l, "key") : "");
+		fputs(": ", out);
+		print_label_text(out, jstr(l, "value") ? jstr(l, "value") : "");
+	}
+	fputc('}', out);
+}
+
 static void print_goroutine_header(FILE *out, const struct style *st, struct json_object *g)
 {
 	fprintf(out, "%sgoroutine %lld [%s", st->bold, (long long)jint(g, "id"),
@@ -232,6 +273,7 @@ static void print_goroutine_header(FILE *out, const struct style *st, struct jso
 	if (jbool(g, "locked_to_thread"))
 		fputs(", locked to thread", out);
 	fputc(']', out);
+	print_labels(out, g);
 	if (jint(g, "thread"))
 		fprintf(out, " on thread %lld", (long long)jint(g, "thread"));
 	fprintf(out, ":%s\n", st->reset);

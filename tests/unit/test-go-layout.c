@@ -151,6 +151,10 @@ static void test_quirks(void **state)
 	assert_true(quirk_of("go1.25.14", CW_GO_QUIRK_REPANICKED_MARK_ALL));
 	assert_false(quirk_of("go1.26.0", CW_GO_QUIRK_REPANICKED_MARK_ALL));
 	assert_false(quirk_of("go1.24.13", CW_GO_QUIRK_REPANICKED_MARK_ALL));
+	/* labels in the goroutine header (1.26+) */
+	assert_false(quirk_of("go1.25.14", CW_GO_QUIRK_LABELS_PRINTED));
+	assert_true(quirk_of("go1.26.0", CW_GO_QUIRK_LABELS_PRINTED));
+	assert_true(quirk_of("go1.27.4", CW_GO_QUIRK_LABELS_PRINTED));
 	/* every quirk is named and has a start that parses */
 	for (int q = 0; q < CW_GO_QUIRK_COUNT; q++) {
 		const char *since = NULL, *until = NULL;

@@ -268,6 +268,38 @@ static void test_text_report_controls(void **state)
 	(void)state;
 }
 
+/* pprof labels: in the JSON as {key, value} (valid UTF-8), in the text
+ * report's header as Go 1.27 prints them, quoted only where needed. */
+static void test_labels(void **state)
+{
+	struct cw_analysis *a = make_go_crash("string", "boom", "main.handler", 0);
+	a->traceback_labels = CW_LABELS_SHOWN;
+	struct cw_goroutine *g = &a->goroutines[0];
+	g->labels = calloc(2, sizeof(*g->labels));
+	g->nlabels = 2;
+	g->labels[0] = (struct cw_label){ strdup("odd key"), strdup("caf\xc3\xa9 \xff\"") };
+	g->labels[1] = (struct cw_label){ strdup("request"), strdup("r_42/a.b") };
+	char *js = json_text(a);
+	assert_non_null(strstr(js, "\"traceback_labels\":true"));
+	assert_non_null(strstr(js, "\"labels\":[{\"key\":\"odd key\",\"value\":\"caf\xc3\xa9 \\ufffd\\\"\"},"
+				   "{\"key\":\"request\",\"value\":\"r_42/a.b\"}]"));
+	/* goroutine 2 has none: no member */
+	assert_null(strstr(strstr(js, "\"id\":2"), "\"labels\""));
+	struct json_object *j = json_tokener_parse(js);
+	assert_non_null(j);
+	char *txt = text_report(j);
+	assert_non_null(strstr(txt, "goroutine 1 [running] {\"odd key\": \"caf\xc3\xa9 \xef\xbf\xbd\\\"\", request: r_42/a.b}:"));
+	free(txt);
+	json_object_put(j);
+	free(js);
+	a->traceback_labels = CW_LABELS_UNKNOWN;
+	js = json_text(a);
+	assert_null(strstr(js, "traceback_labels"));
+	free(js);
+	cw_analysis_free(a);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_json_invalid_utf8),
 		cmocka_unit_test(test_multiline_panic),
 		cmocka_unit_test(test_text_report_controls),
+		cmocka_unit_test(test_labels),
 	};
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
 }
