@@ -173,6 +173,19 @@ def compare_created_by(d, where, exp, got):
         d.add(where, 'created by goroutine', exp['goroutine'], got.get('goroutine'))
 
 
+def compare_labels(d, where, printed, labels, shown):
+    """The runtime prints a goroutine's labels when tracebacklabels is 1
+    (analysis: traceback_labels true); then they must be the analysis's,
+    in order. The analysis may list labels the runtime did not print only
+    when it says the runtime does not print them."""
+    have = [[lab.get('key'), lab.get('value')] for lab in labels or []]
+    if shown is True:
+        if printed != have:
+            d.add(where, 'labels', printed, have)
+    elif printed:
+        d.add(where, 'labels', printed, 'not printed (traceback_labels %r)' % shown)
+
+
 def compare_goroutines(d, rt, an, sections):
     got = {}
     for g in an.get('goroutines') or []:
@@ -199,6 +212,7 @@ def compare_goroutines(d, rt, an, sections):
         where = 'goroutine %d' % gid
         if a.get('status') != e['status']:
             d.add(where, 'status', e['status'], a.get('status'))
+        compare_labels(d, where, e['labels'], a.get('labels'), an.get('traceback_labels'))
         if as_int(a.get('wait_minutes') or 0) != e['wait_minutes']:
             d.add(where, 'wait minutes', e['wait_minutes'], a.get('wait_minutes'))
         if bool(a.get('locked_to_thread')) != e['locked_to_thread']:

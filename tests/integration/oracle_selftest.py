@@ -42,6 +42,7 @@ def ideal_analysis(rt, exit_status):
         gs.append({
             'id': g['id'], 'status': g['status'], 'wait_minutes': g['wait_minutes'],
             'locked_to_thread': g['locked_to_thread'], 'frames': frames_of(printed),
+            'labels': [{'key': k, 'value': v} for k, v in g['labels']],
             'thread': 0 if g['m'] is None else 1000 + g['m'],
             'created_by': None if cb is None else {
                 'function': cb['function'], 'file': cb['file'], 'line': cb['line'],
@@ -69,6 +70,7 @@ def ideal_analysis(rt, exit_status):
                     'printed': p['message'], 'recovered': p['recovered'], 'goexit': False}
                    for i, p in enumerate(rt['panics'])] + [{'message': 'hidden', 'goexit': True}],
         'panic_during_panic': rt['panic_during_panic'],
+        'traceback_labels': any(g['labels'] for g in rt['goroutines']),
         'fatal_error': rt['fatal_error'],
         'fault': fault,
         'crashed_goroutine': rt['crashed_goroutine'],
@@ -172,6 +174,18 @@ def mutations(an):
     def panic_extra(m):
         m['panics'].append({'message': 'extra', 'recovered': False, 'goexit': False})
 
+    def label(m):
+        for g in m['goroutines']:
+            if g['labels']:
+                g['labels'][-1]['value'] += '!'
+                return None
+        return False
+
+    def labels_hidden(m):
+        if not m['traceback_labels']:
+            return False
+        m['traceback_labels'] = False
+
     def fatal(m):
         m['fatal_error'] = (m['fatal_error'] or '') + 'x'
 
@@ -202,6 +216,7 @@ def mutations(an):
                      ('panic printed', panic_printed), ('panic during panic', panic_during_panic),
                      ('recovered flag', panic_recovered), ('extra panic', panic_extra),
                      ('fatal error', fatal), ('fault pc', fault_addr),
+                     ('label', label), ('labels not printed', labels_hidden),
                      ('crashed goroutine', crashed), ('runtime stack', runtime_stack),
                      ('signal', signal)]:
         yield from mutated(name, fn)

@@ -37,7 +37,7 @@ import re
 import sys
 
 RE_HEADER = re.compile(
-    r'^goroutine (\d+)(?: gp=(0x[0-9a-f]+))?(?: m=(nil|\d+)(?: mp=(0x[0-9a-f]+))?)? \[(.*)\]:$')
+    r'^goroutine (\d+)(?: gp=(0x[0-9a-f]+))?(?: m=(nil|\d+)(?: mp=(0x[0-9a-f]+))?)? \[(.*?)\](?: \{(.*)\})?:$')
 RE_FILELINE = re.compile(
     r'^\t(.*):(\d+)(?: \+(0x[0-9a-f]+))?(?: fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+) pc=(0x[0-9a-f]+))?$')
 RE_CREATED = re.compile(r'^created by (.+?)(?: in goroutine (\d+))?$')
@@ -107,8 +107,63 @@ def contract_name(name):
     return 'runtime.gopanic' if name == 'panic' else name
 
 
+def _go_unquote(text, i):
+    """The Go-quoted string (printquoted) at text[i] == '"': (bytes, end)."""
+    out = bytearray()
+    i += 1
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            return bytes(out), i + 1
+        if c != '\\':
+            out += c.encode('utf-8', 'surrogateescape')
+            i += 1
+            continue
+        e = text[i + 1:i + 2]
+        if e in ('n', 'r', 't', '\\', '"'):
+            out += {'n': b'\n', 'r': b'\r', 't': b'\t', '\\': b'\\', '"': b'"'}[e]
+            i += 2
+        elif e in ('x', 'u', 'U'):
+            width = {'x': 2, 'u': 4, 'U': 8}[e]
+            v = int(text[i + 2:i + 2 + width], 16)
+            out += bytes([v]) if e == 'x' else chr(v).encode('utf-8', 'surrogatepass')
+            i += 2 + width
+        else:
+            raise ValueError('bad escape in %r' % text)
+    raise ValueError('unterminated string in %r' % text)
+
+
+def parse_labels(text):
+    """The labels goroutineheader prints: 'k: v, "odd key": "\\xff"' (1.27:
+    quoted where needed) or '"k": "v"' (1.26: always quoted) ->
+    [[key, value], ...], each decoded like the rest of the output."""
+    labels, i, pair = [], 0, []
+    while i < len(text):
+        if text[i] == '"':
+            raw, i = _go_unquote(text, i)
+        else:
+            j = i
+            while j < len(text) and text[j] not in ':,':
+                j += 1
+            raw, i = text[i:j].encode('utf-8'), j
+        pair.append(raw.decode('utf-8', DECODE_ERRORS))
+        sep = ': ' if len(pair) == 1 else ', '
+        if len(pair) == 2:
+            labels.append(pair)
+            pair = []
+        if i < len(text):
+            if not text.startswith(sep, i):
+                raise ValueError('labels %r: %r expected at %d' % (text, sep, i))
+            i += len(sep)
+    if pair:
+        raise ValueError('labels %r: a key without a value' % text)
+    return labels
+
+
 def parse_status(text):
-    """'chan receive, 5 minutes, locked to thread' -> (status, minutes, locked)."""
+    """'chan receive, 5 minutes, locked to thread' -> (status, minutes, locked).
+    Go 1.26's labels (' labels:{...}' inside the brackets) are cut off:
+    split_labels gives them."""
     labels = text.find(' labels:{')
     if labels >= 0:
         text = text[:labels]
@@ -254,7 +309,15 @@ class Parser:
         """A goroutine section; the header line is at self.i."""
         self.i += 1
         status, minutes, locked = parse_status(m.group(5))
+        inside = m.group(5).find(' labels:{')
+        if inside >= 0 and m.group(5).endswith('}'):
+            labels = parse_labels(m.group(5)[inside + len(' labels:{'):-1])
+        elif m.group(6) is not None:
+            labels = parse_labels(m.group(6))
+        else:
+            labels = []
         g = {
+            'labels': labels,
             'id': int(m.group(1)), 'status': status, 'wait_minutes': minutes,
             'locked_to_thread': locked, 'gp': m.group(2),
             'm': None if m.group(3) in (None, 'nil') else int(m.group(3)),
