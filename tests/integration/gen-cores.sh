@@ -107,6 +107,7 @@ run_one() {
 	tmp=$(mktemp -d "$dir/.run.XXXXXX")
 	case "$mode" in
 	panic-nil-error) env=(GODEBUG=panicnil=0) ;;
+	labels) env=(GODEBUG=tracebacklabels=1) ;;
 	esac
 	st=0
 	# The inner shells keep "Aborted (core dumped)" and timeout's own
