@@ -88,18 +88,8 @@ static int read_string(struct cw_mem *mem, uint64_t addr, char **out)
 	uint64_t ptr, len;
 	if (cw_mem_u64(mem, addr, &ptr) < 0 || cw_mem_u64(mem, addr + 8, &len) < 0)
 		return -EFAULT;
-	if (len > MAX_LABEL_BYTES)
-		return -E2BIG;
-	char *s = malloc(len + 1);
-	if (!s)
-		return -ENOMEM;
-	if (len && cw_mem_read(mem, ptr, s, len) < 0) {
-		free(s);
-		return -EFAULT;
-	}
-	s[len] = '\0';
-	*out = s;
-	return 0;
+	int r = cw_mem_gostring(mem, ptr, len, MAX_LABEL_BYTES, out);
+	return r == -ENOMEM || r == -E2BIG ? r : r < 0 ? -EFAULT : 0;
 }
 
 static void labels_free(struct cw_label *l, size_t n)
