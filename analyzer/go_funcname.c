@@ -1,11 +1,13 @@
 /* runtime.funcNamePiecesForPrint (traceback.go, 1.21+): the text between
  * the first '[' and the last ']' of a generic instantiation's name becomes
- * "...". From Go 1.27 (generic methods of generic types) a name with two
+ * "...". From Go 1.27 (quirk FUNCNAME_TWO_GROUPS) a name with two
  * top-level groups, "pkg.(*T[shape]).M[shape]", keeps what stands between
- * them, and a name whose brackets do not balance is printed whole. Names
- * of earlier compilers have one top-level group, where both rules agree,
- * so the 1.27 rule serves every release. The 1.18-1.20 linkers store names
- * already shortened (cmd/link nameParts), which this leaves unchanged. */
+ * them, and a name whose brackets do not balance is printed whole. Earlier
+ * compilers make two groups too (a closure of a generic function calling
+ * a method of a generic type: "main.f[shape].func2.(*T[shape]).m.func1"),
+ * which their runtimes print as "main.f[...]).m.func1": the rule goes by
+ * the release. The 1.18-1.20 linkers store names already shortened
+ * (cmd/link nameParts), which this leaves unchanged. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -35,7 +37,7 @@ static char *join(const char *head, size_t nhead, const char *mid, size_t nmid, 
 	return s;
 }
 
-char *cw_go_func_name_for_print(const char *raw)
+char *cw_go_func_name_for_print(const char *raw, bool two_groups)
 {
 	if (!raw)
 		return NULL;
@@ -45,7 +47,7 @@ char *cw_go_func_name_for_print(const char *raw)
 		return strdup(raw);
 	const char *in = open + 1;            /* the interior: [in, close) */
 	size_t nin = (size_t)(close - in), nhead = (size_t)(open - raw);
-	if (!memchr(in, '[', nin))
+	if (!two_groups || !memchr(in, '[', nin))
 		return join(raw, nhead, "", 0, false, close + 1);
 	/* the first ']' closing the opening group, then the next '[' at the
 	 * top level: "(*T[" interior "]).M[" interior "]" */

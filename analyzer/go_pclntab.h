@@ -145,7 +145,12 @@ int cw_pcln_func_at(const struct cw_pcln *p, size_t i, struct cw_func *f);
 /* funcdata slot as stored (offset from go:func.*): 0 or -ENOENT. */
 int cw_pcln_funcdata_off(const struct cw_pcln *p, const struct cw_func *f, uint32_t index, uint32_t *off);
 
-/* The runtime's funcNameForPrint: replaces generic type arguments with "[...]". malloc'd. */
-char *cw_go_func_name_for_print(const char *raw);
+/* The runtime's funcNameForPrint: replaces generic type arguments with
+ * "[...]", keeping the text between two groups when two_groups (Go 1.27+,
+ * CW_GO_QUIRK_FUNCNAME_TWO_GROUPS). malloc'd. */
+char *cw_go_func_name_for_print(const char *raw, bool two_groups);
+/* Which rule cw_pcln_frames names frames by (default: before 1.27). */
+void cw_pcln_set_two_group_names(struct cw_pcln *p, bool two_groups);
+bool cw_pcln_two_group_names(const struct cw_pcln *p);
 
 #endif

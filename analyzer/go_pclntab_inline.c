@@ -56,7 +56,7 @@ static int fill_frame(struct cw_pcframe *fr, const char *raw, uint8_t funcid, bo
 	*fr = (struct cw_pcframe){ .raw_name = raw, .inlined = inlined, .funcid = funcid };
 	/* runtime.funcline1: "?", 0 when the tables do not say */
 	cw_pcln_fileline(p, f, tracepc, &fr->file, &fr->line);
-	fr->name = cw_go_func_name_for_print(raw);
+	fr->name = cw_go_func_name_for_print(raw, p->two_group_names);
 	return fr->name ? 0 : -ENOMEM;
 }
 
@@ -117,7 +117,7 @@ int cw_pcln_frames(const struct cw_pcln *p, const struct cw_exe *exe, uint64_t p
 			const struct cw_pcln_fc_frame *c = &e->f[i];
 			frames[i] = (struct cw_pcframe){ .raw_name = c->raw_name, .file = c->file, .line = c->line,
 							 .inlined = c->inlined, .funcid = c->funcid };
-			frames[i].name = cw_go_func_name_for_print(c->raw_name);
+			frames[i].name = cw_go_func_name_for_print(c->raw_name, p->two_group_names);
 			if (!frames[i].name) {
 				cw_pcframes_free(frames, i);
 				return -ENOMEM;

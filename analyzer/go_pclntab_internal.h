@@ -82,6 +82,7 @@ struct cw_pcln {
 	size_t func_hdr_size;    /* sizeof(_func) without the trailing arrays */
 	enum cw_funcid_scheme scheme;
 	struct cw_pcln_view gofunc;
+	bool two_group_names;      /* name frames by Go 1.27's rule (cw_go_func_name_for_print) */
 	struct cw_pcln_cache *cache;
 };
 

@@ -26,6 +26,7 @@ static const struct quirk_range quirks[CW_GO_QUIRK_COUNT] = {
 	[CW_GO_QUIRK_GDEADEXTRA] = { "GDEADEXTRA", "go1.26", NULL },
 	[CW_GO_QUIRK_GLEAKED] = { "GLEAKED", "go1.26", NULL },
 	[CW_GO_QUIRK_LABELS_PRINTED] = { "LABELS_PRINTED", "go1.26", NULL },
+	[CW_GO_QUIRK_FUNCNAME_TWO_GROUPS] = { "FUNCNAME_TWO_GROUPS", "go1.27", NULL },
 };
 
 /* A bound: a whole minor ("go1.23") is its devel build, the oldest. */

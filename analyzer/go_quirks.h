@@ -48,6 +48,9 @@ enum cw_go_quirk {
 	 * quoted only where needed (the analysis reports the labels, not the
 	 * text: docs/go-releases.md) */
 	CW_GO_QUIRK_LABELS_PRINTED,
+	/* funcNamePiecesForPrint keeps the text between two top-level
+	 * bracket groups: main.(*T[...]).M[...] (1.27) */
+	CW_GO_QUIRK_FUNCNAME_TWO_GROUPS,
 	CW_GO_QUIRK_COUNT
 };
 

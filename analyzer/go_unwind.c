@@ -245,7 +245,7 @@ static int resolve(struct cw_go_unwinder *u, const struct cw_func *f, uint64_t s
 	}
 	if (n == 0) {
 		/* no line information: the physical function alone */
-		char *name = cw_go_func_name_for_print(f->name ? f->name : "?");
+		char *name = cw_go_func_name_for_print(f->name ? f->name : "?", cw_pcln_two_group_names(u->ctx->pcln));
 		if (!name)
 			return -ENOMEM;
 		r = strpool_add(u->pool, name);
@@ -523,7 +523,7 @@ int cw_go_describe_pc(struct cw_go_unwinder *u, uint64_t pc, bool exact, struct 
 	if (cw_pcln_func(u->ctx->pcln, link, &f) < 0)
 		return -ENOENT;
 	uint64_t tracepc = (!exact && link > f.entry) ? link - 1 : link;
-	out->function = cw_go_func_name_for_print(f.name ? f.name : "?");
+	out->function = cw_go_func_name_for_print(f.name ? f.name : "?", cw_pcln_two_group_names(u->ctx->pcln));
 	if (!out->function)
 		return -ENOMEM;
 	const char *file = NULL;

@@ -108,7 +108,8 @@ int cw_pcln_fileline(const struct cw_pcln *p, const struct cw_func *f, uint64_t 
 	*line = (int32_t)(pc & 0xfff);
 	return 0;
 }
-char *cw_go_func_name_for_print(const char *raw) { return strdup(raw); }
+char *cw_go_func_name_for_print(const char *raw, bool two_groups) { (void)two_groups; return strdup(raw); }
+bool cw_pcln_two_group_names(const struct cw_pcln *p) { (void)p; return false; }
 #include "tests/fuzz/pcln-frames-standin.h"
 
 /* ---- arch ---- */

@@ -25,6 +25,7 @@
 #include "analyzer/exe.h"
 #include "analyzer/go_moduledata.h"
 #include "analyzer/go_pclntab.h"
+#include "analyzer/go_quirks.h"
 #include "analyzer/memory.h"
 #include "common/cleanup.h"
 
@@ -410,6 +411,12 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		fprintf(stderr, "%s: pclntab: %s\n", argv[1], strerror(-r));
 		return 1;
+	}
+	{	/* frames are named by the binary's release's rule */
+		CW_CLEANUP(cw_go_buildinfo_freep) struct cw_go_buildinfo *bi = NULL;
+		struct cw_go_version v;
+		if (cw_exe_go_buildinfo(exe, &bi) == 0 && cw_go_version_parse(bi->go_version, &v) == 0)
+			cw_pcln_set_two_group_names(p, cw_go_quirk(&v, CW_GO_QUIRK_FUNCNAME_TWO_GROUPS));
 	}
 	if (strcmp(argv[2], "info") == 0)
 		return do_info(exe, p);

@@ -87,29 +87,36 @@ static int setup(void **state)
 
 static void test_func_name_for_print(void **state)
 {
-	static const char *cases[][2] = {
-		{ "main.main", "main.main" },
-		{ "main.Sum[go.shape.float64]", "main.Sum[...]" },
-		{ "main.Apply[go.shape.int,go.shape.string].func1", "main.Apply[...].func1" },
-		{ "main.(*T[go.shape.int]).m", "main.(*T[...]).m" },
-		{ "main.Sum[...]", "main.Sum[...]" },          /* 1.18-1.20 store it shortened */
-		{ "weird]name[", "weird]name[" },
-		{ "", "" },
+	/* raw name, before Go 1.27, from 1.27 (two groups kept) */
+	static const char *cases[][3] = {
+		{ "main.main", "main.main", "main.main" },
+		{ "main.Sum[go.shape.float64]", "main.Sum[...]", "main.Sum[...]" },
+		{ "main.Apply[go.shape.int,go.shape.string].func1", "main.Apply[...].func1", "main.Apply[...].func1" },
+		{ "main.(*T[go.shape.int]).m", "main.(*T[...]).m", "main.(*T[...]).m" },
+		{ "main.Sum[...]", "main.Sum[...]", "main.Sum[...]" },   /* 1.18-1.20 store it shortened */
+		{ "weird]name[", "weird]name[", "weird]name[" },
+		{ "", "", "" },
 		/* nested brackets inside one group */
-		{ "main.F[[4]int]", "main.F[...]" },
-		{ "main.G[go.shape.[]int,go.shape.map[string]int].func2", "main.G[...].func2" },
-		/* Go 1.27: generic methods of generic types keep the middle */
-		{ "main.(*T[go.shape.int]).M[go.shape.string]", "main.(*T[...]).M[...]" },
-		{ "main.T[go.shape.int].M[go.shape.string].func1", "main.T[...].M[...].func1" },
-		{ "main.(*T[[2]int]).M[go.shape.[]uint8]", "main.(*T[...]).M[...]" },
-		/* unbalanced: printed whole, as the runtime does */
-		{ "main.A[x]]]y[z]", "main.A[x]]]y[z]" },
-		{ "main.A[[x]", "main.A[[x]" },
+		{ "main.F[[4]int]", "main.F[...]", "main.F[...]" },
+		{ "main.G[go.shape.[]int,go.shape.map[string]int].func2", "main.G[...].func2", "main.G[...].func2" },
+		/* two groups: a closure of a generic function calling a method of
+		 * a generic type (any release; real-generics), a generic method of
+		 * a generic type (1.27) */
+		{ "main.newIndex[go.shape.int].func2.(*index[go.shape.int]).evicted.func1.1",
+		  "main.newIndex[...]).evicted.func1.1", "main.newIndex[...].func2.(*index[...]).evicted.func1.1" },
+		{ "main.(*T[go.shape.int]).M[go.shape.string]", "main.(*T[...]", "main.(*T[...]).M[...]" },
+		{ "main.T[go.shape.int].M[go.shape.string].func1", "main.T[...].func1", "main.T[...].M[...].func1" },
+		{ "main.(*T[[2]int]).M[go.shape.[]uint8]", "main.(*T[...]", "main.(*T[...]).M[...]" },
+		/* unbalanced: printed whole by 1.27 */
+		{ "main.A[x]]]y[z]", "main.A[...]", "main.A[x]]]y[z]" },
+		{ "main.A[[x]", "main.A[...]", "main.A[[x]" },
 	};
 	for (size_t i = 0; i < CW_ARRAY_SIZE(cases); i++) {
-		char *s = cw_go_func_name_for_print(cases[i][0]);
-		assert_string_equal(s, cases[i][1]);
-		free(s);
+		for (int two = 0; two < 2; two++) {
+			char *s = cw_go_func_name_for_print(cases[i][0], two);
+			assert_string_equal(s, cases[i][1 + two]);
+			free(s);
+		}
 	}
 }
 
