@@ -88,17 +88,7 @@ static int read_string(struct cw_mem *mem, uint64_t addr, char **out)
 	uint64_t ptr, len;
 	if (cw_mem_u64(mem, addr, &ptr) < 0 || cw_mem_u64(mem, addr + 8, &len) < 0)
 		return -EFAULT;
-	int r = cw_mem_gostring(mem, ptr, len, MAX_LABEL_BYTES, out);
-	return r == -ENOMEM || r == -E2BIG ? r : r < 0 ? -EFAULT : 0;
-}
-
-static void labels_free(struct cw_label *l, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(l[i].key);
-		free(l[i].value);
-	}
-	free(l);
+	return cw_mem_gostring(mem, ptr, len, MAX_LABEL_BYTES, out);
 }
 
 int cw_go_read_labels(const struct cw_go_ctx *ctx, uint64_t set, struct cw_label **out, size_t *nout)
@@ -122,7 +112,7 @@ int cw_go_read_labels(const struct cw_go_ctx *ctx, uint64_t set, struct cw_label
 		if (r == 0)
 			r = read_string(ctx->mem, ptr + i * 32 + 16, &l[i].value);
 		if (r < 0) {
-			labels_free(l, len);
+			cw_labels_free(l, len);
 			return r;
 		}
 	}

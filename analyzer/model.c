@@ -24,6 +24,15 @@ static void frames_free(struct cw_frame *frames, size_t n)
 	free(frames);
 }
 
+void cw_labels_free(struct cw_label *labels, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(labels[i].key);
+		free(labels[i].value);
+	}
+	free(labels);
+}
+
 void cw_goroutine_clear(struct cw_goroutine *g)
 {
 	free(g->status);
@@ -31,11 +40,7 @@ void cw_goroutine_clear(struct cw_goroutine *g)
 	frames_free(g->frames, g->nframes);
 	cw_frame_clear(&g->created_by);
 	free(g->unwind_error);
-	for (size_t i = 0; i < g->nlabels; i++) {
-		free(g->labels[i].key);
-		free(g->labels[i].value);
-	}
-	free(g->labels);
+	cw_labels_free(g->labels, g->nlabels);
 	memset(g, 0, sizeof(*g));
 }
 

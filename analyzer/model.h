@@ -135,6 +135,8 @@ struct cw_analysis {
 };
 
 void cw_frame_clear(struct cw_frame *f);
+/* Frees n labels and the array. */
+void cw_labels_free(struct cw_label *labels, size_t n);
 void cw_goroutine_clear(struct cw_goroutine *g);
 void cw_thread_clear(struct cw_thread *t);
 void cw_analysis_free(struct cw_analysis *a);
