@@ -408,25 +408,6 @@ int cw_mem_ptr(struct cw_mem *m, uint64_t addr, uint64_t *v)
 	return ret;
 }
 
-int cw_mem_gostring(struct cw_mem *m, uint64_t ptr, uint64_t len, size_t max, char **out)
-{
-	if (!m || !out)
-		return -EINVAL;
-	if (len > max)
-		return -E2BIG;
-	char *s = malloc(len + 1);
-	if (!s)
-		return -ENOMEM;
-	int ret = cw_mem_read(m, ptr, s, len);
-	if (ret < 0) {
-		free(s);
-		return ret;
-	}
-	s[len] = 0;
-	*out = s;
-	return 0;
-}
-
 bool cw_mem_mapped(struct cw_mem *m, uint64_t addr)
 {
 	if (!m)

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "analyzer/memory.h"
@@ -28,20 +27,5 @@ int cw_mem_u32(struct cw_mem *m, uint64_t a, uint32_t *v) { return cw_mem_read(m
 int cw_mem_u64(struct cw_mem *m, uint64_t a, uint64_t *v) { return cw_mem_read(m, a, v, 8); }
 int cw_mem_ptr(struct cw_mem *m, uint64_t a, uint64_t *v) { return cw_mem_read(m, a, v, 8); }
 bool cw_mem_mapped(struct cw_mem *m, uint64_t a) { (void)m; return a >= MEM_BASE && a - MEM_BASE < cur->len; }
-int cw_mem_gostring(struct cw_mem *m, uint64_t ptr, uint64_t len, size_t max, char **out)
-{
-	if (len > max)
-		return -E2BIG;
-	char *s = malloc(len + 1);
-	if (!s)
-		return -ENOMEM;
-	if (cw_mem_read(m, ptr, s, len) < 0) {
-		free(s);
-		return -EFAULT;
-	}
-	s[len] = '\0';
-	*out = s;
-	return 0;
-}
 
 #endif
