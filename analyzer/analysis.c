@@ -290,12 +290,11 @@ static int analyze_go(struct cw_core *core, const struct cw_exe *exe, struct cw_
 		return 0;
 	}
 	_cleanup_(cw_pcln_freep) struct cw_pcln *pcln = NULL;
-	int r = cw_pcln_open(exe, &pcln);
+	int r = cw_pcln_open(exe, &version, &pcln);
 	if (r < 0) {
 		cw_analysis_warn(a, "no usable Go pclntab in %s: %s", cw_exe_path(exe), strerror(-r));
 		return 0;
 	}
-	cw_pcln_set_two_group_names(pcln, cw_go_quirk(&version, CW_GO_QUIRK_FUNCNAME_TWO_GROUPS));
 	struct cw_go_ctx ctx = {
 		.core = core,
 		.exe = exe,

@@ -336,7 +336,6 @@ int cw_pcln_set_gofunc(struct cw_pcln *p, uint64_t addr, const uint8_t *data, si
 
 uint64_t cw_pcln_gofunc(const struct cw_pcln *p) { return p->gofunc.addr; }
 
-void cw_pcln_set_two_group_names(struct cw_pcln *p, bool two_groups) { p->two_group_names = two_groups; }
 bool cw_pcln_two_group_names(const struct cw_pcln *p) { return p->two_group_names; }
 const char *cw_pcln_layout(const struct cw_pcln *p) { return p->magic == CW_PCLN_MAGIC_118 ? "1.18" : "1.20"; }
 uint64_t cw_pcln_text_start(const struct cw_pcln *p) { return p->text_start; }

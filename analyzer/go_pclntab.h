@@ -76,10 +76,14 @@ struct cw_pcframe {
 
 struct cw_pcln;
 
+struct cw_go_version;
+
 /* Finds the pclntab (section .gopclntab, or by header magic in the file,
- * for PIE/stripped layouts) and validates its header.
+ * for PIE/stripped layouts) and validates its header. release, the
+ * binary's Go release from its build info (NULL: unknown), decides where
+ * a stripped binary's go:func.* is and how frames are named.
  * -ENOENT: not a Go binary; -EBADMSG: corrupt; -ENOTSUP: Go < 1.18. */
-int cw_pcln_open(const struct cw_exe *exe, struct cw_pcln **out);
+int cw_pcln_open(const struct cw_exe *exe, const struct cw_go_version *release, struct cw_pcln **out);
 /* Same, over a raw in-memory copy of a pclntab (for the fuzz harness);
  * text_start overrides the header's when non-zero. */
 int cw_pcln_open_bytes(const uint8_t *data, size_t len, uint64_t text_start, struct cw_pcln **out);
@@ -149,8 +153,8 @@ int cw_pcln_funcdata_off(const struct cw_pcln *p, const struct cw_func *f, uint3
  * "[...]", keeping the text between two groups when two_groups (Go 1.27+,
  * CW_GO_QUIRK_FUNCNAME_TWO_GROUPS). malloc'd. */
 char *cw_go_func_name_for_print(const char *raw, bool two_groups);
-/* Which rule cw_pcln_frames names frames by (default: before 1.27). */
-void cw_pcln_set_two_group_names(struct cw_pcln *p, bool two_groups);
+/* Whether frames are named by Go 1.27's rule (cw_pcln_open's release;
+ * false without one). */
 bool cw_pcln_two_group_names(const struct cw_pcln *p);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "analyzer/go_moduledata.h"
 #include "analyzer/go_pclntab_internal.h"
+#include "analyzer/go_quirks.h"
 
 /* Only offsets with this alignment are tried when scanning for the magic
  * (the linker aligns runtime.pcheader to at least 4). */
@@ -130,31 +131,19 @@ static void find_text_start(const struct cw_exe *exe, struct cw_pcln *p)
 		p->text_start = s->addr;
 }
 
-/* The layout table of the release that built exe (from its build info,
- * which stripping keeps), else the table of fallback_minor. */
-static const struct cw_go_layout *exe_layout(const struct cw_exe *exe, int fallback_minor)
-{
-	const struct cw_go_layout *l = NULL;
-	struct cw_go_buildinfo *bi = NULL;
-	struct cw_go_version v;
-	bool approx = false;
-	if (cw_exe_go_buildinfo(exe, &bi) == 0 && cw_go_version_parse(bi->go_version, &v) == 0)
-		l = cw_go_layout_for_version(&v, &approx);
-	cw_go_buildinfo_free(bi);
-	return l ? l : cw_go_layout_exact(fallback_minor);
-}
-
-static void find_gofunc(const struct cw_exe *exe, struct cw_pcln *p)
+static void find_gofunc(const struct cw_exe *exe, const struct cw_go_version *release, struct cw_pcln *p)
 {
 	uint64_t addr = 0;
 	if (exe_symbol(exe, "go:func.*", &addr, NULL) < 0 &&
 	    exe_symbol(exe, "go.func.*", &addr, NULL) < 0 && p->md_addr) {
 		/* gofunc's offset changes with the release (1.20 added covctrs
 		 * before it, 1.27 the itab fields): the binary's own release
-		 * decides; without build info, the pclntab's magic (1.20's is
+		 * decides; without one, the pclntab's magic (1.20's is
 		 * 0xfffffff1) */
 		uint64_t v;
-		const struct cw_go_layout *l = exe_layout(exe, p->magic == CW_PCLN_MAGIC_118 ? 18 : 20);
+		const struct cw_go_layout *l = release ? cw_go_layout_for_version(release, NULL) : NULL;
+		if (!l)
+			l = cw_go_layout_exact(p->magic == CW_PCLN_MAGIC_118 ? 18 : 20);
 		int64_t off = md_word_off(l, CW_GOF_md_gofunc, p->ptr_size);
 		if (off >= 0 && cw_go_file_word(exe, p->md_addr + (uint64_t)off, p->ptr_size, &v) == 0)
 			addr = v;
@@ -164,7 +153,7 @@ static void find_gofunc(const struct cw_exe *exe, struct cw_pcln *p)
 		p->gofunc = v;
 }
 
-int cw_pcln_open(const struct cw_exe *exe, struct cw_pcln **out)
+int cw_pcln_open(const struct cw_exe *exe, const struct cw_go_version *release, struct cw_pcln **out)
 {
 	if (!exe || !out)
 		return -EINVAL;
@@ -178,7 +167,8 @@ int cw_pcln_open(const struct cw_exe *exe, struct cw_pcln **out)
 	if (cw_go_moduledata_find(exe, p->addr, p->ptr_size, p->funcnametab.off, p->pctab.off, &md) == 0)
 		p->md_addr = md;
 	find_text_start(exe, p);
-	find_gofunc(exe, p);
+	find_gofunc(exe, release, p);
+	p->two_group_names = release && cw_go_quirk(release, CW_GO_QUIRK_FUNCNAME_TWO_GROUPS);
 	*out = p;
 	return 0;
 }

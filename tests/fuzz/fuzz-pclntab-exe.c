@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cw_exe_open_mem(data, size, &exe) < 0)
 		return 0;
 	struct cw_pcln *p;
-	if (cw_pcln_open(exe, &p) == 0) {
+	if (cw_pcln_open(exe, NULL, &p) == 0) {
 		uint64_t lo = cw_pcln_min_pc(p), hi = cw_pcln_max_pc(p);
 		uint64_t step = (hi - lo) / 256 + 1;
 		for (uint64_t pc = lo; pc < hi && pc >= lo; pc += step) {

@@ -76,16 +76,17 @@ int main(int argc, char **argv)
 	_cleanup_(cw_mem_freep) struct cw_mem *mem = NULL;
 	_cleanup_(cw_go_buildinfo_freep) struct cw_go_buildinfo *bi = NULL;
 	int r;
+	struct cw_go_version version;
 	if ((r = cw_exe_open(argv[1], &exe)) < 0 || (r = cw_core_open(argv[2], &core)) < 0 ||
-	    (r = cw_pcln_open(exe, &pcln)) < 0 || (r = cw_exe_go_buildinfo(exe, &bi)) < 0) {
+	    (r = cw_exe_go_buildinfo(exe, &bi)) < 0 || (r = cw_go_version_parse(bi->go_version, &version)) < 0 ||
+	    (r = cw_pcln_open(exe, &version, &pcln)) < 0) {
 		fprintf(stderr, "gotypes-check: cannot open inputs: %s\n", strerror(-r));
 		return 2;
 	}
 	uint64_t bias = 0, entry;
 	if (cw_exe_is_pie(exe) && cw_core_auxv(core, AT_ENTRY, &entry) == 0)
 		bias = entry - cw_exe_entry(exe);
-	struct cw_go_version version;
-	if (cw_go_version_parse(bi->go_version, &version) < 0 || (r = cw_mem_new(core, exe, bias, &mem)) < 0) {
+	if ((r = cw_mem_new(core, exe, bias, &mem)) < 0) {
 		fprintf(stderr, "gotypes-check: no Go version or memory\n");
 		return 2;
 	}

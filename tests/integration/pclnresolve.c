@@ -25,7 +25,6 @@
 #include "analyzer/exe.h"
 #include "analyzer/go_moduledata.h"
 #include "analyzer/go_pclntab.h"
-#include "analyzer/go_quirks.h"
 #include "analyzer/memory.h"
 #include "common/cleanup.h"
 
@@ -407,16 +406,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", argv[1], strerror(-r));
 		return 1;
 	}
-	r = cw_pcln_open(exe, &p);
+	/* the binary's release, as the analysis passes it */
+	CW_CLEANUP(cw_go_buildinfo_freep) struct cw_go_buildinfo *bi = NULL;
+	struct cw_go_version v;
+	bool have_release = cw_exe_go_buildinfo(exe, &bi) == 0 && cw_go_version_parse(bi->go_version, &v) == 0;
+	r = cw_pcln_open(exe, have_release ? &v : NULL, &p);
 	if (r < 0) {
 		fprintf(stderr, "%s: pclntab: %s\n", argv[1], strerror(-r));
 		return 1;
-	}
-	{	/* frames are named by the binary's release's rule */
-		CW_CLEANUP(cw_go_buildinfo_freep) struct cw_go_buildinfo *bi = NULL;
-		struct cw_go_version v;
-		if (cw_exe_go_buildinfo(exe, &bi) == 0 && cw_go_version_parse(bi->go_version, &v) == 0)
-			cw_pcln_set_two_group_names(p, cw_go_quirk(&v, CW_GO_QUIRK_FUNCNAME_TWO_GROUPS));
 	}
 	if (strcmp(argv[2], "info") == 0)
 		return do_info(exe, p);

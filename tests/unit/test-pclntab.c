@@ -227,7 +227,7 @@ static void test_inline_frames(void **state)
 	CW_CLEANUP(cw_exe_freep) struct cw_exe *exe = NULL;
 	CW_CLEANUP(cw_pcln_freep) struct cw_pcln *p = NULL;
 	assert_int_equal(cw_exe_open(probe_path, &exe), 0);
-	assert_int_equal(cw_pcln_open(exe, &p), 0);
+	assert_int_equal(cw_pcln_open(exe, NULL, &p), 0);
 	assert_true(cw_pcln_gofunc(p) != 0);
 	assert_true(cw_pcln_moduledata_addr(p) != 0);
 	uint64_t sym;
@@ -319,7 +319,7 @@ static void test_not_go(void **state)
 	CW_CLEANUP(cw_exe_freep) struct cw_exe *exe = NULL;
 	struct cw_pcln *p = NULL;
 	assert_int_equal(cw_exe_open("/proc/self/exe", &exe), 0);
-	assert_int_equal(cw_pcln_open(exe, &p), -ENOENT);
+	assert_int_equal(cw_pcln_open(exe, NULL, &p), -ENOENT);
 	assert_null(p);
 }
 
