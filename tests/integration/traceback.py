@@ -160,13 +160,19 @@ def parse_labels(text):
     return labels
 
 
+def split_labels(bracket, after):
+    """The header's bracket text and what follows it in braces (or None) ->
+    (status text, labels): Go 1.26 prints ' labels:{...}' inside the
+    brackets, 1.27 ' {...}' after them."""
+    inside = bracket.find(' labels:{')
+    if inside >= 0:
+        text = bracket[inside + len(' labels:{'):]
+        return bracket[:inside], parse_labels(text[:-1]) if text.endswith('}') else []
+    return bracket, parse_labels(after) if after is not None else []
+
+
 def parse_status(text):
-    """'chan receive, 5 minutes, locked to thread' -> (status, minutes, locked).
-    Go 1.26's labels (' labels:{...}' inside the brackets) are cut off:
-    split_labels gives them."""
-    labels = text.find(' labels:{')
-    if labels >= 0:
-        text = text[:labels]
+    """'chan receive, 5 minutes, locked to thread' -> (status, minutes, locked)."""
     parts = text.split(', ')
     status = parts[0]
     minutes, locked = 0, False
@@ -308,14 +314,8 @@ class Parser:
     def parse_goroutine(self, m, thread):
         """A goroutine section; the header line is at self.i."""
         self.i += 1
-        status, minutes, locked = parse_status(m.group(5))
-        inside = m.group(5).find(' labels:{')
-        if inside >= 0 and m.group(5).endswith('}'):
-            labels = parse_labels(m.group(5)[inside + len(' labels:{'):-1])
-        elif m.group(6) is not None:
-            labels = parse_labels(m.group(6))
-        else:
-            labels = []
+        bracket, labels = split_labels(m.group(5), m.group(6))
+        status, minutes, locked = parse_status(bracket)
         g = {
             'labels': labels,
             'id': int(m.group(1)), 'status': status, 'wait_minutes': minutes,
