@@ -74,16 +74,10 @@ int cw_go_name_read(struct cw_mem *mem, uint64_t addr, char **out)
 	}
 	if (i == NAME_VARINT_MAX)
 		return -EBADMSG;
-	if (len > CW_GO_NAME_MAX)
-		return -E2BIG;
-	char *s = malloc(len + 1);
-	if (!s)
-		return -ENOMEM;
-	if (len && cw_mem_read(mem, addr + 2 + i, s, len) < 0) {
-		free(s);
-		return -EFAULT;
-	}
-	s[len] = '\0';
+	char *s;
+	int r = cw_mem_gostring(mem, addr + 2 + i, len, CW_GO_NAME_MAX, &s);
+	if (r < 0)
+		return r == -E2BIG || r == -ENOMEM ? r : -EFAULT;
 	if (memchr(s, '\0', len)) {
 		free(s);
 		return -EBADMSG;
